@@ -1,0 +1,39 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {listJournals} from '../../lib/engine/journal.js'
+import {formatDuration, table} from '../../lib/report/format.js'
+
+export interface RunListing {
+  runId: string
+  workflow: string
+  status: string
+  dryRun: boolean
+  startedAt: string
+  durationMs?: number
+  parameters: Record<string, unknown>
+}
+
+export default class RunsList extends BaseCommand<typeof RunsList> {
+  static override summary = 'List past runs from the journals in $OPSCTL_HOME/runs, newest first.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    {description: 'Only snapshot runs, as JSON', command: '<%= config.bin %> <%= command.id %> --workflow snapshot-create --json'},
+  ]
+  static override flags = {
+    workflow: Flags.string({description: 'Only runs of this workflow, e.g. snapshot-create.'}),
+    limit: Flags.integer({description: 'Show at most this many runs.', default: 50, min: 1}),
+  }
+
+  async run(): Promise<{runs: RunListing[]}> {
+    const records = (await listJournals(this.flags.workflow)).slice(0, this.flags.limit)
+    const runs = records.map(({runId, workflow, status, dryRun, startedAt, durationMs, parameters}) => ({runId, workflow, status, dryRun, startedAt, durationMs, parameters}))
+    this.say(runs.length === 0
+      ? 'No runs recorded yet.'
+      : table(['RUN', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'PARAMETERS'], runs.map((r) => [
+        r.runId, r.workflow, r.dryRun ? `${r.status} (dry run)` : r.status, r.startedAt, formatDuration(r.durationMs),
+        Object.entries(r.parameters).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '),
+      ])))
+    return {runs}
+  }
+}

@@ -1,0 +1,89 @@
+import type {AwsCredentialIdentityProvider} from '@smithy/types'
+
+import {UsageError} from '../cli/errors.js'
+import {opsctlVersion} from '../version.js'
+import {recordCall} from './call-log.js'
+import {assertKnownRegion} from './regions.js'
+
+export interface AwsSessionOptions {
+  profile?: string
+  region?: string
+  maxAttempts?: number
+  /** Added to the user agent (`run/<id>`) so CloudTrail shows which run made which call. */
+  runId?: string
+}
+
+interface SdkClient {
+  middlewareStack: {add: (middleware: any, options: any) => void}
+  config: {credentials: AwsCredentialIdentityProvider}
+}
+
+type ClientClass<T> = new (config: Record<string, unknown>) => T
+
+/**
+ * The one place that builds AWS SDK clients. Endpoints are never set here: emulators are reached
+ * through AWS_ENDPOINT_URL, which the SDK reads itself.
+ */
+export class AwsSession {
+  private readonly clients = new Map<unknown, unknown>()
+
+  private constructor(
+    readonly region: string,
+    private readonly credentials: AwsCredentialIdentityProvider,
+    private readonly options: AwsSessionOptions,
+  ) {}
+
+  /** Resolves region and credentials up front, so a missing one is a usage error before any step runs. */
+  static async open(options: AwsSessionOptions = {}): Promise<AwsSession> {
+    const region = assertKnownRegion(await resolveRegion(options.profile))
+    const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+    const credentials = fromNodeProviderChain({profile: options.profile})
+    try {
+      await credentials()
+    } catch (error) {
+      const where = options.profile ? `for profile "${options.profile}"` : 'in the environment, ~/.aws or the instance role'
+      throw new UsageError(`No AWS credentials found ${where}: run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${(error as Error).message}).`, 'NoCredentials')
+    }
+    return new AwsSession(region, credentials, options)
+
+    async function resolveRegion(profile?: string): Promise<string> {
+      const fromEnv = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION
+      if (fromEnv) return fromEnv
+      const {loadSharedConfigFiles} = await import('@smithy/shared-ini-file-loader')
+      const {configFile} = await loadSharedConfigFiles()
+      const region = configFile[profile ?? process.env.AWS_PROFILE ?? 'default']?.region
+      if (!region) throw new UsageError('No AWS region set: pass --region, export AWS_REGION, or set region in your profile in ~/.aws/config.', 'NoRegion')
+      return region
+    }
+  }
+
+  /** A client of the given class for this session, built once. */
+  client<T extends SdkClient>(Client: ClientClass<T>): T {
+    let client = this.clients.get(Client) as T | undefined
+    if (!client) {
+      client = new Client({
+        region: this.region,
+        credentials: this.credentials,
+        retryMode: 'adaptive',
+        maxAttempts: this.options.maxAttempts,
+        customUserAgent: [['opsctl', opsctlVersion], ...(this.options.runId ? [['run', this.options.runId]] : [])],
+      })
+      client.middlewareStack.add(recordCallMiddleware, {step: 'initialize', name: 'opsctlRecordCall', priority: 'high'})
+      this.clients.set(Client, client)
+    }
+    return client
+  }
+}
+
+const recordCallMiddleware = (next: any, context: any) => async (args: any) => {
+  const service = String(context.clientName ?? '').replace(/Client$/, '')
+  const operation = String(context.commandName ?? '').replace(/Command$/, '')
+  try {
+    const result = await next(args)
+    recordCall({service, operation, requestId: result.output?.$metadata?.requestId})
+    return result
+  } catch (error: any) {
+    recordCall({service, operation, requestId: error?.$metadata?.requestId, error: error?.name})
+    throw error
+  }
+}

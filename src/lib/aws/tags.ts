@@ -1,0 +1,12 @@
+import {opsctlVersion} from '../version.js'
+
+/** Tags opsctl puts on what it creates: a resumed or compensating run finds its own resources by them. */
+export const RUN_ID_TAG = 'opsctl:run-id'
+
+export function runTags(runId: string, workflow: string): {Key: string; Value: string}[] {
+  return [
+    {Key: RUN_ID_TAG, Value: runId},
+    {Key: 'opsctl:workflow', Value: workflow},
+    {Key: 'opsctl:created-by', Value: `opsctl/${opsctlVersion}`},
+  ]
+}

@@ -1,0 +1,89 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {AwsSession} from '../aws/session.js'
+import {color} from '../report/colors.js'
+import {writeWarning} from '../report/format.js'
+import {describeError} from './describe-error.js'
+import {OpsctlError} from './errors.js'
+
+export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** What --json prints on success; on failure `status` is the exit code and `error` says why. */
+export interface JsonEnvelope<R> {
+  status: number
+  result?: R
+  error?: {code: string; message: string}
+  warnings: string[]
+}
+
+/**
+ * Every opsctl command: the global flags, --json, and the one place where errors become an
+ * exit code and a sentence. `run()` returns the command's result, which is its --json contract.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = {
+    profile: Flags.string({description: 'Named profile from ~/.aws/config (SSO, assume-role and credential_process included).', helpGroup: 'GLOBAL'}),
+    region: Flags.string({description: 'AWS region; default AWS_REGION, AWS_DEFAULT_REGION, then the profile.', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({description: 'Show stack traces and AWS request details on errors.', helpGroup: 'GLOBAL'}),
+    'max-attempts': Flags.integer({description: 'Attempts per AWS call, with adaptive retries (default AWS_MAX_ATTEMPTS or 3).', min: 1, max: 20, helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: FlagsOf<T>
+  protected args!: ArgsOf<T>
+  private readonly warnings: string[] = []
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as FlagsOf<T>
+    this.args = args as ArgsOf<T>
+  }
+
+  /** AWS clients for this command, with the global flags applied. */
+  protected openAwsSession(runId?: string): Promise<AwsSession> {
+    const maxAttempts = this.flags['max-attempts'] ?? (process.env.AWS_MAX_ATTEMPTS ? Number(process.env.AWS_MAX_ATTEMPTS) : undefined)
+    return AwsSession.open({profile: this.flags.profile, region: this.flags.region, maxAttempts, runId})
+  }
+
+  override warn(input: string | Error): string | Error {
+    const message = input instanceof Error ? input.message : input
+    this.warnings.push(message)
+    if (!this.jsonEnabled()) writeWarning(message)
+    return input
+  }
+
+  /** Human output: suppressed under --json, where stdout carries the JSON alone. */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) this.log(text)
+  }
+
+  protected override toSuccessJson(result: unknown): JsonEnvelope<unknown> {
+    return {status: 0, result, warnings: this.warnings}
+  }
+
+  protected override async catch(error: Error & {code?: string}): Promise<void> {
+    if (error.code === 'EEXIT') throw error
+    const described = describeError(error)
+    process.exitCode = described.exitCode
+    if (this.jsonEnabled()) {
+      const envelope: JsonEnvelope<unknown> = {
+        status: described.exitCode,
+        error: {code: described.code, message: described.message},
+        result: error instanceof OpsctlError ? error.result : undefined,
+        warnings: this.warnings,
+      }
+      this.logJson(envelope)
+      return
+    }
+    this.logToStderr(`${color.red('Error:')} ${described.message}`)
+    if (this.argv.includes('--verbose') || process.env.DEBUG) this.logToStderr(error.stack ?? '')
+  }
+}

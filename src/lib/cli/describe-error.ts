@@ -1,0 +1,23 @@
+import {ExitCode} from './exit-codes.js'
+import {OpsctlError} from './errors.js'
+
+export interface DescribedError {
+  exitCode: number
+  code: string
+  message: string
+}
+
+/** Turns any error into the exit code, stable code and one sentence a user sees. */
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof OpsctlError) return {exitCode: error.exitCode, code: error.code, message: error.message}
+  const e = error as {name?: string; message?: string; oclif?: {exit?: number}; $metadata?: {requestId?: string}; $fault?: string}
+  if (e?.oclif?.exit !== undefined) return {exitCode: e.oclif.exit, code: e.name ?? 'CLIError', message: e.message ?? String(error)}
+  if (e?.name === 'CredentialsProviderError') {
+    return {exitCode: ExitCode.Usage, code: 'NoCredentials', message: `No usable AWS credentials (${e.message}); run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`}
+  }
+  if (e?.$fault) {
+    const requestId = e.$metadata?.requestId ? ` (request id ${e.$metadata.requestId})` : ''
+    return {exitCode: ExitCode.WorkflowFailed, code: e.name ?? 'AwsError', message: `AWS answered ${e.name}: ${e.message}${requestId}`}
+  }
+  return {exitCode: ExitCode.WorkflowFailed, code: e?.name ?? 'Error', message: e?.message ?? String(error)}
+}

@@ -1,0 +1,49 @@
+import {ExitCode} from './exit-codes.js'
+
+/**
+ * An error a user can act on: one sentence saying what is wrong, with which resource, and what to do.
+ * `code` is a stable machine-readable name for --json consumers.
+ */
+export class OpsctlError extends Error {
+  /** What the command produced before it failed (a run record, findings); --json shows it. */
+  result?: unknown
+
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = ExitCode.WorkflowFailed,
+    readonly code: string = 'WorkflowFailed',
+  ) {
+    super(message)
+    this.name = 'OpsctlError'
+  }
+}
+
+/** Bad input or a precondition that does not hold. Raised before anything is changed. */
+export class UsageError extends OpsctlError {
+  constructor(message: string, code = 'InvalidInput') {
+    super(message, ExitCode.Usage, code)
+    this.name = 'UsageError'
+  }
+}
+
+/** Missing resource: still a usage error (exit 2), with its own code. */
+export class NotFoundError extends UsageError {
+  constructor(message: string) {
+    super(message, 'NotFound')
+    this.name = 'NotFoundError'
+  }
+}
+
+export class StepTimeoutError extends OpsctlError {
+  constructor(stepId: string, timeoutMs: number) {
+    super(`Step ${stepId} did not finish within ${Math.round(timeoutMs / 1000)} s; raise its timeout or look at the resource in the AWS console.`, ExitCode.WorkflowFailed, 'StepTimeout')
+    this.name = 'StepTimeoutError'
+  }
+}
+
+export class InterruptedError extends OpsctlError {
+  constructor(signal = 'SIGINT') {
+    super(`Interrupted by ${signal}; completed steps were undone.`, ExitCode.Interrupted, 'Interrupted')
+    this.name = 'InterruptedError'
+  }
+}

@@ -1,0 +1,20 @@
+/** The one table of exit codes. The README's table is generated from the same words; keep them in step. */
+export const ExitCode = {
+  Success: 0,
+  WorkflowFailed: 1,
+  Usage: 2,
+  Findings: 3,
+  ObjectiveMissed: 4,
+  Interrupted: 130,
+} as const
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+export const exitCodeMeanings: Record<ExitCode, string> = {
+  0: 'success',
+  1: 'the workflow failed (a step failed; compensations ran)',
+  2: 'usage or validation error: nothing was changed',
+  3: 'compliance findings at or above the --fail-on severity',
+  4: 'a drill ran but missed its objective (for example RTO above target)',
+  130: 'interrupted; compensations ran',
+}

@@ -1,0 +1,59 @@
+import {type Command, Flags} from '@oclif/core'
+
+import type {AwsSession} from '../aws/session.js'
+import {newRunId, readJournal} from '../engine/journal.js'
+import {runWorkflow} from '../engine/runner.js'
+import type {RunRecord, Workflow} from '../engine/types.js'
+import {reporterFor, writeReports} from '../report/index.js'
+import {BaseCommand} from './base-command.js'
+import {OpsctlError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
+
+export interface WorkflowRun<C> {
+  workflow: Workflow<C>
+  /** As the user gave them; recorded in the journal and compared on --resume. */
+  parameters: Record<string, unknown>
+  secrets?: string[]
+  context(session: AwsSession): C
+  undoOnFailure?: boolean
+}
+
+/** A command that changes something: it runs as a workflow with a journal, dry run, resume and reports. */
+export abstract class WorkflowCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = {
+    ...BaseCommand.baseFlags,
+    'dry-run': Flags.boolean({description: 'Run the read-only checks and show the changes that would be made, without making them.', helpGroup: 'WORKFLOW'}),
+    resume: Flags.string({description: 'Resume an interrupted or failed run: its completed steps are skipped (see "opsctl runs list").', helpGroup: 'WORKFLOW'}),
+    junit: Flags.string({description: 'Write a JUnit XML report (one test case per step) to this file.', helpGroup: 'WORKFLOW'}),
+    summary: Flags.string({description: 'Write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set).', helpGroup: 'WORKFLOW'}),
+  }
+
+  /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
+  protected async runWorkflow<C>(run: WorkflowRun<C>): Promise<RunRecord> {
+    const flags = this.flags as Record<string, unknown>
+    const resume = flags.resume ? await readJournal(flags.resume as string) : undefined
+    const runId = resume?.runId ?? newRunId()
+    const session = await this.openAwsSession(runId)
+    const outcome = await runWorkflow({
+      workflow: run.workflow,
+      context: run.context(session),
+      parameters: run.parameters,
+      secrets: run.secrets,
+      runId,
+      resume,
+      dryRun: Boolean(flags['dry-run']),
+      undoOnFailure: run.undoOnFailure,
+      reporter: reporterFor({json: this.jsonEnabled()}),
+      region: session.region,
+    })
+    const {record} = outcome
+    await writeReports(record, {junit: flags.junit as string | undefined, summary: flags.summary as string | undefined})
+    if (outcome.exitCode !== ExitCode.Success) {
+      const hint = outcome.exitCode === ExitCode.Usage ? '' : ` See "opsctl runs show ${record.runId}"; resume with --resume ${record.runId}.`
+      const error = new OpsctlError(`${record.error?.message ?? record.status}${hint}`, outcome.exitCode, record.error?.code)
+      error.result = record
+      throw error
+    }
+    return record
+  }
+}

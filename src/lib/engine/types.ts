@@ -1,0 +1,88 @@
+import type {AwsCall} from '../aws/call-log.js'
+import type {Clock} from './clock.js'
+
+export type StepOutputs = Record<string, unknown>
+
+/** What a running step may use besides its context: time, cancellation, progress and earlier steps' outputs. */
+export interface StepIO {
+  readonly runId: string
+  readonly clock: Clock
+  /** Aborted on timeout or interrupt; pass it to SDK calls (`{abortSignal}`) and to `clock.sleep`. */
+  readonly signal: AbortSignal
+  /** A line of progress for the live view (for example "snapshot 40% done"). */
+  progress(message: string): void
+  warn(message: string): void
+  /** Outputs of an earlier step of this run (also after a resume). */
+  outputOf(stepId: string): StepOutputs | undefined
+  /** Records a measured figure on the run, e.g. metric('rtoSeconds', 74). */
+  metric(name: string, value: number): void
+}
+
+export interface Step<C> {
+  /** Stable kebab-case id: journal, resume, JUnit test case name. */
+  id: string
+  title: string
+  /** IAM actions it may call, e.g. ['rds:RebootDBInstance']. */
+  actions: string[]
+  /** --dry-run runs read-only steps and only plans mutating ones. */
+  mutates: boolean
+  run(ctx: C, io: StepIO): Promise<StepOutputs | void>
+  /** Compensation when a later step fails or the run is interrupted. Must tolerate partial work. */
+  undo?(ctx: C, io: StepIO): Promise<void>
+  /** Fails the step (and undoes the run) when it takes longer; a function when the user chooses it. */
+  timeoutMs?: number | ((ctx: C) => number)
+}
+
+export interface Workflow<C> {
+  /** e.g. 'snapshot-create': names the journal's workflow and is checked on resume. */
+  name: string
+  steps: Step<C>[]
+  /** What a successful run produced, in the domain's words (recorded as RunRecord.outcome). */
+  outcome?(outputOf: (stepId: string) => StepOutputs | undefined): Record<string, unknown>
+}
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'undone' | 'planned'
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'planned'
+
+export interface StepError {
+  code: string
+  message: string
+}
+
+export interface StepResult {
+  id: string
+  title: string
+  mutates: boolean
+  actions: string[]
+  status: StepStatus
+  /** Why a step was skipped: for example completed by the run being resumed. */
+  note?: string
+  startedAt?: string
+  endedAt?: string
+  durationMs?: number
+  outputs?: StepOutputs
+  error?: StepError
+  undo?: {status: 'succeeded' | 'failed'; error?: StepError}
+  calls: AwsCall[]
+}
+
+export interface RunRecord {
+  runId: string
+  workflow: string
+  opsctlVersion: string
+  status: RunStatus
+  dryRun: boolean
+  /** Secrets redacted. Compared on resume. */
+  parameters: Record<string, unknown>
+  startedAt: string
+  endedAt?: string
+  durationMs?: number
+  region?: string
+  /** Measured figures, e.g. {rtoSeconds: 74}. */
+  metrics: Record<string, number>
+  steps: StepResult[]
+  outcome?: Record<string, unknown>
+  error?: StepError
+  /** Start times of the earlier attempts this run resumed. */
+  resumedFrom?: string[]
+}

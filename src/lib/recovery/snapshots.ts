@@ -1,0 +1,164 @@
+import {
+  CreateDBSnapshotCommand,
+  type DBSnapshot,
+  DBSnapshotNotFoundFault,
+  DeleteDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  paginateDescribeDBSnapshots,
+  RDSClient,
+} from '@aws-sdk/client-rds'
+
+import {describeDbInstance, tagValue} from '../aws/rds.js'
+import type {AwsSession} from '../aws/session.js'
+import {RUN_ID_TAG, runTags} from '../aws/tags.js'
+import {OpsctlError, UsageError} from '../cli/errors.js'
+import type {StepIO, Workflow} from '../engine/types.js'
+
+export interface SnapshotCreateContext {
+  rds: RDSClient
+  dbInstanceId: string
+  /** Chosen by the user; otherwise derived from the run id, so a resumed run finds the snapshot it made. */
+  snapshotId?: string
+  pollIntervalMs: number
+  timeoutMs: number
+}
+
+export function snapshotCreateContext(session: AwsSession, options: Omit<SnapshotCreateContext, 'rds'>): SnapshotCreateContext {
+  return {rds: session.client(RDSClient), ...options}
+}
+
+export const snapshotIdFor = (ctx: SnapshotCreateContext, runId: string) =>
+  ctx.snapshotId ?? `${ctx.dbInstanceId}-${runId}`.toLowerCase()
+
+export async function findSnapshot(rds: RDSClient, snapshotId: string, abortSignal?: AbortSignal): Promise<DBSnapshot | undefined> {
+  try {
+    const {DBSnapshots} = await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: snapshotId}), {abortSignal})
+    return DBSnapshots?.[0]
+  } catch (error) {
+    if (error instanceof DBSnapshotNotFoundFault) return undefined
+    throw error
+  }
+}
+
+/** Polls until the snapshot is available, reporting its progress. */
+export async function waitForSnapshotAvailable(ctx: SnapshotCreateContext, snapshotId: string, io: StepIO): Promise<DBSnapshot> {
+  for (;;) {
+    const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
+    if (!snapshot) throw new OpsctlError(`DB snapshot ${snapshotId} disappeared while opsctl waited for it; look for it in the RDS console.`)
+    if (snapshot.Status === 'available') return snapshot
+    if (snapshot.Status === 'failed' || snapshot.Status === 'error') {
+      throw new OpsctlError(`DB snapshot ${snapshotId} ended in status ${snapshot.Status}; see the RDS events of ${ctx.dbInstanceId}.`)
+    }
+    io.progress(`${snapshotId} is ${snapshot.Status}, ${snapshot.PercentProgress ?? 0}% done`)
+    await io.clock.sleep(ctx.pollIntervalMs, io.signal)
+  }
+}
+
+export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
+  name: 'snapshot-create',
+  steps: [
+    {
+      id: 'check-instance',
+      title: 'Check that the DB instance exists and is available',
+      actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
+      mutates: false,
+      async run(ctx, io) {
+        const instance = await describeDbInstance(ctx.rds, ctx.dbInstanceId, io.signal)
+        if (instance.DBInstanceStatus !== 'available') {
+          throw new UsageError(`DB instance ${ctx.dbInstanceId} is ${instance.DBInstanceStatus}, not available; wait until it is available and run again.`, 'WrongState')
+        }
+        const snapshotId = snapshotIdFor(ctx, io.runId)
+        const existing = await findSnapshot(ctx.rds, snapshotId, io.signal)
+        if (existing && tagValue(existing.TagList, RUN_ID_TAG) !== io.runId) {
+          throw new UsageError(`A DB snapshot named ${snapshotId} already exists; choose another --snapshot-id.`, 'AlreadyExists')
+        }
+        return {dbInstanceId: ctx.dbInstanceId, engine: instance.Engine, encrypted: instance.StorageEncrypted ?? false}
+      },
+    },
+    {
+      id: 'create-snapshot',
+      title: 'Create the DB snapshot, tagged with the run id',
+      actions: ['rds:CreateDBSnapshot', 'rds:AddTagsToResource'],
+      mutates: true,
+      async run(ctx, io) {
+        const snapshotId = snapshotIdFor(ctx, io.runId)
+        // Idempotent: an earlier attempt of this run may have created it already.
+        const existing = await findSnapshot(ctx.rds, snapshotId, io.signal)
+        if (existing) return {snapshotId, created: false}
+        await ctx.rds.send(new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: ctx.dbInstanceId,
+          DBSnapshotIdentifier: snapshotId,
+          Tags: runTags(io.runId, 'snapshot-create'),
+        }), {abortSignal: io.signal})
+        return {snapshotId, created: true}
+      },
+      async undo(ctx, io) {
+        const snapshotId = snapshotIdFor(ctx, io.runId)
+        const snapshot = await findSnapshot(ctx.rds, snapshotId)
+        // Only ever delete what this run created.
+        if (!snapshot || tagValue(snapshot.TagList, RUN_ID_TAG) !== io.runId) return
+        if (snapshot.Status !== 'available') await waitForSnapshotAvailable(ctx, snapshotId, io)
+        await ctx.rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: snapshotId}))
+      },
+    },
+    {
+      id: 'wait-available',
+      title: 'Wait until the snapshot is available',
+      actions: ['rds:DescribeDBSnapshots'],
+      mutates: false,
+      timeoutMs: (ctx) => ctx.timeoutMs,
+      async run(ctx, io) {
+        const snapshot = await waitForSnapshotAvailable(ctx, snapshotIdFor(ctx, io.runId), io)
+        return {
+          snapshotId: snapshot.DBSnapshotIdentifier,
+          snapshotArn: snapshot.DBSnapshotArn,
+          snapshotCreateTime: snapshot.SnapshotCreateTime?.toISOString(),
+          allocatedStorageGiB: snapshot.AllocatedStorage,
+          encrypted: snapshot.Encrypted ?? false,
+          kmsKeyId: snapshot.KmsKeyId,
+        }
+      },
+    },
+  ],
+  outcome: (outputOf) => ({...outputOf('wait-available'), dbInstanceId: outputOf('check-instance')?.dbInstanceId}),
+}
+
+export interface SnapshotSummary {
+  snapshotId: string
+  type: string
+  status: string
+  createdAt?: string
+  allocatedStorageGiB?: number
+  encrypted: boolean
+  kmsKeyId?: string
+  runId?: string
+}
+
+/** Every snapshot of the instance (automated and manual), newest first. */
+export async function listSnapshots(session: AwsSession, dbInstanceId: string): Promise<{instanceExists: boolean; snapshots: SnapshotSummary[]}> {
+  const rds = session.client(RDSClient)
+  const instanceExists = await describeDbInstance(rds, dbInstanceId).then(() => true, (error) => {
+    if (error instanceof UsageError) return false
+    throw error
+  })
+  const snapshots: SnapshotSummary[] = []
+  for await (const page of paginateDescribeDBSnapshots({client: rds}, {DBInstanceIdentifier: dbInstanceId})) {
+    for (const s of page.DBSnapshots ?? []) {
+      snapshots.push({
+        snapshotId: s.DBSnapshotIdentifier!,
+        type: s.SnapshotType ?? 'unknown',
+        status: s.Status ?? 'unknown',
+        createdAt: s.SnapshotCreateTime?.toISOString(),
+        allocatedStorageGiB: s.AllocatedStorage,
+        encrypted: s.Encrypted ?? false,
+        kmsKeyId: s.KmsKeyId,
+        runId: tagValue(s.TagList, RUN_ID_TAG),
+      })
+    }
+  }
+  if (!instanceExists && snapshots.length === 0) {
+    throw new UsageError(`No DB instance named ${dbInstanceId} in ${session.region}, and no snapshots of one; check the name or pass --region.`, 'NotFound')
+  }
+  snapshots.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
+  return {instanceExists, snapshots}
+}

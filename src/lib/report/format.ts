@@ -1,0 +1,42 @@
+import type {RunRecord, StepResult} from '../engine/types.js'
+import {color} from './colors.js'
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return ''
+  if (ms < 1000) return `${ms}ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
+  const minutes = Math.floor(ms / 60_000)
+  return `${minutes}m${Math.round((ms % 60_000) / 1000)}s`
+}
+
+/** The sentence shown beside a step's final state, the same in every renderer. */
+export function stepDetail(step: StepResult): string {
+  switch (step.status) {
+    case 'failed': return `${step.error?.code}: ${step.error?.message}`
+    case 'planned': return `planned (dry run)${step.actions.length > 0 ? `: would call ${step.actions.join(', ')}` : ''}`
+    case 'skipped': return `skipped${step.note ? `: ${step.note}` : ''}`
+    case 'undone': return 'undone'
+    case 'pending': return 'not run'
+    default: return formatDuration(step.durationMs)
+  }
+}
+
+/** A table of plain text columns, for terminals. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+export function runHeadline(record: RunRecord): string {
+  return `${color.bold(record.workflow)} run ${record.runId}${record.dryRun ? color.yellow(' (dry run)') : ''}${record.resumedFrom ? ' (resumed)' : ''}`
+}
+
+export function runVerdict(record: RunRecord): string {
+  const paint = record.status === 'succeeded' ? color.green : record.status === 'planned' ? color.yellow : color.red
+  return `${record.workflow} ${paint(record.status)} in ${formatDuration(record.durationMs)} (run ${record.runId})`
+}
+
+export function writeWarning(message: string): void {
+  process.stderr.write(`${color.yellow('Warning:')} ${message}\n`)
+}

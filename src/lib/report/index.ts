@@ -1,0 +1,27 @@
+import {appendFile, writeFile} from 'node:fs/promises'
+
+import {type RunReporter, silentReporter} from '../engine/reporter.js'
+import type {RunRecord} from '../engine/types.js'
+import {renderJunit} from './junit.js'
+import {LiveReporter} from './live.js'
+import {renderMarkdown} from './markdown.js'
+import {PlainReporter} from './plain.js'
+
+/** Live list on a terminal; plain lines in CI or a pipe; nothing under --json (stdout is for the JSON alone). */
+export function reporterFor(options: {json: boolean}): RunReporter {
+  if (options.json) return silentReporter
+  return process.stdout.isTTY && !process.env.CI ? new LiveReporter() : new PlainReporter()
+}
+
+export interface ReportFiles {
+  junit?: string
+  summary?: string
+}
+
+/** Writes the requested report files, and the GitHub job summary when GITHUB_STEP_SUMMARY is set. */
+export async function writeReports(record: RunRecord, files: ReportFiles): Promise<void> {
+  if (files.junit) await writeFile(files.junit, renderJunit(record))
+  const markdown = renderMarkdown(record)
+  if (files.summary) await writeFile(files.summary, markdown)
+  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown + '\n')
+}

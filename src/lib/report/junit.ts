@@ -1,0 +1,35 @@
+import type {RunRecord} from '../engine/types.js'
+
+const escapeXml = (text: string) =>
+  text.replace(/[<>&"']/g, (c) => ({'<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;'})[c]!)
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+
+/** JUnit XML: the run is a test suite, each step a test case; CI systems show it as test results. */
+export function renderJunit(record: RunRecord): string {
+  const seconds = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
+  const failures = record.steps.filter((s) => s.status === 'failed').length
+  const skipped = record.steps.filter((s) => ['skipped', 'planned', 'pending'].includes(s.status)).length
+  const cases = record.steps.map((step) => {
+    const attrs = `name="${escapeXml(step.id)}" classname="opsctl.${escapeXml(record.workflow)}" time="${seconds(step.durationMs)}"`
+    const body: string[] = []
+    if (step.status === 'failed') body.push(`<failure type="${escapeXml(step.error?.code ?? 'Error')}" message="${escapeXml(step.error?.message ?? '')}"/>`)
+    if (['skipped', 'planned', 'pending'].includes(step.status)) body.push(`<skipped message="${escapeXml(step.status === 'pending' ? 'not run' : step.note ?? step.status)}"/>`)
+    const calls = step.calls.map((c) => `${c.service}.${c.operation}${c.requestId ? ` request-id=${c.requestId}` : ''}${c.error ? ` error=${c.error}` : ''}`)
+    const out = [step.title, ...(step.undo ? [`undo: ${step.undo.status}`] : []), ...calls].join('\n')
+    body.push(`<system-out>${escapeXml(out)}</system-out>`)
+    return `    <testcase ${attrs}>\n      ${body.join('\n      ')}\n    </testcase>`
+  })
+  const properties = Object.entries({runId: record.runId, status: record.status, ...record.metrics})
+    .map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(String(v))}"/>`)
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="opsctl" tests="${record.steps.length}" failures="${failures}" skipped="${skipped}" time="${seconds(record.durationMs)}">`,
+    `  <testsuite name="${escapeXml(record.workflow)}" tests="${record.steps.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(record.durationMs)}" timestamp="${record.startedAt}">`,
+    '    <properties>', ...properties, '    </properties>',
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n')
+}

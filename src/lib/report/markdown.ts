@@ -1,0 +1,25 @@
+import type {RunRecord} from '../engine/types.js'
+import {formatDuration, stepDetail} from './format.js'
+
+const icons: Record<string, string> = {succeeded: '✅', failed: '❌', skipped: '⏭️', planned: '📝', undone: '↩️', pending: '⏸️', running: '▶️'}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
+/** A Markdown summary of a run: for --summary and GitHub's job summary. */
+export function renderMarkdown(record: RunRecord): string {
+  const lines = [
+    `### opsctl ${record.workflow}: ${icons[record.status] ?? ''} ${record.status}`,
+    '',
+    `Run \`${record.runId}\`${record.region ? ` in ${record.region}` : ''}, started ${record.startedAt}, took ${formatDuration(record.durationMs)}${record.dryRun ? ' (dry run)' : ''}.`,
+    '',
+  ]
+  if (record.error) lines.push(`> ${cell(record.error.message)}`, '')
+  const metrics = Object.entries(record.metrics)
+  if (metrics.length > 0) lines.push(metrics.map(([k, v]) => `**${k}**: ${v}`).join(' · '), '')
+  lines.push('| | Step | Result |', '|---|---|---|')
+  for (const step of record.steps) {
+    const undo = step.undo ? ` (undo ${step.undo.status})` : ''
+    lines.push(`| ${icons[step.status] ?? ''} | ${cell(step.title)} | ${cell(stepDetail(step))}${undo} |`)
+  }
+  return lines.join('\n') + '\n'
+}

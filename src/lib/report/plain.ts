@@ -1,0 +1,48 @@
+import type {RunReporter} from '../engine/reporter.js'
+import type {RunRecord, StepResult} from '../engine/types.js'
+import {color} from './colors.js'
+import {runHeadline, runVerdict, stepDetail, writeWarning} from './format.js'
+
+const marks: Record<string, string> = {
+  running: color.cyan('▶'),
+  succeeded: color.green('✔'),
+  failed: color.red('✖'),
+  skipped: color.gray('↷'),
+  planned: color.yellow('○'),
+  undone: color.magenta('↩'),
+}
+
+/** One line per step event: for CI logs and anything that is not a terminal. */
+export class PlainReporter implements RunReporter {
+  constructor(private readonly out: (line: string) => void = (line) => process.stdout.write(line + '\n')) {}
+
+  runStarted(record: RunRecord): void {
+    this.out(runHeadline(record))
+  }
+
+  stepStarted(step: StepResult): void {
+    this.out(`${marks.running} ${step.id}: ${step.title}`)
+  }
+
+  stepProgress(step: StepResult, message: string): void {
+    this.out(`  ${step.id}: ${message}`)
+  }
+
+  stepFinished(step: StepResult): void {
+    this.out(`${marks[step.status] ?? ' '} ${step.id}: ${stepDetail(step)}`)
+  }
+
+  stepUndone(step: StepResult): void {
+    this.out(step.undo?.status === 'succeeded'
+      ? `${marks.undone} ${step.id}: undone`
+      : `${marks.failed} ${step.id}: undo failed: ${step.undo?.error?.message}`)
+  }
+
+  warning(message: string): void {
+    writeWarning(message)
+  }
+
+  runFinished(record: RunRecord): void {
+    this.out(runVerdict(record))
+  }
+}
