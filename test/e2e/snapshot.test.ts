@@ -3,6 +3,7 @@ import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../support/cli.js'
 import {createDbInstance} from '../support/rds.js'
+import {expectMatchesSchema} from '../support/schema.js'
 
 const manualSnapshots = async () => {
   const {DBSnapshots} = await new RDSClient({}).send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))
@@ -14,11 +15,14 @@ describe('opsctl snapshot (e2e against moto)', () => {
     await createDbInstance('tenant-shard-001')
     const created = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--json'])
     expect(created.code, created.stderr).to.equal(0)
-    const {result} = parseJson(created)
+    const envelope = parseJson(created)
+    expectMatchesSchema(envelope, 'snapshot-create')
+    const {result} = envelope
     expect(result.status).to.equal('succeeded')
     expect(result.outcome.snapshotId).to.equal(`tenant-shard-001-${result.runId.toLowerCase()}`)
 
     const listed = parseJson(await opsctl(['snapshot', 'list', 'tenant-shard-001', '--json']))
+    expectMatchesSchema(listed, 'snapshot-list')
     const mine = listed.result.snapshots.find((s: {snapshotId: string}) => s.snapshotId === result.outcome.snapshotId)
     expect(mine).to.include({type: 'manual', status: 'available', runId: result.runId})
   })

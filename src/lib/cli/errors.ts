@@ -47,3 +47,21 @@ export class InterruptedError extends OpsctlError {
     this.name = 'InterruptedError'
   }
 }
+
+/** A drill ran to the end but missed its objective (RTO above target, nothing changed): exit 4. */
+export class ObjectiveMissedError extends OpsctlError {
+  constructor(message: string, result?: unknown) {
+    super(message, ExitCode.ObjectiveMissed, 'ObjectiveMissed')
+    this.name = 'ObjectiveMissedError'
+    this.result = result
+  }
+}
+
+/** Compliance findings at or above the --fail-on severity: exit 3. */
+export class FindingsError extends OpsctlError {
+  constructor(message: string, result?: unknown) {
+    super(message, ExitCode.Findings, 'Findings')
+    this.name = 'FindingsError'
+    this.result = result
+  }
+}

@@ -1,0 +1,21 @@
+import {createInterface} from 'node:readline/promises'
+
+import {UsageError} from './errors.js'
+
+/**
+ * Asks before a disruptive change. --yes answers for the user; without a terminal to ask on and
+ * without --yes the command refuses (exit 2), so a CI job never blocks on a prompt or proceeds unasked.
+ */
+export async function confirmChange(question: string, options: {yes: boolean}): Promise<void> {
+  if (options.yes) return
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new UsageError(`${question.replace(/\?$/, '')} needs confirmation and there is no terminal to ask on; pass --yes to proceed.`, 'ConfirmationRequired')
+  }
+  const prompt = createInterface({input: process.stdin, output: process.stdout})
+  try {
+    const answer = (await prompt.question(`${question} [y/N] `)).trim().toLowerCase()
+    if (answer !== 'y' && answer !== 'yes') throw new UsageError('Cancelled at the confirmation prompt; nothing was changed.', 'Cancelled')
+  } finally {
+    prompt.close()
+  }
+}
