@@ -37,7 +37,8 @@ export class AwsSession {
   static async open(options: AwsSessionOptions = {}): Promise<AwsSession> {
     const region = assertKnownRegion(await resolveRegion(options.profile))
     const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
-    const credentials = fromNodeProviderChain({profile: options.profile})
+    // An explicit --profile wins over AWS_ACCESS_KEY_ID in the environment, as with the AWS CLI; the SDK's console warning about that choice is not the operator's concern.
+    const credentials = fromNodeProviderChain({profile: options.profile, logger: quietLogger})
     try {
       await credentials()
     } catch (error) {
@@ -74,6 +75,8 @@ export class AwsSession {
     return client
   }
 }
+
+const quietLogger = {debug() {}, info() {}, warn() {}, error() {}}
 
 const recordCallMiddleware = (next: any, context: any) => async (args: any) => {
   const service = String(context.clientName ?? '').replace(/Client$/, '')

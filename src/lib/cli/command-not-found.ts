@@ -1,21 +1,26 @@
 import {Errors, type Hook, toConfiguredId} from '@oclif/core'
 
+import {color} from '../report/colors.js'
 import {ExitCode} from './exit-codes.js'
 
 /** Suggests the nearest command and exits 2 (oclif's plugin exits 127 and prompts, which breaks CI). */
 const hook: Hook<'command_not_found'> = async function (opts) {
+  // oclif folds the arguments into the id ("snapshot:craete:db-1"): compare each command with as many words as it has.
+  const words = opts.id.split(':')
   const ids = [
     ...opts.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]),
-    ...opts.config.topics.filter((t) => !t.hidden).map((t) => t.name),
+    ...(words.length === 1 ? opts.config.topics.filter((t) => !t.hidden).map((t) => t.name) : []),
   ]
-  const typed = toConfiguredId(opts.id, opts.config)
+  const typedAs = (id: string) => words.slice(0, id.split(':').length).join(':')
   const nearest = ids
-    .map((id) => ({id, distance: editDistance(opts.id, id)}))
+    .map((id) => ({id, distance: editDistance(typedAs(id), id)}))
     .sort((a, b) => a.distance - b.distance)[0]
-  const suggestion = nearest && nearest.distance <= Math.max(3, opts.id.length / 2)
-    ? ` Did you mean "${toConfiguredId(nearest.id, opts.config)}"?`
-    : ''
-  throw new Errors.CLIError(`"${typed}" is not an opsctl command.${suggestion} Run "opsctl --help" for the list of commands.`, {exit: ExitCode.Usage})
+  const close = nearest && nearest.distance <= Math.max(2, typedAs(nearest.id).length / 3)
+  const typed = toConfiguredId(close ? typedAs(nearest.id) : words[0], opts.config)
+  const suggestion = close ? ` Did you mean "${toConfiguredId(nearest.id, opts.config)}"?` : ''
+  // Printed here, unwrapped and in the same form as every other opsctl error, then a silent exit 2.
+  process.stderr.write(`${color.red('Error:')} "${typed}" is not an opsctl command.${suggestion} Run "opsctl --help" for the list of commands.\n`)
+  Errors.exit(ExitCode.Usage)
 }
 
 function editDistance(a: string, b: string): number {

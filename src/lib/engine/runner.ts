@@ -46,7 +46,8 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
   const clock = options.clock ?? systemClock
   const reporter = options.reporter ?? silentReporter
   const secrets = options.secrets ?? []
-  const parameters = redact(options.parameters, secrets)
+  // As the journal stores them (no undefined values), so that resume compares like with like.
+  const parameters: Record<string, unknown> = JSON.parse(JSON.stringify(redact(options.parameters, secrets)))
   const previous = options.resume
   if (previous) assertResumable(previous, options.workflow.name, parameters)
 
