@@ -1,13 +1,30 @@
 #!/usr/bin/env node
-// `--version` is answered before oclif loads: scripts call it often and it needs nothing but package.json.
+// Two answers come before oclif loads, since scripts and people ask for them often and loading
+// oclif costs more than the answer: --version (from package.json) and a command's --help
+// (rendered by oclif at build time into dist/help, see scripts/render-help.mjs).
 const argv = process.argv.slice(2)
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  const {readFileSync} = await import('node:fs')
-  const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  process.stdout.write(`opsctl/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
-} else {
+const fastAnswer = await answerWithoutOclif(argv)
+if (fastAnswer === undefined) {
   // opsctl supports Node 20.19+ and pins SDK releases that do; the SDK's notice about its future Node 22 floor is noise for operators.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
+} else {
+  process.stdout.write(fastAnswer)
+}
+
+async function answerWithoutOclif(args) {
+  const {readFileSync} = await import('node:fs')
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    return `opsctl/${version} ${process.platform}-${process.arch} node-${process.version}\n`
+  }
+  const words = args.slice(0, -1)
+  const wideTerminal = process.stdout.isTTY && process.stdout.columns !== 80
+  if (words.length === 0 || !['--help', '-h'].includes(args.at(-1)) || wideTerminal || !words.every((w) => /^[a-z-]+$/.test(w))) return undefined
+  try {
+    return readFileSync(new URL(`../dist/help/${words.join(':')}.txt`, import.meta.url), 'utf8')
+  } catch {
+    return undefined
+  }
 }

@@ -20,6 +20,13 @@ describe('opsctl command line (e2e)', () => {
     expect(help.stdout).to.contain('GLOBAL FLAGS').and.to.contain('--profile')
   })
 
+  it('answers a command\'s --help from the build-time rendering exactly as oclif renders it', async () => {
+    const fast = await opsctl(['snapshot', 'create', '--help'])
+    const rendered = await opsctl(['help', 'snapshot', 'create'])
+    expect(fast.stdout).to.contain('USAGE')
+    expect(fast.stdout.trim()).to.equal(rendered.stdout.trim())
+  })
+
   it('suggests the nearest command for a typo and exits 2', async () => {
     const result = await opsctl(['snapshot', 'craete', 'db-1'])
     expect(result.code).to.equal(2)
@@ -55,6 +62,13 @@ describe('opsctl command line (e2e)', () => {
     expect(plain.code).to.equal(2)
     expect(plain.stderr).not.to.match(/\n\s+at /)
     expect(verbose.stderr).to.match(/\n\s+at /)
+  })
+
+  it('colours errors only when colour is possible, and never under NO_COLOR', async () => {
+    const coloured = await opsctl(['runs', 'show', 'not-a-run'], {env: {FORCE_COLOR: '1', NO_COLOR: undefined}})
+    const plain = await opsctl(['runs', 'show', 'not-a-run'], {env: {FORCE_COLOR: '1', NO_COLOR: '1'}})
+    expect(coloured.stderr).to.match(/\u001B\[31mError:/)
+    expect(plain.stderr).to.match(/^Error: "not-a-run" is not a run id/)
   })
 
   it('prints only the JSON envelope on stdout with --json, errors included', async () => {

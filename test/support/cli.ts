@@ -9,10 +9,11 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the built CLI as a user would (a subprocess, not a TTY), with the test environment plus `env`. */
+/** Runs the built CLI as a user would (a subprocess, not a TTY), with the test environment plus `env` (undefined removes a variable). */
 export function opsctl(args: string[], options: {env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; input?: string} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {env: {...process.env, ...options.env}, stdio: ['pipe', 'pipe', 'pipe']})
+    const env = Object.fromEntries(Object.entries({...process.env, ...options.env}).filter(([, v]) => v !== undefined))
+    const child = spawn(process.execPath, [bin, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))

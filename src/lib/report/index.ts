@@ -10,7 +10,7 @@ import {PlainReporter} from './plain.js'
 /** Live list on a terminal; plain lines in CI or a pipe; nothing under --json (stdout is for the JSON alone). */
 export function reporterFor(options: {json: boolean}): RunReporter {
   if (options.json) return silentReporter
-  return process.stdout.isTTY && !process.env.CI ? new LiveReporter() : new PlainReporter()
+  return process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI ? new LiveReporter() : new PlainReporter()
 }
 
 export interface ReportFiles {

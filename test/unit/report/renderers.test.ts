@@ -1,0 +1,85 @@
+import {expect} from 'chai'
+
+import type {RunRecord} from '../../../src/lib/engine/types.js'
+import {renderJunit} from '../../../src/lib/report/junit.js'
+import {renderMarkdown} from '../../../src/lib/report/markdown.js'
+import {PlainReporter} from '../../../src/lib/report/plain.js'
+
+const record: RunRecord = {
+  runId: '20261123T192515Z-4f9a1c',
+  workflow: 'snapshot-create',
+  opsctlVersion: '0.1.0',
+  status: 'failed',
+  dryRun: false,
+  parameters: {dbInstanceId: 'tenant-shard-001'},
+  startedAt: '2026-11-23T19:25:15.000Z',
+  endedAt: '2026-11-23T19:25:45.500Z',
+  durationMs: 30_500,
+  region: 'eu-west-1',
+  metrics: {rtoSeconds: 74},
+  error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
+  steps: [
+    {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
+    {id: 'create-snapshot', title: 'Create | snapshot', mutates: true, actions: ['rds:CreateDBSnapshot'], status: 'failed', durationMs: 300,
+      error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
+      undo: {status: 'succeeded'}, calls: [{service: 'RDS', operation: 'CreateDBSnapshot', requestId: 'req-2', error: 'AccessDenied'}]},
+    {id: 'wait-available', title: 'Wait', mutates: false, actions: [], status: 'pending', calls: []},
+  ],
+}
+
+describe('run renderers', () => {
+  describe('JUnit XML', () => {
+    const xml = renderJunit(record)
+
+    it('is one test suite with a test case per step, counting failures and skips', () => {
+      expect(xml).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>/)
+      expect(xml).to.match(/<testsuite name="snapshot-create" tests="3" failures="1" errors="0" skipped="1" time="30.500"/)
+      expect(xml.match(/<testcase /g)).to.have.length(3)
+      expect(xml).to.match(/<testcase name="check-instance" classname="opsctl.snapshot-create" time="1.200">/)
+    })
+
+    it('escapes markup in messages and carries the AWS request ids', () => {
+      expect(xml).to.contain('<failure type="AccessDenied" message="User is not authorized to perform rds:CreateDBSnapshot on &lt;tenant-shard-001&gt; &amp; &quot;more&quot;"/>')
+      expect(xml).to.contain('RDS.CreateDBSnapshot request-id=req-2 error=AccessDenied')
+      expect(xml).to.contain('<skipped message="not run"/>')
+      expect(xml).to.contain('<property name="rtoSeconds" value="74"/>')
+    })
+  })
+
+  describe('Markdown summary', () => {
+    const markdown = renderMarkdown(record)
+
+    it('states the verdict, the error and the metrics, and a row per step', () => {
+      expect(markdown).to.contain('### opsctl snapshot-create: ❌ failed')
+      expect(markdown).to.contain('Run `20261123T192515Z-4f9a1c` in eu-west-1')
+      expect(markdown).to.contain('**rtoSeconds**: 74')
+      expect(markdown).to.contain('| ❌ | Create \\| snapshot | AccessDenied: User is not authorized')
+      expect(markdown).to.contain('(undo succeeded)')
+      expect(markdown).to.contain('| ⏸️ | Wait | not run |')
+    })
+  })
+
+  describe('plain lines', () => {
+    it('prints one line per step event, without colour under NO_COLOR', () => {
+      const lines: string[] = []
+      const plain = new PlainReporter((line) => lines.push(line))
+      plain.runStarted(record)
+      plain.stepStarted(record.steps[0])
+      plain.stepFinished(record.steps[0])
+      plain.stepProgress(record.steps[1], 'snapshot 40% done')
+      plain.stepFinished(record.steps[1])
+      plain.stepUndone(record.steps[1])
+      plain.runFinished(record)
+      expect(lines).to.deep.equal([
+        'snapshot-create run 20261123T192515Z-4f9a1c',
+        '▶ check-instance: Check the instance',
+        '✔ check-instance: 1.2s',
+        '  create-snapshot: snapshot 40% done',
+        '✖ create-snapshot: AccessDenied: User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"',
+        '↩ create-snapshot: undone',
+        'snapshot-create failed in 30.5s (run 20261123T192515Z-4f9a1c)',
+      ])
+      expect(lines.join('')).not.to.match(/\u001B\[/)
+    })
+  })
+})
