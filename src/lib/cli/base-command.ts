@@ -49,8 +49,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** AWS clients for this command, with the global flags applied. */
   protected openAwsSession(runId?: string): Promise<AwsSession> {
-    const maxAttempts = this.flags['max-attempts'] ?? (process.env.AWS_MAX_ATTEMPTS ? Number(process.env.AWS_MAX_ATTEMPTS) : undefined)
-    return AwsSession.open({profile: this.flags.profile, region: this.flags.region, maxAttempts, runId})
+    // Without --max-attempts the SDK reads AWS_MAX_ATTEMPTS (and the profile's max_attempts) itself.
+    return AwsSession.open({profile: this.flags.profile, region: this.flags.region, maxAttempts: this.flags['max-attempts'], runId})
   }
 
   override warn(input: string | Error): string | Error {

@@ -10,6 +10,9 @@ import {redact} from './redact.js'
 import {type RunReporter, silentReporter} from './reporter.js'
 import type {RunRecord, Step, StepError, StepIO, StepOutputs, StepResult, Workflow} from './types.js'
 
+/** How long one step's compensation may take before opsctl gives up and asks for a manual clean-up. */
+export const UNDO_TIMEOUT_MS = 30 * 60_000
+
 export interface RunOptions<C> {
   workflow: Workflow<C>
   context: C
@@ -172,8 +175,9 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
       const halfDone = result.status === 'failed' && step.mutates
       if (!step.undo || !(completed || halfDone)) continue
       try {
-        // A fresh signal: the interrupt that stopped the run must not stop its compensation.
-        await recordCallsInto(result.calls, () => step.undo!(options.context, ioFor(result, new AbortController().signal)))
+        // Its own signal: the interrupt that stopped the run must not stop its compensation, but a compensation must not hang either.
+        const signal = clock.timeout(UNDO_TIMEOUT_MS)
+        await recordCallsInto(result.calls, () => step.undo!(options.context, ioFor(result, signal)))
         result.undo = {status: 'succeeded'}
         if (result.status !== 'failed') result.status = 'undone'
       } catch (error) {
