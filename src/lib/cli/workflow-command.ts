@@ -43,7 +43,7 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
       resume,
       dryRun: Boolean(flags['dry-run']),
       undoOnFailure: run.undoOnFailure,
-      reporter: reporterFor({json: this.jsonEnabled()}),
+      reporter: reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message)}),
       region: session.region,
     })
     const {record} = outcome

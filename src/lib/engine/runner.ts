@@ -64,6 +64,7 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
     startedAt: new Date(clock.now()).toISOString(),
     region: options.region,
     metrics: {...previous?.metrics},
+    warnings: [],
     steps: options.workflow.steps.map((s) => ({id: s.id, title: s.title, mutates: s.mutates, actions: s.actions, status: 'pending', calls: []})),
     resumedFrom: previous ? [...(previous.resumedFrom ?? []), previous.startedAt] : undefined,
   }
@@ -82,12 +83,18 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
     clock,
     signal,
     progress: (message) => reporter.stepProgress(result, message),
-    warn: (message) => reporter.warning(message),
+    warn,
     outputOf: (id) => outputs.get(id),
     metric: (name, value) => {
       record.metrics[name] = value
     },
   })
+
+  /** Warnings are part of the evidence: kept in the record and shown by the reporter. */
+  function warn(message: string): void {
+    record.warnings.push(message)
+    reporter.warning(message)
+  }
 
   reporter.runStarted(record)
   let failure: {error: unknown; index: number} | undefined
@@ -182,7 +189,7 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
         if (result.status !== 'failed') result.status = 'undone'
       } catch (error) {
         result.undo = {status: 'failed', error: toStepError(error)}
-        reporter.warning(`Could not undo step ${step.id}: ${(error as Error).message} Clean it up by hand.`)
+        warn(`Could not undo step ${step.id}: ${(error as Error).message} Clean it up by hand.`)
       }
       reporter.stepUndone(result)
       await writeJournal(record)
@@ -211,7 +218,7 @@ function assertResumable(previous: RunRecord, workflow: string, parameters: Reco
   }
 }
 
-function toStepError(error: unknown): StepError {
+export function toStepError(error: unknown): StepError {
   if (error instanceof OpsctlError) return {code: error.code, message: error.message}
   const e = error as {name?: string; message?: string; $metadata?: {requestId?: string}}
   const requestId = e?.$metadata?.requestId ? ` (request id ${e.$metadata.requestId})` : ''

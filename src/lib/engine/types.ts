@@ -80,6 +80,8 @@ export interface RunRecord {
   region?: string
   /** Measured figures, e.g. {rtoSeconds: 74}. */
   metrics: Record<string, number>
+  /** Warnings raised during the run (also shown as they happen). */
+  warnings: string[]
   steps: StepResult[]
   outcome?: Record<string, unknown>
   error?: StepError

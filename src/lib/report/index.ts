@@ -7,10 +7,13 @@ import {LiveReporter} from './live.js'
 import {renderMarkdown} from './markdown.js'
 import {PlainReporter} from './plain.js'
 
-/** Live list on a terminal; plain lines in CI or a pipe; nothing under --json (stdout is for the JSON alone). */
-export function reporterFor(options: {json: boolean}): RunReporter {
-  if (options.json) return silentReporter
-  return process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI ? new LiveReporter() : new PlainReporter()
+/**
+ * Live list on a terminal; plain lines in CI or a pipe; nothing under --json (stdout is for the JSON alone).
+ * Warnings go to `warn` in every case, so that the command can show them or put them in its JSON.
+ */
+export function reporterFor(options: {json: boolean; warn: (message: string) => void}): RunReporter {
+  if (options.json) return {...silentReporter, warning: options.warn}
+  return process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI ? new LiveReporter(options.warn) : new PlainReporter(undefined, options.warn)
 }
 
 export interface ReportFiles {

@@ -20,6 +20,8 @@ export class LiveReporter implements RunReporter {
   private readonly steps = new Map<string, LiveStep>()
   private rendering?: Promise<unknown>
 
+  constructor(readonly warning: (message: string) => void = writeWarning) {}
+
   runStarted(record: RunRecord): void {
     process.stdout.write(runHeadline(record) + '\n')
     const tasks = record.steps.map((step) => {
@@ -59,10 +61,6 @@ export class LiveReporter implements RunReporter {
   stepUndone(step: StepResult): void {
     const task = this.steps.get(step.id)?.task
     if (task) task.title = `${step.title} ${step.undo?.status === 'succeeded' ? color.magenta('(undone)') : color.red(`(undo failed: ${step.undo?.error?.message})`)}`
-  }
-
-  warning(message: string): void {
-    writeWarning(message)
   }
 
   async runFinished(record: RunRecord): Promise<void> {

@@ -14,6 +14,7 @@ export function renderMarkdown(record: RunRecord): string {
     '',
   ]
   if (record.error) lines.push(`> ${cell(record.error.message)}`, '')
+  for (const warning of record.warnings ?? []) lines.push(`> ⚠️ ${cell(warning)}`, '')
   const metrics = Object.entries(record.metrics)
   if (metrics.length > 0) lines.push(metrics.map(([k, v]) => `**${k}**: ${v}`).join(' · '), '')
   lines.push('| | Step | Result |', '|---|---|---|')

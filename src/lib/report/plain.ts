@@ -14,7 +14,10 @@ const marks: Record<string, string> = {
 
 /** One line per step event: for CI logs and anything that is not a terminal. */
 export class PlainReporter implements RunReporter {
-  constructor(private readonly out: (line: string) => void = (line) => process.stdout.write(line + '\n')) {}
+  constructor(
+    private readonly out: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+    readonly warning: (message: string) => void = writeWarning,
+  ) {}
 
   runStarted(record: RunRecord): void {
     this.out(runHeadline(record))
@@ -36,10 +39,6 @@ export class PlainReporter implements RunReporter {
     this.out(step.undo?.status === 'succeeded'
       ? `${marks.undone} ${step.id}: undone`
       : `${marks.failed} ${step.id}: undo failed: ${step.undo?.error?.message}`)
-  }
-
-  warning(message: string): void {
-    writeWarning(message)
   }
 
   runFinished(record: RunRecord): void {

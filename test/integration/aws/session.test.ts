@@ -104,7 +104,7 @@ describe('AWS session (client factory)', () => {
       const session = await AwsSession.open({runId: '20261123T192515Z-4f9a1c', maxAttempts: 7})
       const rds = session.client(RDSClient)
       expect(session.client(RDSClient)).to.equal(rds)
-      const strategy = await rds.config.retryStrategy()
+      const strategy = (await rds.config.retryStrategy()) as {mode?: string}
       expect(strategy.mode).to.equal('adaptive')
       expect(await rds.config.maxAttempts()).to.equal(7)
       let userAgent = ''

@@ -17,6 +17,7 @@ const record: RunRecord = {
   durationMs: 30_500,
   region: 'eu-west-1',
   metrics: {rtoSeconds: 74},
+  warnings: ['No snapshot of tenant-shard-001 in the last 24 hours.'],
   error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
   steps: [
     {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
@@ -53,6 +54,7 @@ describe('run renderers', () => {
       expect(markdown).to.contain('### opsctl snapshot-create: ❌ failed')
       expect(markdown).to.contain('Run `20261123T192515Z-4f9a1c` in eu-west-1')
       expect(markdown).to.contain('**rtoSeconds**: 74')
+      expect(markdown).to.contain('> ⚠️ No snapshot of tenant-shard-001 in the last 24 hours.')
       expect(markdown).to.contain('| ❌ | Create \\| snapshot | AccessDenied: User is not authorized')
       expect(markdown).to.contain('(undo succeeded)')
       expect(markdown).to.contain('| ⏸️ | Wait | not run |')
