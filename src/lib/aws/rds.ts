@@ -19,6 +19,7 @@ function assertRdsIdentifier(kind: string, id: string, maxLength: number): strin
 /** RDS naming rules, checked before any AWS call. */
 export const assertDbInstanceIdentifier = (id: string) => assertRdsIdentifier('DB instance', id, 63)
 export const assertDbSnapshotIdentifier = (id: string) => assertRdsIdentifier('DB snapshot', id, 255)
+export const assertDbClusterIdentifier = (id: string) => assertRdsIdentifier('DB cluster', id, 63)
 
 /** The DB instance, or a usage error naming it and the region. */
 export async function describeDbInstance(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<DBInstance> {
@@ -29,6 +30,14 @@ export async function describeDbInstance(rds: RDSClient, id: string, abortSignal
     if (!(error instanceof DBInstanceNotFoundFault)) throw error
   }
   throw new NotFoundError(`No DB instance named ${id} in ${await rds.config.region()}; check the name with "aws rds describe-db-instances" or pass --region.`)
+}
+
+/** The DB instance, or undefined when there is none of that name. */
+export async function findDbInstance(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<DBInstance | undefined> {
+  return describeDbInstance(rds, id, abortSignal).catch((error) => {
+    if (error instanceof NotFoundError) return undefined
+    throw error
+  })
 }
 
 export function tagValue(tags: {Key?: string; Value?: string}[] | undefined, key: string): string | undefined {

@@ -1,0 +1,236 @@
+import {
+  CreateDBInstanceReadReplicaCommand,
+  DeleteDBInstanceCommand,
+  FailoverDBClusterCommand,
+  PromoteReadReplicaCommand,
+  RebootDBInstanceCommand,
+} from '@aws-sdk/client-rds'
+
+import {describeAlarmStates} from '../../aws/alarms.js'
+import {describeDbInstance, findDbInstance, tagValue} from '../../aws/rds.js'
+import {RUN_ID_TAG, runTags} from '../../aws/tags.js'
+import {ObjectiveMissedError, OpsctlError} from '../../cli/errors.js'
+import type {RunRecord, Step, StepIO, StepOutputs, Workflow} from '../../engine/types.js'
+import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
+import {type Measurement, measureRecovery} from './measure.js'
+import {preflightSteps} from './preflight.js'
+import {drillSubject, type Placement} from './subject.js'
+
+export const failoverDrillWorkflowName = 'failover-drill'
+
+type DrillStep = Step<FailoverDrillContext>
+
+const replicaPollIntervalMs = 5000
+const alarmPollIntervalMs = 5000
+
+/** The disruptive step of each mode: it looks at the subject, then sends the request, and records both. */
+function failoverStep(id: string, title: string, actions: string[], send: (ctx: FailoverDrillContext, io: StepIO) => Promise<unknown>): DrillStep {
+  return {
+    id,
+    title,
+    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', ...actions],
+    mutates: true,
+    async run(ctx, io) {
+      const before = await drillSubject(ctx, io.runId).observe(io.signal)
+      const requestedAt = new Date(io.clock.now()).toISOString()
+      await send(ctx, io)
+      return {requestedAt, before}
+    },
+  }
+}
+
+const forceFailover = failoverStep('force-failover', 'Reboot the DB instance with a forced failover to its standby', ['rds:RebootDBInstance'],
+  (ctx, io) => ctx.rds.send(new RebootDBInstanceCommand({DBInstanceIdentifier: ctx.target, ForceFailover: true}), {abortSignal: io.signal}))
+
+const failOverCluster = failoverStep('fail-over-cluster', 'Fail the cluster over to a reader (FailoverDBCluster)', ['rds:FailoverDBCluster'],
+  (ctx, io) => ctx.rds.send(new FailoverDBClusterCommand({DBClusterIdentifier: ctx.target, TargetDBInstanceIdentifier: ctx.targetInstanceId}), {abortSignal: io.signal}))
+
+const promoteReplica = failoverStep('promote-replica', 'Promote the read replica to a standalone instance', ['rds:PromoteReadReplica'],
+  (ctx, io) => ctx.rds.send(new PromoteReadReplicaCommand({DBInstanceIdentifier: replicaIdFor(ctx, io.runId)}), {abortSignal: io.signal}))
+
+/** The replica this run created, if it exists; never one the run did not tag. */
+async function findOwnReplica(ctx: FailoverDrillContext, io: StepIO, signal?: AbortSignal) {
+  const replica = await findDbInstance(ctx.rds, replicaIdFor(ctx, io.runId), signal)
+  return replica && tagValue(replica.TagList, RUN_ID_TAG) === io.runId ? replica : undefined
+}
+
+const deleteInstance = (ctx: FailoverDrillContext, id: string, signal?: AbortSignal) =>
+  ctx.rds.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal: signal})
+
+const createReplica: DrillStep = {
+  id: 'create-replica',
+  title: 'Create a read replica of the DB instance, tagged with the run id',
+  actions: ['rds:CreateDBInstanceReadReplica', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:DeleteDBInstance'],
+  mutates: true,
+  async run(ctx, io) {
+    const replicaId = replicaIdFor(ctx, io.runId)
+    // Idempotent: an earlier attempt of this run may have created it already.
+    if (await findOwnReplica(ctx, io, io.signal)) return {replicaId, created: false}
+    await ctx.rds.send(new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, failoverDrillWorkflowName),
+    }), {abortSignal: io.signal})
+    return {replicaId, created: true}
+  },
+  async undo(ctx, io) {
+    // Only ever delete what this run created.
+    const replica = await findOwnReplica(ctx, io)
+    if (replica && replica.DBInstanceStatus !== 'deleting') await deleteInstance(ctx, replica.DBInstanceIdentifier!)
+  },
+}
+
+const waitReplicaAvailable: DrillStep = {
+  id: 'wait-replica-available',
+  title: 'Wait until the read replica is available',
+  actions: ['rds:DescribeDBInstances'],
+  mutates: false,
+  timeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
+  async run(ctx, io) {
+    const replicaId = replicaIdFor(ctx, io.runId)
+    for (;;) {
+      const replica = await describeDbInstance(ctx.rds, replicaId, io.signal)
+      if (replica.DBInstanceStatus === 'available') return {replicaId, availabilityZone: replica.AvailabilityZone}
+      if (replica.DBInstanceStatus === 'failed' || replica.DBInstanceStatus === 'incompatible-restore') {
+        throw new OpsctlError(`Read replica ${replicaId} ended in status ${replica.DBInstanceStatus}; see its RDS events.`)
+      }
+      io.progress(`${replicaId} is ${replica.DBInstanceStatus}`)
+      await io.clock.sleep(replicaPollIntervalMs, io.signal)
+    }
+  },
+}
+
+const deleteReplica: DrillStep = {
+  id: 'delete-replica',
+  title: 'Delete the promoted replica',
+  actions: ['rds:DeleteDBInstance'],
+  mutates: true,
+  async run(ctx, io) {
+    const replicaId = replicaIdFor(ctx, io.runId)
+    await deleteInstance(ctx, replicaId, io.signal)
+    return {replicaId, deleted: true}
+  },
+}
+
+const measureStep = (actionStepId: string): DrillStep => ({
+  id: 'measure-recovery',
+  title: 'Measure the recovery: poll the status every second and read the RDS events',
+  actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeEvents', 'cloudwatch:DescribeAlarms'],
+  mutates: false,
+  timeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
+  async run(ctx, io) {
+    const action = io.outputOf(actionStepId) as {requestedAt: string; before: Placement}
+    const measurement = await measureRecovery(drillSubject(ctx, io.runId), {
+      rds: ctx.rds,
+      cloudwatch: ctx.cloudwatch,
+      since: new Date(io.outputOf('check-status')!.drillStartedAt as string),
+      requestedAt: new Date(action.requestedAt),
+      before: action.before,
+      targetRtoSeconds: ctx.targetRtoSeconds,
+      alarms: (io.outputOf('check-alarms')?.alarms ?? {}) as Record<string, string>,
+    }, io)
+    io.metric('rtoSeconds', measurement.rtoSeconds)
+    return {...measurement, targetRtoSeconds: ctx.targetRtoSeconds, positionKind: drillSubject(ctx, io.runId).positionKind}
+  },
+})
+
+const waitAlarmsOk: DrillStep = {
+  id: 'wait-alarms-ok',
+  title: 'Wait for the alarms to be OK again (up to --alarm-timeout)',
+  actions: ['cloudwatch:DescribeAlarms'],
+  mutates: false,
+  async run(ctx, io) {
+    const deadline = io.clock.now() + ctx.alarmTimeoutSeconds * 1000
+    for (;;) {
+      const alarms = await describeAlarmStates(ctx.cloudwatch, ctx.alarms, io.signal)
+      const notOk = Object.keys(alarms).filter((name) => alarms[name] !== 'OK')
+      const now = io.clock.now()
+      if (notOk.length === 0 || now >= deadline) return {alarms, allOk: notOk.length === 0, notOk}
+      io.progress(`waiting for ${notOk.map((name) => `${name} (${alarms[name]})`).join(', ')} to be OK`)
+      await io.clock.sleep(Math.min(alarmPollIntervalMs, deadline - now), io.signal)
+    }
+  },
+}
+
+function modeSteps(options: FailoverDrillOptions): DrillStep[] {
+  switch (options.mode) {
+    case 'multi-az': return [forceFailover, measureStep(forceFailover.id)]
+    case 'cluster': return [failOverCluster, measureStep(failOverCluster.id)]
+    case 'replica-promotion': return [
+      ...(options.replicaId ? [] : [createReplica, waitReplicaAvailable]),
+      promoteReplica,
+      measureStep(promoteReplica.id),
+    ]
+  }
+}
+
+/** What a drill found, and whether it met its objective. */
+export interface FailoverDrillOutcome extends Record<string, unknown> {
+  mode: string
+  target: string
+  positionKind: string
+  before: Placement
+  after: Placement
+  changed: boolean
+  rtoSeconds: number
+  rtoSource: 'events' | 'polling'
+  rtoFromEventsSeconds?: number
+  rtoFromPollingSeconds: number
+  pollIntervalSeconds: number
+  targetRtoSeconds: number
+  alarms: Record<string, string>
+  replicaId?: string
+  replicaDeleted?: boolean
+  verdict: 'met' | 'missed'
+  reasons: string[]
+}
+
+function drillOutcome(outputOf: (stepId: string) => StepOutputs | undefined): FailoverDrillOutcome {
+  const status = outputOf('check-status')!
+  const m = outputOf('measure-recovery') as unknown as Measurement & {targetRtoSeconds: number; positionKind: string}
+  const alarms = outputOf('wait-alarms-ok') as {alarms: Record<string, string>; notOk: string[]}
+  const replica = outputOf('check-replica')
+  const reasons: string[] = []
+  if (!m.changed) reasons.push(`the ${m.positionKind} did not change (${m.before.position} before and after)`)
+  if (m.rtoSeconds > m.targetRtoSeconds) reasons.push(`the RTO of ${m.rtoSeconds} s (${m.rtoSource}) is above the target of ${m.targetRtoSeconds} s`)
+  if (alarms.notOk.length > 0) reasons.push(`alarm ${alarms.notOk.join(', ')} did not return to OK within --alarm-timeout`)
+  return {
+    mode: status.mode as string,
+    target: status.target as string,
+    positionKind: m.positionKind,
+    before: m.before,
+    after: m.after,
+    changed: m.changed,
+    rtoSeconds: m.rtoSeconds,
+    rtoSource: m.rtoSource,
+    rtoFromEventsSeconds: m.rtoFromEventsSeconds,
+    rtoFromPollingSeconds: m.rtoFromPollingSeconds,
+    pollIntervalSeconds: m.pollIntervalSeconds,
+    targetRtoSeconds: m.targetRtoSeconds,
+    alarms: alarms.alarms,
+    replicaId: replica?.replicaId as string | undefined,
+    replicaDeleted: replica ? outputOf('delete-replica')?.deleted === true : undefined,
+    verdict: reasons.length === 0 ? 'met' : 'missed',
+    reasons,
+  }
+}
+
+/**
+ * Preflight checks (read-only, exit 2 on a refusal), the failover itself, the measurement of the
+ * recovery (its timeout fails the run with exit 1), the alarms' return to OK, and for a promotion the
+ * replica's removal. The outcome carries the verdict; `assertObjectiveMet` turns a miss into exit 4.
+ */
+export function failoverDrillWorkflow(options: FailoverDrillOptions): Workflow<FailoverDrillContext> {
+  const removeReplica = options.mode === 'replica-promotion' && !options.keepReplica
+  return {
+    name: failoverDrillWorkflowName,
+    steps: [...preflightSteps(options), ...modeSteps(options), waitAlarmsOk, ...(removeReplica ? [deleteReplica] : [])],
+    outcome: drillOutcome,
+  }
+}
+
+/** A drill that ran but missed its objective (RTO above target, nothing changed, alarms still firing): exit 4. */
+export function assertObjectiveMet(record: RunRecord): void {
+  const outcome = record.outcome as FailoverDrillOutcome | undefined
+  if (outcome?.verdict === 'missed') {
+    throw new ObjectiveMissedError(`The failover drill of ${outcome.target} missed its objective: ${outcome.reasons.join('; ')}.`, record)
+  }
+}

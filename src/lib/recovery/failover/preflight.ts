@@ -1,0 +1,203 @@
+import {type DBInstance, paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots} from '@aws-sdk/client-rds'
+
+import {describeAlarmStates} from '../../aws/alarms.js'
+import {describeDbInstance, findDbInstance, tagValue} from '../../aws/rds.js'
+import {clusterWriter, describeDbCluster} from '../../aws/rds-clusters.js'
+import {RUN_ID_TAG} from '../../aws/tags.js'
+import {NotFoundError, UsageError} from '../../cli/errors.js'
+import type {Step, StepIO} from '../../engine/types.js'
+import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
+
+type DrillStep = Step<FailoverDrillContext>
+
+/** A snapshot older than this draws a warning: the platform takes one every day. */
+const recentSnapshotMs = 24 * 60 * 60 * 1000
+
+/**
+ * The resource `lookup` finds; when there is none, but `lookupOtherKind` finds a resource of the other kind
+ * (a cluster named like the instance asked for, or the reverse), a refusal that says which mode to use.
+ */
+async function orWrongMode<T>(lookup: () => Promise<T>, lookupOtherKind: () => Promise<unknown>, refusal: string): Promise<T> {
+  try {
+    return await lookup()
+  } catch (error) {
+    const otherKindExists = error instanceof NotFoundError && await lookupOtherKind().then(() => true, () => false)
+    throw otherKindExists ? new UsageError(refusal, 'WrongMode') : error
+  }
+}
+
+function assertAvailable(name: string, status: string | undefined): void {
+  if (status === 'rebooting') throw new UsageError(`${name} is already rebooting; wait until it is available and run the drill again.`, 'WrongState')
+  if (status !== 'available') throw new UsageError(`${name} is ${status}, not available; wait until it is available and run the drill again.`, 'WrongState')
+}
+
+/** The drilled DB instance, refusing one that belongs to an Aurora cluster (or a name that is a cluster's). */
+async function drilledInstance(ctx: FailoverDrillContext, io: StepIO): Promise<DBInstance> {
+  const instance = await orWrongMode(
+    () => describeDbInstance(ctx.rds, ctx.target, io.signal),
+    () => describeDbCluster(ctx.rds, ctx.target, io.signal),
+    `${ctx.target} is an Aurora DB cluster, not a DB instance; drill it with --cluster ${ctx.target} --mode cluster.`,
+  )
+  if (instance.DBClusterIdentifier) {
+    throw new UsageError(`DB instance ${ctx.target} is a member of Aurora DB cluster ${instance.DBClusterIdentifier}; drill the cluster with --cluster ${instance.DBClusterIdentifier} --mode cluster.`, 'WrongMode')
+  }
+  return instance
+}
+
+const checkStatus = (options: FailoverDrillOptions): DrillStep => options.mode === 'cluster'
+  ? {
+    id: 'check-status',
+    title: 'Check that the DB cluster exists and it and its instances are available',
+    actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances'],
+    mutates: false,
+    async run(ctx, io) {
+      const drillStartedAt = new Date(io.clock.now()).toISOString()
+      const cluster = await orWrongMode(
+        () => describeDbCluster(ctx.rds, ctx.target, io.signal),
+        () => describeDbInstance(ctx.rds, ctx.target, io.signal),
+        `${ctx.target} is a DB instance, not an Aurora DB cluster; drill it without --cluster (--mode multi-az or replica-promotion).`,
+      )
+      assertAvailable(`DB cluster ${ctx.target}`, cluster.Status)
+      for (const member of cluster.DBClusterMembers ?? []) {
+        const instance = await describeDbInstance(ctx.rds, member.DBInstanceIdentifier!, io.signal)
+        assertAvailable(`DB instance ${member.DBInstanceIdentifier} of cluster ${ctx.target}`, instance.DBInstanceStatus)
+      }
+      return {drillStartedAt, mode: ctx.mode, target: ctx.target, status: cluster.Status, engine: cluster.Engine, writer: clusterWriter(cluster)}
+    },
+  }
+  : {
+    id: 'check-status',
+    title: 'Check that the DB instance exists and is available',
+    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+    mutates: false,
+    async run(ctx, io) {
+      const drillStartedAt = new Date(io.clock.now()).toISOString()
+      const instance = await drilledInstance(ctx, io)
+      assertAvailable(`DB instance ${ctx.target}`, instance.DBInstanceStatus)
+      return {drillStartedAt, mode: ctx.mode, target: ctx.target, status: instance.DBInstanceStatus, engine: instance.Engine, availabilityZone: instance.AvailabilityZone}
+    },
+  }
+
+const checkStandby = (options: FailoverDrillOptions): DrillStep => {
+  switch (options.mode) {
+    case 'multi-az': return {
+      id: 'check-multi-az',
+      title: 'Check that Multi-AZ is on, so there is a standby to fail over to',
+      actions: ['rds:DescribeDBInstances'],
+      mutates: false,
+      async run(ctx, io) {
+        const instance = await describeDbInstance(ctx.rds, ctx.target, io.signal)
+        if (!instance.MultiAZ) {
+          throw new UsageError(`DB instance ${ctx.target} is not Multi-AZ, so it has no standby to fail over to; enable it with "aws rds modify-db-instance --db-instance-identifier ${ctx.target} --multi-az --apply-immediately" and run the drill again.`, 'NotMultiAz')
+        }
+        return {availabilityZone: instance.AvailabilityZone, secondaryAvailabilityZone: instance.SecondaryAvailabilityZone}
+      },
+    }
+    case 'cluster': return {
+      id: 'check-reader',
+      title: 'Check that the cluster has a reader to promote to writer',
+      actions: ['rds:DescribeDBClusters'],
+      mutates: false,
+      async run(ctx, io) {
+        const cluster = await describeDbCluster(ctx.rds, ctx.target, io.signal)
+        const readers = (cluster.DBClusterMembers ?? []).filter((m) => !m.IsClusterWriter).map((m) => m.DBInstanceIdentifier!)
+        if (readers.length === 0) {
+          throw new UsageError(`DB cluster ${ctx.target} has no reader instance to fail over to; add one with "aws rds create-db-instance --db-cluster-identifier ${ctx.target} ..." and run the drill again.`, 'NoReader')
+        }
+        if (ctx.targetInstanceId && !readers.includes(ctx.targetInstanceId)) {
+          throw new UsageError(`--target-instance ${ctx.targetInstanceId} is not a reader of DB cluster ${ctx.target}; choose one of ${readers.join(', ')}.`, 'NotAReader')
+        }
+        return {writer: clusterWriter(cluster), readers}
+      },
+    }
+    case 'replica-promotion': return {
+      id: 'check-replica',
+      title: options.replicaId ? 'Check that the given replica is an available read replica of this instance' : 'Check that the name of the replica to create is free',
+      actions: ['rds:DescribeDBInstances'],
+      mutates: false,
+      async run(ctx, io) {
+        const replicaId = replicaIdFor(ctx, io.runId)
+        if (ctx.replicaId) {
+          const replica = await describeDbInstance(ctx.rds, replicaId, io.signal)
+          const source = replica.ReadReplicaSourceDBInstanceIdentifier
+          if (source !== ctx.target && !source?.endsWith(`:db:${ctx.target}`)) {
+            throw new UsageError(`DB instance ${replicaId} is ${source ? `a read replica of ${source}` : 'not a read replica'}, not of ${ctx.target}; pass a read replica of ${ctx.target}, or leave out --replica to have one created.`, 'WrongReplica')
+          }
+          assertAvailable(`Read replica ${replicaId}`, replica.DBInstanceStatus)
+          return {replicaId, replicaGiven: true}
+        }
+        const existing = await findDbInstance(ctx.rds, replicaId, io.signal)
+        if (existing && tagValue(existing.TagList, RUN_ID_TAG) !== io.runId) {
+          throw new UsageError(`A DB instance named ${replicaId} already exists; delete it or pass it with --replica if it is a read replica of ${ctx.target}.`, 'AlreadyExists')
+        }
+        return {replicaId, replicaGiven: false}
+      },
+    }
+  }
+}
+
+const checkPendingChanges: DrillStep = {
+  id: 'check-pending-changes',
+  title: 'Check that no modifications are pending (the failover would apply them)',
+  actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
+  mutates: false,
+  async run(ctx, io) {
+    const cluster = ctx.mode === 'cluster'
+    const pending = cluster
+      ? (await describeDbCluster(ctx.rds, ctx.target, io.signal)).PendingModifiedValues
+      : (await describeDbInstance(ctx.rds, ctx.target, io.signal)).PendingModifiedValues
+    const names = Object.entries(pending ?? {}).filter(([, value]) => value !== undefined && value !== null).map(([name]) => name)
+    if (names.length > 0) {
+      const apply = cluster ? `aws rds modify-db-cluster --db-cluster-identifier ${ctx.target} --apply-immediately` : `aws rds modify-db-instance --db-instance-identifier ${ctx.target} --apply-immediately`
+      throw new UsageError(`DB ${cluster ? 'cluster' : 'instance'} ${ctx.target} has pending modifications (${names.join(', ')}) that the failover would apply; apply them first ("${apply}") or wait for the maintenance window, then run the drill.`, 'PendingModifications')
+    }
+    return {pendingModifications: names}
+  },
+}
+
+const checkAlarms: DrillStep = {
+  id: 'check-alarms',
+  title: 'Check that the given CloudWatch alarms are OK',
+  actions: ['cloudwatch:DescribeAlarms'],
+  mutates: false,
+  async run(ctx, io) {
+    const alarms = await describeAlarmStates(ctx.cloudwatch, ctx.alarms, io.signal)
+    const notOk = Object.entries(alarms).filter(([, state]) => state !== 'OK')
+    if (notOk.length > 0) {
+      throw new UsageError(`A drill starts from a healthy state, but ${notOk.map(([name, state]) => `alarm ${name} is ${state}`).join(' and ')}; resolve it first or leave it out of --alarm.`, 'AlarmNotOk')
+    }
+    return {alarms}
+  },
+}
+
+const checkRecentSnapshot: DrillStep = {
+  id: 'check-recent-snapshot',
+  title: 'Check that a snapshot from the last 24 hours exists',
+  actions: ['rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots'],
+  mutates: false,
+  async run(ctx, io) {
+    const snapshots: {id?: string; createdAt?: Date}[] = []
+    if (ctx.mode === 'cluster') {
+      for await (const page of paginateDescribeDBClusterSnapshots({client: ctx.rds}, {DBClusterIdentifier: ctx.target})) {
+        snapshots.push(...(page.DBClusterSnapshots ?? []).map((s) => ({id: s.DBClusterSnapshotIdentifier, createdAt: s.SnapshotCreateTime})))
+      }
+    } else {
+      for await (const page of paginateDescribeDBSnapshots({client: ctx.rds}, {DBInstanceIdentifier: ctx.target})) {
+        snapshots.push(...(page.DBSnapshots ?? []).map((s) => ({id: s.DBSnapshotIdentifier, createdAt: s.SnapshotCreateTime})))
+      }
+    }
+    const latest = snapshots.filter((s) => s.createdAt).sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime())[0]
+    const recent = latest !== undefined && io.clock.now() - latest.createdAt!.getTime() <= recentSnapshotMs
+    if (!recent) {
+      const take = ctx.mode === 'cluster'
+        ? `aws rds create-db-cluster-snapshot --db-cluster-identifier ${ctx.target} --db-cluster-snapshot-identifier <name>`
+        : `opsctl snapshot create ${ctx.target}`
+      io.warn(`No snapshot of ${ctx.target} from the last 24 hours${latest ? ` (the latest, ${latest.id}, is from ${latest.createdAt!.toISOString()})` : ''}; take one before the drill with "${take}".`)
+    }
+    return {latestSnapshotId: latest?.id, latestSnapshotAt: latest?.createdAt?.toISOString(), recent}
+  },
+}
+
+/** Read-only checks, each its own step: a failed one stops the drill with exit 2 before anything changes. */
+export const preflightSteps = (options: FailoverDrillOptions): DrillStep[] =>
+  [checkStatus(options), checkStandby(options), checkPendingChanges, checkAlarms, checkRecentSnapshot]

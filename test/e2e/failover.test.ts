@@ -1,0 +1,75 @@
+import {CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, RDSClient} from '@aws-sdk/client-rds'
+import {expect} from 'chai'
+
+import {opsctl, parseJson} from '../support/cli.js'
+import {createDbInstance} from '../support/rds.js'
+import {expectMatchesSchema} from '../support/schema.js'
+
+async function createAuroraCluster(id: string, members: string[]): Promise<void> {
+  const rds = new RDSClient({})
+  await rds.send(new CreateDBClusterCommand({
+    DBClusterIdentifier: id, Engine: 'aurora-postgresql', EngineVersion: '16.4', MasterUsername: 'opsadmin', MasterUserPassword: 'not-a-real-password-1',
+  }))
+  for (const member of members) {
+    await rds.send(new CreateDBInstanceCommand({DBInstanceIdentifier: member, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large'}))
+  }
+}
+
+const writerOf = async (cluster: string) => {
+  const {DBClusters} = await new RDSClient({}).send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))
+  return DBClusters?.[0].DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier
+}
+
+describe('opsctl failover (e2e against moto)', () => {
+  it('refuses an instance that is not Multi-AZ with exit 2 and says how to enable it', async () => {
+    await createDbInstance('tenant-shard-001')
+    const result = await opsctl(['failover', 'drill', 'tenant-shard-001', '--yes'])
+    expect(result.code).to.equal(2)
+    expect(result.stderr).to.contain('DB instance tenant-shard-001 is not Multi-AZ')
+    expect(result.stderr).to.contain('aws rds modify-db-instance --db-instance-identifier tenant-shard-001 --multi-az --apply-immediately')
+    expect(result.stderr).not.to.match(/at .*\.js/)
+  })
+
+  it('refuses to fail over without a terminal and without --yes (exit 2), and changes nothing', async () => {
+    await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
+    const result = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu'])
+    expect(result.code).to.equal(2)
+    expect(result.stderr).to.contain('needs confirmation and there is no terminal to ask on; pass --yes to proceed')
+    expect(await writerOf('tenants-eu')).to.equal('tenants-eu-a')
+  })
+
+  it('refuses a cluster id given for an instance mode before any AWS call', async () => {
+    const result = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--mode', 'multi-az', '--yes'], {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
+    expect(result.code).to.equal(2)
+    expect(result.stderr).to.contain('--cluster tenants-eu names an Aurora DB cluster, which only --mode cluster drills')
+  })
+
+  it('drills an Aurora writer failover with --yes --json, then lists it in the history', async () => {
+    await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
+    const drilled = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes', '--json'])
+    expect(drilled.code, drilled.stdout + drilled.stderr).to.equal(0)
+    const envelope = parseJson(drilled)
+    expectMatchesSchema(envelope, 'failover-drill')
+    expect(envelope.result.outcome).to.deep.include({mode: 'cluster', target: 'tenants-eu', changed: true, verdict: 'met'})
+    expect(envelope.result.outcome.before.position).to.equal('tenants-eu-a')
+    expect(envelope.result.outcome.after.position).to.equal('tenants-eu-b')
+    expect(await writerOf('tenants-eu')).to.equal('tenants-eu-b')
+
+    const history = await opsctl(['failover', 'history', 'tenants-eu', '--json'])
+    expect(history.code, history.stderr).to.equal(0)
+    const listed = parseJson(history)
+    expectMatchesSchema(listed, 'failover-history')
+    expect(listed.result.drills).to.have.length(1)
+    expect(listed.result.drills[0]).to.include({runId: envelope.result.runId, mode: 'cluster', target: 'tenants-eu', verdict: 'met'})
+    expect(listed.result.trends[0]).to.include({target: 'tenants-eu', drills: 1, direction: 'too few drills'})
+  })
+
+  it('prints the transitions, the RTO figures and the verdict for people', async () => {
+    await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
+    const result = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.contain('writer: tenants-eu-a → tenants-eu-b')
+    expect(result.stdout).to.match(/RTO [\d.]+ s \(no failover events; [\d.]+ s from polling every 1 s\); target 120 s\./)
+    expect(result.stdout).to.contain('Objective met.')
+  })
+})
