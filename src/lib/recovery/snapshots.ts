@@ -8,7 +8,7 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds'
 
-import {describeDbInstance, tagValue} from '../aws/rds.js'
+import {assertDbSnapshotIdentifier, describeDbInstance, findDbInstance, tagValue} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {RUN_ID_TAG, runTags} from '../aws/tags.js'
 import {OpsctlError, UsageError} from '../cli/errors.js'
@@ -38,6 +38,20 @@ export async function findSnapshot(rds: RDSClient, snapshotId: string, abortSign
     if (error instanceof DBSnapshotNotFoundFault) return undefined
     throw error
   }
+}
+
+/** Automated snapshots are named `rds:<instance>-<time>`; the rest follows the RDS naming rules. Checked before any AWS call. */
+export function assertSnapshotReference(id: string): string {
+  return id.startsWith('rds:') ? `rds:${assertDbSnapshotIdentifier(id.slice(4))}` : assertDbSnapshotIdentifier(id)
+}
+
+/** Every snapshot of the DB instance, optionally only automated or manual ones. */
+export async function snapshotsOf(rds: RDSClient, dbInstanceId: string, snapshotType?: 'automated' | 'manual', abortSignal?: AbortSignal): Promise<DBSnapshot[]> {
+  const snapshots: DBSnapshot[] = []
+  for await (const page of paginateDescribeDBSnapshots({client: rds}, {DBInstanceIdentifier: dbInstanceId, SnapshotType: snapshotType}, {abortSignal})) {
+    snapshots.push(...(page.DBSnapshots ?? []))
+  }
+  return snapshots
 }
 
 /** Polls until the snapshot is available, reporting its progress. */
@@ -137,25 +151,17 @@ export interface SnapshotSummary {
 /** Every snapshot of the instance (automated and manual), newest first. */
 export async function listSnapshots(session: AwsSession, dbInstanceId: string): Promise<{instanceExists: boolean; snapshots: SnapshotSummary[]}> {
   const rds = session.client(RDSClient)
-  const instanceExists = await describeDbInstance(rds, dbInstanceId).then(() => true, (error) => {
-    if (error instanceof UsageError) return false
-    throw error
-  })
-  const snapshots: SnapshotSummary[] = []
-  for await (const page of paginateDescribeDBSnapshots({client: rds}, {DBInstanceIdentifier: dbInstanceId})) {
-    for (const s of page.DBSnapshots ?? []) {
-      snapshots.push({
-        snapshotId: s.DBSnapshotIdentifier!,
-        type: s.SnapshotType ?? 'unknown',
-        status: s.Status ?? 'unknown',
-        createdAt: s.SnapshotCreateTime?.toISOString(),
-        allocatedStorageGiB: s.AllocatedStorage,
-        encrypted: s.Encrypted ?? false,
-        kmsKeyId: s.KmsKeyId,
-        runId: tagValue(s.TagList, RUN_ID_TAG),
-      })
-    }
-  }
+  const instanceExists = (await findDbInstance(rds, dbInstanceId)) !== undefined
+  const snapshots: SnapshotSummary[] = (await snapshotsOf(rds, dbInstanceId)).map((s) => ({
+    snapshotId: s.DBSnapshotIdentifier!,
+    type: s.SnapshotType ?? 'unknown',
+    status: s.Status ?? 'unknown',
+    createdAt: s.SnapshotCreateTime?.toISOString(),
+    allocatedStorageGiB: s.AllocatedStorage,
+    encrypted: s.Encrypted ?? false,
+    kmsKeyId: s.KmsKeyId,
+    runId: tagValue(s.TagList, RUN_ID_TAG),
+  }))
   if (!instanceExists && snapshots.length === 0) {
     throw new UsageError(`No DB instance named ${dbInstanceId} in ${session.region}, and no snapshots of one; check the name or pass --region.`, 'NotFound')
   }
