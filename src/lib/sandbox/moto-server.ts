@@ -47,9 +47,10 @@ async function succeeds(command: string, args: string[]): Promise<boolean> {
 
 /**
  * Finds moto_server: on PATH, else as a module of python3, else in a virtual environment under
- * `venvParent` (created with pip when `install` is set). Throws a usage error when Python is missing.
+ * `venvParent` (created with pip when `install` is set; `onInstall` is told first, as that takes a minute).
+ * Throws a usage error when Python is missing.
  */
-export async function findMotoServer(venvParent: string, install: boolean): Promise<MotoCommand> {
+export async function findMotoServer(venvParent: string, install: boolean, onInstall?: (venv: string) => void): Promise<MotoCommand> {
   if (await succeeds('moto_server', ['--help'])) return {command: 'moto_server', args: [], source: 'path'}
   const venv = join(venvParent, 'moto-venv')
   const venvPython = join(venv, 'bin', 'python')
@@ -61,6 +62,7 @@ export async function findMotoServer(venvParent: string, install: boolean): Prom
   }
   if (await succeeds('python3', ['-c', 'import moto.server'])) return {command: 'python3', args: ['-m', 'moto.server'], source: 'python-module'}
   if (!install) throw new UsageError('moto_server is not installed; run "opsctl sandbox start", which installs it into a virtual environment under $OPSCTL_HOME.', 'MotoMissing')
+  onInstall?.(venv)
   await mkdir(venvParent, {recursive: true})
   try {
     await run('python3', ['-m', 'venv', venv], {timeout: 120_000})
@@ -74,7 +76,8 @@ export async function findMotoServer(venvParent: string, install: boolean): Prom
 /** True when a moto_server answers on the endpoint. */
 export async function motoAnswers(endpoint: string): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/moto-api/data.json`, {signal: AbortSignal.timeout(2000)})
+    // /moto-api/config is cheap; /moto-api/data.json serialises every resource and fails (HTTP 500) on some.
+    const response = await fetch(`${endpoint}/moto-api/config`, {signal: AbortSignal.timeout(2000)})
     await response.body?.cancel()
     return response.ok
   } catch {

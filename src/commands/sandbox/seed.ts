@@ -1,0 +1,35 @@
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {UsageError} from '../../lib/cli/errors.js'
+import {table} from '../../lib/report/format.js'
+import {useSandboxEnvironment} from '../../lib/sandbox/environment.js'
+import {requireRunningSandbox} from '../../lib/sandbox/sandbox.js'
+import {seedDemoEstate} from '../../lib/sandbox/seed/index.js'
+import type {SeededResource} from '../../lib/sandbox/seed/seeder.js'
+
+export default class SandboxSeed extends BaseCommand<typeof SandboxSeed> {
+  static override summary = 'Create the demo estate in the running sandbox; what exists already is left as it is.'
+  static override description = `Creates, in the sandbox only (never in an AWS account, whatever your shell or profile says):
+- KMS keys alias/opsctl-demo-shards (rotation on) and alias/opsctl-demo-legacy (rotation off)
+- RDS PostgreSQL tenant shards tenant-shard-001 and tenant-shard-002: Multi-AZ, encrypted with alias/opsctl-demo-shards, 30-day backup retention, deletion protection, tag opsctl:role=tenant-shard
+- legacy-reporting, a deliberately non-compliant instance: unencrypted, single-AZ, 1-day retention, publicly accessible
+- a manual snapshot of each shard (<shard>-baseline)
+- CloudTrail trail opsctl-demo-trail, logging to the S3 bucket opsctl-demo-trail-<account>
+- EC2 instances opsctl-demo-postgres-1 and -2, tagged Role=postgres
+Running it again creates nothing new and lists what already existed.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    {description: 'As JSON, to see what was created', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  async run(): Promise<{endpoint: string; region: string; created: number; existing: number; resources: SeededResource[]}> {
+    if (this.flags.profile || this.flags.region) throw new UsageError('"opsctl sandbox seed" only ever seeds the sandbox; drop --profile and --region.')
+    const state = await requireRunningSandbox()
+    useSandboxEnvironment(state)
+    const session = await this.openAwsSession()
+    const resources = await seedDemoEstate(session)
+    const created = resources.filter((r) => r.status === 'created').length
+    this.say(table(['SEEDER', 'TYPE', 'RESOURCE', 'STATUS'], resources.map((r) => [r.seeder, r.type, r.id, r.status])))
+    this.say(`Seeded the sandbox at ${state.endpoint}: ${created} created, ${resources.length - created} already existed.`)
+    return {endpoint: state.endpoint, region: session.region, created, existing: resources.length - created, resources}
+  }
+}

@@ -1,0 +1,207 @@
+import {execFile} from 'node:child_process'
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {OpsctlError, UsageError} from '../cli/errors.js'
+import {opsctlHome} from '../engine/journal.js'
+import {findMotoServer, motoAnswers, startMotoServer} from './moto-server.js'
+
+const run = promisify(execFile)
+
+/** What `sandbox start` records, so later commands find, check and stop the server it started. */
+export interface SandboxState {
+  pid: number
+  port: number
+  endpoint: string
+  startedAt: string
+  command: string[]
+}
+
+export interface SandboxStatus {
+  /** The recorded moto_server process is alive. */
+  running: boolean
+  /** It answers HTTP on its endpoint. */
+  answering: boolean
+  pid?: number
+  port?: number
+  endpoint?: string
+  startedAt?: string
+  uptimeSeconds?: number
+  command?: string[]
+  stateFile: string
+  logFile: string
+}
+
+export const sandboxDir = () => join(opsctlHome(), 'sandbox')
+export const sandboxStateFile = () => join(sandboxDir(), 'state.json')
+export const sandboxLogFile = () => join(sandboxDir(), 'moto.log')
+
+type Observation =
+  | {kind: 'absent'}
+  | {kind: 'running' | 'silent'; state: SandboxState}
+  /** The recorded process is gone, or its pid now belongs to another program. */
+  | {kind: 'stale'; state: SandboxState; reason: string}
+
+async function readState(): Promise<SandboxState | undefined> {
+  let text: string
+  try {
+    text = await readFile(sandboxStateFile(), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const state = JSON.parse(text) as SandboxState
+    if (Number.isInteger(state.pid) && state.pid > 0 && Number.isInteger(state.port) && typeof state.endpoint === 'string') return state
+  } catch {}
+  throw new UsageError(`${sandboxStateFile()} is not a sandbox state file; delete it and run "opsctl sandbox start".`, 'SandboxStateInvalid')
+}
+
+/**
+ * The command line of a live process, or undefined when it has exited. Zombies count as exited:
+ * a detached server outlives the opsctl that started it, and in some containers nothing reaps it.
+ */
+async function processCommandLine(pid: number): Promise<string | undefined> {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    // EPERM: alive, but another user's; it is not the server opsctl started either way.
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return undefined
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return undefined
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim()
+  } catch {
+    // No /proc (macOS), or the process ended meanwhile: ask ps.
+    try {
+      const {stdout} = await run('ps', ['-o', 'stat=', '-o', 'args=', '-p', String(pid)])
+      const [stat, ...args] = stdout.trim().split(/\s+/)
+      return stat && !stat.startsWith('Z') ? args.join(' ') : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** The pid still runs the moto_server opsctl started on that port (and not a program that reused the pid). */
+const isSandboxServer = (commandLine: string, state: SandboxState) =>
+  commandLine.includes('moto') && commandLine.includes(`-p ${state.port}`)
+
+async function observe(): Promise<Observation> {
+  const state = await readState()
+  if (!state) return {kind: 'absent'}
+  const commandLine = await processCommandLine(state.pid)
+  if (commandLine === undefined) return {kind: 'stale', state, reason: `process ${state.pid} has exited`}
+  if (!isSandboxServer(commandLine, state)) {
+    return {kind: 'stale', state, reason: `process ${state.pid} is not the sandbox's moto_server (it runs "${commandLine || 'unknown'}") and was left alone`}
+  }
+  return {kind: await motoAnswers(state.endpoint) ? 'running' : 'silent', state}
+}
+
+function statusOf(observation: Observation, now = Date.now()): SandboxStatus {
+  const files = {stateFile: sandboxStateFile(), logFile: sandboxLogFile()}
+  if (observation.kind === 'absent' || observation.kind === 'stale') return {running: false, answering: false, ...files}
+  const {state} = observation
+  return {
+    running: true,
+    answering: observation.kind === 'running',
+    ...state,
+    uptimeSeconds: Math.max(0, Math.round((now - Date.parse(state.startedAt)) / 1000)),
+    ...files,
+  }
+}
+
+export async function sandboxStatus(): Promise<SandboxStatus> {
+  return statusOf(await observe())
+}
+
+export interface SandboxStart {
+  status: SandboxStatus
+  alreadyRunning: boolean
+  /** Why state left by an earlier sandbox was removed, when it was. */
+  staleState?: string
+}
+
+/**
+ * Starts moto_server detached on a free port of 127.0.0.1 (installing it first when needed), records it
+ * in $OPSCTL_HOME/sandbox/state.json and waits until it answers. A running sandbox is left as it is.
+ */
+export async function startSandbox(options: {onInstall?: (venv: string) => void} = {}): Promise<SandboxStart> {
+  const observation = await observe()
+  if (observation.kind === 'running') return {status: statusOf(observation), alreadyRunning: true}
+  if (observation.kind === 'silent') throw notAnswering(observation.state)
+  if (observation.kind === 'stale') await rm(sandboxStateFile(), {force: true})
+  const moto = await findMotoServer(sandboxDir(), true, options.onInstall)
+  await mkdir(sandboxDir(), {recursive: true})
+  const server = await startMotoServer({moto, logFile: sandboxLogFile(), detached: true})
+  const state: SandboxState = {
+    pid: server.pid,
+    port: server.port,
+    endpoint: server.endpoint,
+    startedAt: new Date().toISOString(),
+    command: [moto.command, ...moto.args, '-H', '127.0.0.1', '-p', String(server.port)],
+  }
+  await writeFile(sandboxStateFile(), JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+  return {status: statusOf({kind: 'running', state}), alreadyRunning: false, staleState: observation.kind === 'stale' ? observation.reason : undefined}
+}
+
+export interface SandboxStop {
+  stopped: boolean
+  pid?: number
+  endpoint?: string
+  staleState?: string
+}
+
+/** Ends the moto_server this sandbox started (never another process) and forgets it. */
+export async function stopSandbox(): Promise<SandboxStop> {
+  const observation = await observe()
+  if (observation.kind === 'absent') return {stopped: false}
+  if (observation.kind === 'stale') {
+    await rm(sandboxStateFile(), {force: true})
+    return {stopped: false, staleState: observation.reason}
+  }
+  const {pid, endpoint} = observation.state
+  if (!await terminate(pid)) {
+    throw new OpsctlError(`moto_server (pid ${pid}) did not exit after SIGTERM and SIGKILL; end it yourself with "kill -9 ${pid}".`)
+  }
+  await rm(sandboxStateFile(), {force: true})
+  return {stopped: true, pid, endpoint}
+}
+
+/** SIGTERM, then SIGKILL if it lingers; true once the process has exited. */
+async function terminate(pid: number): Promise<boolean> {
+  for (const [signal, waitMs] of [['SIGTERM', 10_000], ['SIGKILL', 5000]] as const) {
+    try {
+      process.kill(pid, signal)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true
+      throw error
+    }
+    if (await exitsWithin(pid, waitMs)) return true
+  }
+  return false
+}
+
+async function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (await processCommandLine(pid) === undefined) return true
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return false
+}
+
+const notAnswering = (state: SandboxState) => new UsageError(
+  `The sandbox's moto_server (pid ${state.pid}) does not answer on ${state.endpoint}; see ${sandboxLogFile()}, then run "opsctl sandbox stop" and "opsctl sandbox start".`,
+  'SandboxNotAnswering',
+)
+
+/** The running sandbox, or a usage error saying how to start it. */
+export async function requireRunningSandbox(): Promise<SandboxState> {
+  const observation = await observe()
+  if (observation.kind === 'running') return observation.state
+  if (observation.kind === 'silent') throw notAnswering(observation.state)
+  throw new UsageError('The sandbox is not running; run "opsctl sandbox start" first.', 'SandboxNotRunning')
+}
