@@ -13,6 +13,9 @@ import {fileURLToPath} from 'node:url'
 const workflows = [
   {explain: 'Take a manual snapshot of a tenant shard, tagged with the run id, and wait until it is available.', args: ['snapshot', 'create', 'tenant-shard-001']},
   {explain: 'List the shard\'s snapshots: the automated ones, the baseline the seed took and the one just taken.', args: ['snapshot', 'list', 'tenant-shard-001']},
+  {explain: 'Preflight of a Multi-AZ failover drill of a tenant shard: every check runs, the failover is only planned (moto cannot fail an instance over).', args: ['failover', 'drill', 'tenant-shard-001', '--dry-run']},
+  {explain: 'Fail the Aurora cluster over to its reader, watching its CPU alarm, and measure the RTO against the 120 s objective.', args: ['failover', 'drill', '--cluster', 'tenants-aurora', '--alarm', 'tenants-aurora-cpu-above-60', '--yes']},
+  {explain: 'Past failover drills from the journals, with the RTO trend.', args: ['failover', 'history']},
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]
 

@@ -1,7 +1,8 @@
 import {CloudTrailClient, GetTrailCommand, GetTrailStatusCommand} from '@aws-sdk/client-cloudtrail'
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListKeysCommand} from '@aws-sdk/client-kms'
-import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
+import {CloudWatchClient, DescribeAlarmsCommand} from '@aws-sdk/client-cloudwatch'
+import {DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {GetBucketPolicyCommand, S3Client} from '@aws-sdk/client-s3'
 import {expect} from 'chai'
 
@@ -101,5 +102,19 @@ describe('sandbox seed (against moto)', () => {
     }
     const resources = await seedDemoEstate(session, [...seeders, extra])
     expect(resources.at(-1)).to.deep.equal({seeder: 'extra', type: 'thing', id: 'thing-1', status: 'created'})
+  })
+})
+
+describe('sandbox seed: the Aurora cluster for failover drills', () => {
+  it('creates an encrypted Aurora cluster with a writer and a reader, and an OK CPU alarm on it', async () => {
+    const session = await testSession()
+    await seedDemoEstate(session)
+    const {DBClusters = []} = await session.client(RDSClient).send(new DescribeDBClustersCommand({DBClusterIdentifier: 'tenants-aurora'}))
+    const members = DBClusters[0].DBClusterMembers ?? []
+    expect(DBClusters[0]).to.include({Engine: 'aurora-postgresql', StorageEncrypted: true, BackupRetentionPeriod: 30})
+    expect(members.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter])).to.have.deep.members([['tenants-aurora-1', true], ['tenants-aurora-2', false]])
+    const {MetricAlarms = []} = await session.client(CloudWatchClient).send(new DescribeAlarmsCommand({AlarmNames: ['tenants-aurora-cpu-above-60']}))
+    expect(MetricAlarms[0]).to.include({Threshold: 60, MetricName: 'CPUUtilization'})
+    expect(MetricAlarms[0].StateValue).to.equal('OK')
   })
 })

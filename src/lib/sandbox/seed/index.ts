@@ -1,4 +1,5 @@
 import type {AwsSession} from '../../aws/session.js'
+import {auroraSeeder} from './aurora.js'
 import {cloudTrailSeeder} from './cloudtrail.js'
 import {ec2Seeder} from './ec2.js'
 import {kmsSeeder} from './kms.js'
@@ -11,6 +12,7 @@ export const seeders: Seeder[] = [
   rdsSeeder,
   cloudTrailSeeder,
   ec2Seeder,
+  auroraSeeder,
 ]
 
 /** Creates what is missing of the demo estate and lists every resource as created or existing. */
