@@ -1,0 +1,33 @@
+import {Args, Flags} from '@oclif/core'
+
+import {assertDbInstanceIdentifier} from '../../lib/aws/rds.js'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {backupTestHistory, type BackupTestEntry} from '../../lib/recovery/backup-test.js'
+import {formatDuration, table} from '../../lib/report/format.js'
+
+export default class BackupHistory extends BaseCommand<typeof BackupHistory> {
+  static override summary = 'List past backup tests from the journals in $OPSCTL_HOME/runs, newest first.'
+  static override description = 'Date, instance, snapshot restored, RTO, RPO and verdict of every "opsctl backup test" run recorded here (dry runs excluded). The full evidence of a test: "opsctl runs show <run>".'
+  static override examples = [
+    {description: 'Every backup test', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'The tests of one instance, as JSON', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --json'},
+  ]
+  static override args = {
+    dbInstance: Args.string({description: 'Only the tests of this DB instance'}),
+  }
+  static override flags = {
+    limit: Flags.integer({description: 'Show at most this many tests.', default: 50, min: 1}),
+  }
+
+  async run(): Promise<{tests: BackupTestEntry[]}> {
+    const dbInstanceId = this.args.dbInstance === undefined ? undefined : assertDbInstanceIdentifier(this.args.dbInstance).toLowerCase()
+    const tests = (await backupTestHistory(dbInstanceId)).slice(0, this.flags.limit)
+    const seconds = (s?: number) => (s === undefined ? '' : s < 3600 ? formatDuration(s * 1000) : `${(s / 3600).toFixed(1)}h`)
+    this.say(tests.length === 0
+      ? `No backup tests recorded${dbInstanceId ? ` for ${dbInstanceId}` : ''} yet; run "opsctl backup test <db-instance>".`
+      : table(['DATE', 'INSTANCE', 'SNAPSHOT', 'RTO', 'RPO', 'VERDICT', 'RUN'], tests.map((t) => [
+        t.startedAt, t.dbInstanceId, t.snapshotId ?? '', seconds(t.rtoSeconds), seconds(t.rpoSeconds), t.verdict, t.runId,
+      ])))
+    return {tests}
+  }
+}

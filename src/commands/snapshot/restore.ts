@@ -1,0 +1,66 @@
+import {Args, Flags} from '@oclif/core'
+
+import {assertDbInstanceIdentifier} from '../../lib/aws/rds.js'
+import {UsageError} from '../../lib/cli/errors.js'
+import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
+import type {RunRecord} from '../../lib/engine/types.js'
+import {assertNotSource, type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../lib/recovery/restore.js'
+import {assertSnapshotReference} from '../../lib/recovery/snapshots.js'
+
+const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/
+
+export default class SnapshotRestore extends WorkflowCommand<typeof SnapshotRestore> {
+  static override summary = 'Restore an RDS DB instance from a snapshot or a point in time to a new instance beside it.'
+  static override description = `The source is never changed: the restore always makes a new instance (default name <source>-restore-<UTC yyyymmddhhmm>) and refuses a name that exists. The new instance gets the source's instance class, subnet group, VPC security groups, parameter and option groups, Multi-AZ, storage type, port, encryption and KMS key, copy-tags-to-snapshot setting and tags, plus opsctl:restored-from, opsctl:restore-point and opsctl:run-id; deletion protection is on unless --no-deletion-protection.
+
+A point in time (--to-time) must lie in the source's restorable window (from its automated backups' earliest restorable time, or now minus the retention period, to its latest restorable time); --latest takes the latest restorable time. opsctl waits until the new instance is available, verifies its status, encryption, engine and version, and records the recovery time (rtoSeconds). If the run fails after the restore started, the half-made instance is deleted unless --keep-on-failure.`
+  static override examples = [
+    {description: 'Restore a snapshot beside the source', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --snapshot rds:tenant-shard-001-2026-11-23-03-10'},
+    {description: 'Restore the data as it was at a moment, under a chosen name', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --to-time 2026-11-23T09:41:00Z --target tenant-shard-001-before-import'},
+    {description: 'Restore the latest restorable time; see the plan first', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --latest --dry-run'},
+    {description: 'In CI, keeping the instance if verification fails, with a JUnit report', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --latest --keep-on-failure --junit restore.xml --json'},
+  ]
+  static override args = {
+    dbInstance: Args.string({description: 'Source DB instance identifier', required: true}),
+  }
+  static override flags = {
+    snapshot: Flags.string({description: 'Restore this snapshot of the source (manual, or automated as rds:<name>).', exactlyOne: ['snapshot', 'to-time', 'latest']}),
+    'to-time': Flags.string({description: 'Restore the data as it was at this ISO-8601 time with a zone, e.g. 2026-11-23T09:41:00Z.', exactlyOne: ['snapshot', 'to-time', 'latest']}),
+    latest: Flags.boolean({description: 'Restore the latest restorable time.', exactlyOne: ['snapshot', 'to-time', 'latest']}),
+    target: Flags.string({description: 'Name of the new DB instance (default: <source>-restore-<UTC yyyymmddhhmm>).'}),
+    'deletion-protection': Flags.boolean({description: 'Turn deletion protection on for the new instance.', default: true, allowNo: true}),
+    'keep-on-failure': Flags.boolean({description: 'Keep the new instance when the run fails after the restore started (for diagnosis).'}),
+    timeout: Flags.integer({description: 'Seconds to wait for the new instance to become available.', default: 7200, min: 1}),
+    'poll-interval': Flags.integer({description: 'Seconds between status checks.', default: 30, min: 1}),
+  }
+
+  async run(): Promise<RunRecord> {
+    const sourceId = assertDbInstanceIdentifier(this.args.dbInstance).toLowerCase()
+    const targetId = this.flags.target === undefined ? undefined : assertDbInstanceIdentifier(this.flags.target).toLowerCase()
+    if (targetId) assertNotSource(targetId, sourceId)
+    const snapshotId = this.flags.snapshot === undefined ? undefined : assertSnapshotReference(this.flags.snapshot)
+    const toTime = this.flags['to-time']
+    if (toTime !== undefined && (!isoTime.test(toTime) || Number.isNaN(Date.parse(toTime)))) {
+      throw new UsageError(`--to-time "${toTime}" is not an ISO-8601 time with a zone; write it like 2026-11-23T09:41:00Z.`, 'InvalidTime')
+    }
+    const from: RestoreFrom = snapshotId ? {snapshotId} : toTime ? {time: new Date(toTime)} : {latest: true}
+    const deletionProtection = this.flags['deletion-protection']
+    const keepOnFailure = this.flags['keep-on-failure']
+    const record = await this.runWorkflow({
+      workflow: snapshotRestoreWorkflow,
+      parameters: {sourceId, snapshotId, toTime, latest: this.flags.latest || undefined, targetId, deletionProtection, keepOnFailure},
+      context: (session) => snapshotRestoreContext(session, {
+        sourceId, from, targetId, deletionProtection, pollIntervalMs: this.flags['poll-interval'] * 1000, timeoutMs: this.flags.timeout * 1000,
+      }),
+      undoOnFailure: !keepOnFailure,
+    })
+    const o = record.outcome
+    if (o) {
+      this.say(`Restored ${sourceId} to ${o.targetId} (data from ${o.restorePoint}) in ${o.rtoSeconds} s; endpoint ${o.endpoint}:${o.port}.`)
+      this.say(o.deletionProtection
+        ? `Deletion protection is on: turn it off before deleting ${o.targetId}.`
+        : `Deletion protection is off: delete ${o.targetId} when you no longer need it.`)
+    }
+    return record
+  }
+}
