@@ -23,7 +23,7 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   Errors.exit(ExitCode.Usage)
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({length: b.length + 1}, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]

@@ -6,10 +6,10 @@ import {UsageError} from './errors.js'
  * Asks before a disruptive change. --yes answers for the user; without a terminal to ask on and
  * without --yes the command refuses (exit 2), so a CI job never blocks on a prompt or proceeds unasked.
  */
-export async function confirmChange(question: string, options: {yes: boolean}): Promise<void> {
+export async function confirmChange(question: string, options: {yes: boolean; flag?: string}): Promise<void> {
   if (options.yes) return
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new UsageError(`${question.replace(/\?$/, '')} needs confirmation and there is no terminal to ask on; pass --yes to proceed.`, 'ConfirmationRequired')
+    throw new UsageError(`${question.replace(/\?$/, '')} needs confirmation and there is no terminal to ask on; pass ${options.flag ?? '--yes'} to proceed.`, 'ConfirmationRequired')
   }
   const prompt = createInterface({input: process.stdin, output: process.stdout})
   try {

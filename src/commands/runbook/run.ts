@@ -1,0 +1,75 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {confirmChange} from '../../lib/cli/confirm.js'
+import {OpsctlError, UsageError} from '../../lib/cli/errors.js'
+import {ExitCode} from '../../lib/cli/exit-codes.js'
+import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
+import {newRunId} from '../../lib/engine/journal.js'
+import type {RunRecord} from '../../lib/engine/types.js'
+import {reporterFor, writeReports} from '../../lib/report/index.js'
+import {assertRunnableLocally, loadValidRunbook, runLocally, shippedRunbooksDir} from '../../lib/runbook/local-engine.js'
+import {parseParameterFlags, resolveParameters} from '../../lib/runbook/parameters.js'
+import {runInSsm} from '../../lib/runbook/ssm-engine.js'
+
+export default class RunbookRun extends BaseCommand<typeof RunbookRun> {
+  static override summary = 'Run an SSM Automation document locally through the AWS SDK, or in SSM.'
+  static override description = `--engine local (the default) runs the document here with the real SDK and SSM's semantics (nextStep, isEnd, branches, onFailure, onCancel, maxAttempts, timeoutSeconds, isCritical, loops, nested documents from runbooks/). A document with an action only SSM runs (aws:executeScript, aws:invokeLambdaFunction, aws:createStack, …) is refused before anything runs.
+
+--engine ssm publishes the document (no new version when unchanged), starts the automation and follows every step execution live; Ctrl-C stops the execution.
+
+Either way the run is journaled like every opsctl workflow (see "opsctl runs show") and reported the same way (--junit, --summary). aws:approve and aws:pause ask on a terminal; in CI pass --approve.`
+  static override examples = [
+    {description: 'Run the restore test locally against the sandbox', command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-RestoreTest.yaml -p DBInstanceIdentifier=tenant-shard-001 -p SnapshotIdentifier=tenant-shard-001-nightly -p RestoredInstanceIdentifier=tenant-shard-001-restore-test'},
+    {description: 'Run it in SSM across two accounts, with a JUnit report', command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-MultiAzFailoverTest.yaml -p DBInstanceIdentifier=tenant-shard-001 --engine ssm --target-locations \'[{"Accounts":["111111111111","222222222222"],"Regions":["eu-west-1"]}]\' --max-concurrency 1 --max-errors 0 --junit failover.xml'},
+    {description: 'In CI, approving aws:approve steps', command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-PatchPostgreSQL.yaml -p InstanceId=i-0123456789abcdef0 -p DataVolumeId=vol-0123456789abcdef0 --approve'},
+  ]
+  static override args = {
+    file: Args.string({description: 'The document (.yaml, .yml or .json)', required: true}),
+  }
+  static override flags = {
+    parameter: Flags.string({char: 'p', description: 'A document parameter, Name=Value (lists: a,b,c or JSON).', multiple: true}),
+    engine: Flags.string({description: 'Where the steps run.', options: ['local', 'ssm'], default: 'local'}),
+    approve: Flags.boolean({description: 'Approve aws:approve and aws:pause steps without asking (for CI).'}),
+    'document-name': Flags.string({description: 'SSM document name for --engine ssm (default: the file name).'}),
+    'target-locations': Flags.string({description: 'JSON list of {Accounts, Regions, TargetLocationMaxConcurrency, …} for a multi-account, multi-region run (--engine ssm).'}),
+    'max-concurrency': Flags.string({description: 'Targets run at once, e.g. 10 or 25% (--engine ssm).'}),
+    'max-errors': Flags.string({description: 'Errors allowed before the run stops, e.g. 0 or 10% (--engine ssm).'}),
+    junit: WorkflowCommand.baseFlags.junit,
+    summary: WorkflowCommand.baseFlags.summary,
+  }
+
+  async run(): Promise<RunRecord> {
+    const {flags} = this
+    const runbook = await loadValidRunbook(this.args.file)
+    const parameters = resolveParameters(runbook.document!, parseParameterFlags(flags.parameter))
+    const ssmOnly = ['document-name', 'target-locations', 'max-concurrency', 'max-errors'] as const
+    const misplaced = ssmOnly.filter((f) => flags[f] !== undefined)
+    if (flags.engine === 'local' && misplaced.length > 0) throw new UsageError(`--${misplaced.join(', --')} only apply with --engine ssm.`)
+    const targetLocations = flags['target-locations'] === undefined ? undefined : parseTargetLocations(flags['target-locations'])
+    if (flags.engine === 'local') await assertRunnableLocally(runbook, [shippedRunbooksDir])
+    const runId = newRunId()
+    const session = await this.openAwsSession(runId)
+    const reporter = reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message)})
+    const outcome = flags.engine === 'local'
+      ? await runLocally({runbook, parameters, session, runId, reporter, documentDirs: [shippedRunbooksDir], approve: (question) => confirmChange(question, {yes: flags.approve, flag: '--approve'})})
+      : await runInSsm({runbook, parameters, session, runId, reporter, documentName: flags['document-name'], targetLocations, maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']})
+    const {record} = outcome
+    await writeReports(record, {junit: flags.junit, summary: flags.summary})
+    if (outcome.exitCode !== ExitCode.Success) {
+      const error = new OpsctlError(`${record.error?.message ?? record.status} See "opsctl runs show ${record.runId}".`, outcome.exitCode, record.error?.code)
+      error.result = record
+      throw error
+    }
+    if (record.outcome && Object.keys(record.outcome).length > 0) this.say(`Outputs: ${Object.entries(record.outcome).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`)
+    return record
+  }
+}
+
+function parseTargetLocations(text: string) {
+  try {
+    const value = JSON.parse(text)
+    if (Array.isArray(value) && value.every((v) => v && typeof v === 'object')) return value
+  } catch {}
+  throw new UsageError('--target-locations is not a JSON list; write it like \'[{"Accounts":["111111111111"],"Regions":["eu-west-1"]}]\'.')
+}

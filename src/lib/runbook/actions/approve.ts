@@ -1,0 +1,13 @@
+import type {ActionSpec} from '../action.js'
+
+export const approve: ActionSpec = {
+  name: 'aws:approve',
+  requiredInputs: ['Approvers'],
+  builtinOutputs: ['ApprovalStatus', 'ApproverDecisions'],
+  mutates: () => false,
+  calls: (inputs) => (inputs.NotificationArn ? ['sns:Publish'] : []),
+  async run(inputs, ctx) {
+    await ctx.approve(inputs.Message ? String(inputs.Message) : `Approve step ${ctx.step.name}?`)
+    return {outputs: {ApprovalStatus: 'Approved', ApproverDecisions: [{Approver: 'opsctl', Decision: 'Approve'}]}}
+  },
+}

@@ -1,0 +1,65 @@
+import type {AwsSession} from '../aws/session.js'
+import {UsageError} from '../cli/errors.js'
+
+/** Automation's Service namespaces whose SDK v3 package or IAM prefix is not the namespace itself. */
+const sdkPackageOf: Record<string, string> = {
+  config: 'config-service', logs: 'cloudwatch-logs', elbv2: 'elastic-load-balancing-v2', elb: 'elastic-load-balancing',
+  stepfunctions: 'sfn', events: 'eventbridge', 'resourcegroupstaggingapi': 'resource-groups-tagging-api',
+}
+const iamPrefixOf: Record<string, string> = {
+  elbv2: 'elasticloadbalancing', elb: 'elasticloadbalancing', stepfunctions: 'states', sfn: 'states', resourcegroupstaggingapi: 'tag',
+}
+
+/** `describe_db_instances` or `DescribeDBInstances` → `DescribeDbInstances`-safe PascalCase as the SDK names it. */
+export function apiOperationName(api: string): string {
+  if (!api.includes('_')) return api.charAt(0).toUpperCase() + api.slice(1)
+  return api.split('_').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')
+}
+
+/** The IAM action behind a Service + Api pair, e.g. ec2 + CreateSnapshot → ec2:CreateSnapshot. */
+export function iamActionOf(service: string, api: string): string {
+  const prefix = iamPrefixOf[service.toLowerCase()] ?? service.toLowerCase()
+  return `${prefix}:${apiOperationName(api)}`
+}
+
+type ClientClass = new (config: Record<string, unknown>) => {send(command: unknown, options?: unknown): Promise<unknown>}
+type CommandClass = new (input: Record<string, unknown>) => unknown
+
+/** Finds the SDK v3 client and command for a Service + Api; a UsageError says what to install otherwise. */
+export async function resolveAwsApi(service: string, api: string): Promise<{Client: ClientClass; Command: CommandClass}> {
+  const pkg = `@aws-sdk/client-${sdkPackageOf[service.toLowerCase()] ?? service.toLowerCase()}`
+  let module: Record<string, unknown>
+  try {
+    module = await import(pkg)
+  } catch {
+    throw new UsageError(`Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, config and cloudwatch, so run this document with --engine ssm.`, 'ServiceNotAvailable')
+  }
+  const clientName = Object.keys(module).find((k) => k.endsWith('Client') && k !== '__Client' && typeof module[k] === 'function')
+  const Command = module[`${apiOperationName(api)}Command`]
+  if (!clientName || typeof Command !== 'function') {
+    throw new UsageError(`Service "${service}" has no API "${api}" in ${pkg}; check the Api name in the AWS API reference (PascalCase, e.g. DescribeInstances).`, 'UnknownApi')
+  }
+  return {Client: module[clientName] as ClientClass, Command: Command as CommandClass}
+}
+
+/** Calls the API through the session and returns the response as plain JSON: timestamps as ISO strings, no $metadata. */
+export async function callAwsApi(session: AwsSession, service: string, api: string, params: Record<string, unknown>, abortSignal: AbortSignal): Promise<unknown> {
+  const {Client, Command} = await resolveAwsApi(service, api)
+  const client = session.client(Client as any) as unknown as InstanceType<ClientClass>
+  const {$metadata: _, ...response} = (await client.send(new Command(params), {abortSignal})) as Record<string, unknown>
+  return plain(response)
+}
+
+function plain(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString()
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
+  if (Array.isArray(value)) return value.map(plain)
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plain(v)]))
+  return value
+}
+
+/** The inputs of an executeAwsApi-style step that are the API's own parameters. */
+export function apiParameters(inputs: Record<string, unknown>): Record<string, unknown> {
+  const {Service: _service, Api: _api, PropertySelector: _selector, DesiredValues: _desired, ...params} = inputs
+  return params
+}
