@@ -4,7 +4,7 @@ import {confirmChange} from '../../lib/cli/confirm.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {failoverDrillContext, type FailoverDrillOptions, failoverModes, resolveDrillOptions} from '../../lib/recovery/failover/context.js'
-import {assertObjectiveMet, type FailoverDrillOutcome, failoverDrillWorkflow} from '../../lib/recovery/failover/drill.js'
+import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../lib/recovery/failover/drill.js'
 import type {Transition} from '../../lib/recovery/failover/measure.js'
 
 export default class FailoverDrill extends WorkflowCommand<typeof FailoverDrill> {
@@ -54,30 +54,27 @@ In replica-promotion mode a read replica is created (or --replica names an exist
     })
     // WorkflowCommand's own flags are not in this command's flag type.
     if (!(flags as Record<string, unknown>)['dry-run']) await confirmChange(confirmationQuestion(options), {yes: flags.yes})
-    const record = await this.runWorkflow({
+    return this.runWorkflow({
       workflow: failoverDrillWorkflow(options),
       parameters: {...options},
       context: (session) => failoverDrillContext(session, options),
+      describe: describeDrill,
     })
-    this.sayOutcome(record)
-    assertObjectiveMet(record)
-    return record
   }
+}
 
-  private sayOutcome(record: RunRecord): void {
-    const outcome = record.outcome as FailoverDrillOutcome | undefined
-    if (!outcome) return
-    const transitions = (record.steps.find((s) => s.id === 'measure-recovery')?.outputs?.transitions ?? []) as Transition[]
-    const events = outcome.rtoFromEventsSeconds === undefined ? 'no failover events' : `${outcome.rtoFromEventsSeconds} s from the RDS events`
-    this.say([
+function describeDrill(drillOutcome: Record<string, unknown>, record: RunRecord): string[] {
+  const outcome = drillOutcome as unknown as FailoverDrillOutcome
+  const transitions = (record.steps.find((s) => s.id === 'measure-recovery')?.outputs?.transitions ?? []) as Transition[]
+  const events = outcome.rtoFromEventsSeconds === undefined ? 'no failover events' : `${outcome.rtoFromEventsSeconds} s from the RDS events`
+  return [
       'Transitions observed:',
       ...transitions.map((t) => `  ${t.at}  ${t.subject}: ${t.from} → ${t.to}`),
       `${outcome.positionKind} before → after: ${outcome.before.position} → ${outcome.after.position}${outcome.after.secondary ? ` (standby now in ${outcome.after.secondary})` : ''}.`,
       `RTO ${outcome.rtoSeconds} s (${events}; ${outcome.rtoFromPollingSeconds} s from polling every ${outcome.pollIntervalSeconds} s); target ${outcome.targetRtoSeconds} s.`,
       ...(outcome.replicaId ? [`Replica ${outcome.replicaId} ${outcome.replicaDeleted ? 'is being deleted' : 'was kept'}.`] : []),
       outcome.verdict === 'met' ? 'Objective met.' : `Objective missed: ${outcome.reasons.join('; ')}.`,
-    ].join('\n'))
-  }
+  ]
 }
 
 function confirmationQuestion(options: FailoverDrillOptions): string {

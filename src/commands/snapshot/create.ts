@@ -26,14 +26,13 @@ export default class SnapshotCreate extends WorkflowCommand<typeof SnapshotCreat
   async run(): Promise<RunRecord> {
     const dbInstanceId = assertDbInstanceIdentifier(this.args.dbInstance)
     const snapshotId = this.flags['snapshot-id'] === undefined ? undefined : assertDbSnapshotIdentifier(this.flags['snapshot-id'])
-    const record = await this.runWorkflow({
+    return this.runWorkflow({
       workflow: snapshotCreateWorkflow,
       parameters: {dbInstanceId, snapshotId},
       context: (session) => snapshotCreateContext(session, {
         dbInstanceId, snapshotId, pollIntervalMs: this.flags['poll-interval'] * 1000, timeoutMs: this.flags.timeout * 1000,
       }),
+      describe: (o) => [`Snapshot ${o.snapshotId} of ${dbInstanceId} is available (${o.allocatedStorageGiB} GiB, ${o.encrypted ? 'encrypted' : 'NOT encrypted'}).`],
     })
-    if (record.outcome) this.say(`Snapshot ${record.outcome.snapshotId} of ${dbInstanceId} is available (${record.outcome.allocatedStorageGiB} GiB, ${record.outcome.encrypted ? 'encrypted' : 'NOT encrypted'}).`)
-    return record
   }
 }

@@ -46,21 +46,19 @@ A point in time (--to-time) must lie in the source's restorable window (from its
     const from: RestoreFrom = snapshotId ? {snapshotId} : toTime ? {time: new Date(toTime)} : {latest: true}
     const deletionProtection = this.flags['deletion-protection']
     const keepOnFailure = this.flags['keep-on-failure']
-    const record = await this.runWorkflow({
+    return this.runWorkflow({
       workflow: snapshotRestoreWorkflow,
       parameters: {sourceId, snapshotId, toTime, latest: this.flags.latest || undefined, targetId, deletionProtection, keepOnFailure},
       context: (session) => snapshotRestoreContext(session, {
         sourceId, from, targetId, deletionProtection, pollIntervalMs: this.flags['poll-interval'] * 1000, timeoutMs: this.flags.timeout * 1000,
       }),
       undoOnFailure: !keepOnFailure,
+      describe: (o) => [
+        `Restored ${sourceId} to ${o.targetId} (data from ${o.restorePoint}) in ${o.rtoSeconds} s; endpoint ${o.endpoint}:${o.port}.`,
+        o.deletionProtection
+          ? `Deletion protection is on: turn it off before deleting ${o.targetId}.`
+          : `Deletion protection is off: delete ${o.targetId} when you no longer need it.`,
+      ],
     })
-    const o = record.outcome
-    if (o) {
-      this.say(`Restored ${sourceId} to ${o.targetId} (data from ${o.restorePoint}) in ${o.rtoSeconds} s; endpoint ${o.endpoint}:${o.port}.`)
-      this.say(o.deletionProtection
-        ? `Deletion protection is on: turn it off before deleting ${o.targetId}.`
-        : `Deletion protection is off: delete ${o.targetId} when you no longer need it.`)
-    }
-    return record
   }
 }

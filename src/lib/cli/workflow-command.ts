@@ -6,7 +6,7 @@ import {runWorkflow} from '../engine/runner.js'
 import type {RunRecord, Workflow} from '../engine/types.js'
 import {reporterFor, writeReports} from '../report/index.js'
 import {BaseCommand} from './base-command.js'
-import {OpsctlError} from './errors.js'
+import {ObjectiveMissedError, OpsctlError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 
 export interface WorkflowRun<C> {
@@ -16,6 +16,8 @@ export interface WorkflowRun<C> {
   secrets?: string[]
   context(session: AwsSession): C
   undoOnFailure?: boolean
+  /** Lines that tell people what a completed run produced (printed unless --json, also when the objective was missed). */
+  describe?(outcome: Record<string, unknown>, record: RunRecord): string[]
 }
 
 /** A command that changes something: it runs as a workflow with a journal, dry run, resume and reports. */
@@ -48,6 +50,10 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
     })
     const {record} = outcome
     await writeReports(record, {junit: flags.junit as string | undefined, summary: flags.summary as string | undefined})
+    if (record.outcome && run.describe) this.say(run.describe(record.outcome, record).join('\n'))
+    if (record.objective?.met === false) {
+      throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)
+    }
     if (outcome.exitCode !== ExitCode.Success) {
       const hint = outcome.exitCode === ExitCode.Usage ? '' : ` See "opsctl runs show ${record.runId}"; resume with --resume ${record.runId}.`
       const error = new OpsctlError(`${record.error?.message ?? record.status}${hint}`, outcome.exitCode, record.error?.code)

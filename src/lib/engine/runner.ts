@@ -149,11 +149,16 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
   const interrupted = failure?.error instanceof InterruptedError
   record.status = failure ? (interrupted ? 'interrupted' : 'failed') : planning ? 'planned' : 'succeeded'
   if (failure) record.error = toStepError(failure.error)
-  else if (!planning && options.workflow.outcome) record.outcome = redact(options.workflow.outcome((id) => outputs.get(id)), secrets)
+  else if (!planning && options.workflow.outcome) {
+    record.outcome = redact(options.workflow.outcome((id) => outputs.get(id)), secrets)
+    const missed = options.workflow.objective?.(record.outcome)
+    if (missed) record.objective = {met: missed.length === 0, missed}
+  }
   finish(record)
   await writeJournal(record)
   await reporter.runFinished(record)
-  return {record, exitCode: failure ? exitCodeOf(failure.error) : ExitCode.Success, outputs}
+  const exitCode = failure ? exitCodeOf(failure.error) : record.objective?.met === false ? ExitCode.ObjectiveMissed : ExitCode.Success
+  return {record, exitCode, outputs}
 
   async function runStep(step: Step<C>, result: StepResult): Promise<StepOutputs | void> {
     result.status = 'running'

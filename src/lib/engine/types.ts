@@ -39,6 +39,11 @@ export interface Workflow<C> {
   steps: Step<C>[]
   /** What a successful run produced, in the domain's words (recorded as RunRecord.outcome). */
   outcome?(outputOf: (stepId: string) => StepOutputs | undefined): Record<string, unknown>
+  /**
+   * For drills and tests: what the run missed of its objective, judged on the outcome (RTO above
+   * target, a policy check failed). An empty list means met. A miss ends the run with exit 4.
+   */
+  objective?(outcome: Record<string, unknown>): string[]
 }
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'undone' | 'planned'
@@ -84,6 +89,8 @@ export interface RunRecord {
   warnings: string[]
   steps: StepResult[]
   outcome?: Record<string, unknown>
+  /** Set for workflows with an objective: whether a completed run met it, and what it missed. */
+  objective?: {met: boolean; missed: string[]}
   error?: StepError
   /** Start times of the earlier attempts this run resumed. */
   resumedFrom?: string[]

@@ -167,13 +167,8 @@ export const backupTestWorkflow: Workflow<BackupTestContext> = {
       verdict: checks.every((c) => c.passed) ? 'passed' : 'failed',
     }
   },
-}
-
-/** Exit 4 with the run record as evidence when a policy check or objective was missed. */
-export function assertObjectivesMet(record: RunRecord): void {
-  if (record.outcome?.verdict !== 'failed') return
-  const missed = (record.outcome.checks as BackupCheck[]).filter((c) => !c.passed).map((c) => c.detail)
-  throw new ObjectiveMissedError(`Backup test of ${record.outcome.dbInstanceId} missed its objectives: ${missed.join('; ')} (run ${record.runId}).`, record)
+  // A missed policy check or RTO/RPO limit: exit 4, with the run record as the evidence.
+  objective: (outcome) => (outcome.checks as BackupCheck[]).filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`),
 }
 
 export interface BackupTestEntry {

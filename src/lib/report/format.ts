@@ -34,7 +34,9 @@ export function runHeadline(record: RunRecord): string {
 
 export function runVerdict(record: RunRecord): string {
   const paint = record.status === 'succeeded' ? color.green : record.status === 'planned' ? color.yellow : color.red
-  return `${record.workflow} ${paint(record.status)} in ${formatDuration(record.durationMs)} (run ${record.runId})`
+  const objective = record.objective?.met === false ? `, ${color.red(`objective MISSED: ${record.objective.missed.join('; ')}`)}`
+    : record.objective?.met ? `, ${color.green('objective met')}` : ''
+  return `${record.workflow} ${paint(record.status)} in ${formatDuration(record.durationMs)}${objective} (run ${record.runId})`
 }
 
 export function writeWarning(message: string): void {

@@ -8,7 +8,9 @@ export const escapeXml = (text: string) =>
 /** JUnit XML: the run is a test suite, each step a test case; CI systems show it as test results. */
 export function renderJunit(record: RunRecord): string {
   const seconds = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
-  const failures = record.steps.filter((s) => s.status === 'failed').length
+  const objectiveMissed = record.objective?.met === false
+  const failures = record.steps.filter((s) => s.status === 'failed').length + (objectiveMissed ? 1 : 0)
+  const tests = record.steps.length + (record.objective ? 1 : 0)
   const skipped = record.steps.filter((s) => ['skipped', 'planned', 'pending'].includes(s.status)).length
   const cases = record.steps.map((step) => {
     const attrs = `name="${escapeXml(step.id)}" classname="opsctl.${escapeXml(record.workflow)}" time="${seconds(step.durationMs)}"`
@@ -20,12 +22,17 @@ export function renderJunit(record: RunRecord): string {
     body.push(`<system-out>${escapeXml(out)}</system-out>`)
     return `    <testcase ${attrs}>\n      ${body.join('\n      ')}\n    </testcase>`
   })
+  // The objective is a test case of its own, so a drill that ran but missed it fails in the CI's test view.
+  if (record.objective) {
+    const failure = objectiveMissed ? `\n      <failure type="ObjectiveMissed" message="${escapeXml(record.objective.missed.join('; '))}"/>` : ''
+    cases.push(`    <testcase name="objective" classname="opsctl.${escapeXml(record.workflow)}" time="0.000">${failure}\n    </testcase>`)
+  }
   const properties = Object.entries({runId: record.runId, status: record.status, ...record.metrics})
     .map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(String(v))}"/>`)
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="opsctl" tests="${record.steps.length}" failures="${failures}" skipped="${skipped}" time="${seconds(record.durationMs)}">`,
-    `  <testsuite name="${escapeXml(record.workflow)}" tests="${record.steps.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(record.durationMs)}" timestamp="${record.startedAt}">`,
+    `<testsuites name="opsctl" tests="${tests}" failures="${failures}" skipped="${skipped}" time="${seconds(record.durationMs)}">`,
+    `  <testsuite name="${escapeXml(record.workflow)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(record.durationMs)}" timestamp="${record.startedAt}">`,
     '    <properties>', ...properties, '    </properties>',
     ...cases,
     '  </testsuite>',

@@ -7,13 +7,15 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /** A Markdown summary of a run: for --summary and GitHub's job summary. */
 export function renderMarkdown(record: RunRecord): string {
+  const verdict = record.objective?.met === false ? '❌ objective missed' : `${icons[record.status] ?? ''} ${record.status}`
   const lines = [
-    `### opsctl ${record.workflow}: ${icons[record.status] ?? ''} ${record.status}`,
+    `### opsctl ${record.workflow}: ${verdict}`,
     '',
     `Run \`${record.runId}\`${record.region ? ` in ${record.region}` : ''}, started ${record.startedAt}, took ${formatDuration(record.durationMs)}${record.dryRun ? ' (dry run)' : ''}.`,
     '',
   ]
   if (record.error) lines.push(`> ${cell(record.error.message)}`, '')
+  for (const missed of record.objective?.missed ?? []) lines.push(`> ❌ Missed: ${cell(missed)}`, '')
   for (const warning of record.warnings ?? []) lines.push(`> ⚠️ ${cell(warning)}`, '')
   const metrics = Object.entries(record.metrics)
   if (metrics.length > 0) lines.push(metrics.map(([k, v]) => `**${k}**: ${v}`).join(' · '), '')

@@ -90,6 +90,28 @@ describe('step engine', () => {
     expect(log).to.deep.equal([])
   })
 
+  describe('objectives', () => {
+    const drill = (rtoSeconds: number): Workflow<unknown> => ({
+      name: 'drill',
+      steps: [{id: 'measure', title: 'Measure', actions: [], mutates: false, run: async () => ({rtoSeconds})}],
+      outcome: (outputOf) => ({rtoSeconds: outputOf('measure')?.rtoSeconds}),
+      objective: (outcome) => ((outcome.rtoSeconds as number) > 120 ? [`RTO ${outcome.rtoSeconds} s is above the target of 120 s`] : []),
+    })
+
+    it('records a met objective and exits 0', async () => {
+      const {record, exitCode} = await runWorkflow({workflow: drill(74), context: {}, parameters: {}, clock: new VirtualClock()})
+      expect(exitCode).to.equal(ExitCode.Success)
+      expect(record.objective).to.deep.equal({met: true, missed: []})
+    })
+
+    it('exits 4 when a completed run missed its objective, keeping the run succeeded', async () => {
+      const {record, exitCode} = await runWorkflow({workflow: drill(190), context: {}, parameters: {}, clock: new VirtualClock()})
+      expect(exitCode).to.equal(ExitCode.ObjectiveMissed)
+      expect(record.status).to.equal('succeeded')
+      expect(record.objective).to.deep.equal({met: false, missed: ['RTO 190 s is above the target of 120 s']})
+    })
+  })
+
   describe('dry run', () => {
     it('runs read-only steps and plans the mutating ones with their IAM actions, changing nothing', async () => {
       const log: string[] = []

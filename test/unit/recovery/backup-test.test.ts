@@ -53,7 +53,7 @@ describe('backup test workflow (scripted RDS timelines)', () => {
   it('misses the objectives when RTO and RPO exceed their limits, and still deletes the temporary instance', async () => {
     rds.timeline = [...Array(10).fill('creating'), 'available']
     const {exitCode, outcome, reporter} = await backupTest({maxRtoSeconds: 300, maxRpoSeconds: 86_400})
-    expect(exitCode).to.equal(ExitCode.Success)
+    expect(exitCode).to.equal(ExitCode.ObjectiveMissed)
     expect(outcome).to.include({verdict: 'failed', temporaryInstanceDeleted: true})
     expect(outcome!.checks.filter((c: {passed: boolean}) => !c.passed).map((c: {detail: string}) => c.detail)).to.deep.equal([
       'RTO 600 s is above the limit of 300 s (--max-rto)',

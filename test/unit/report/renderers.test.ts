@@ -47,6 +47,20 @@ describe('run renderers', () => {
     })
   })
 
+  describe('objectives', () => {
+    const missed: RunRecord = {...record, status: 'succeeded', error: undefined, steps: [record.steps[0]], objective: {met: false, missed: ['RTO 190 s is above the target of 120 s']}}
+
+    it('fail the run in JUnit when missed, as a test case of their own', () => {
+      const xml = renderJunit(missed)
+      expect(xml).to.match(/<testsuite name="snapshot-create" tests="2" failures="1"/)
+      expect(xml).to.contain('<testcase name="objective" classname="opsctl.snapshot-create" time="0.000">\n      <failure type="ObjectiveMissed" message="RTO 190 s is above the target of 120 s"/>')
+    })
+
+    it('head the Markdown summary when missed', () => {
+      expect(renderMarkdown(missed)).to.contain('### opsctl snapshot-create: ❌ objective missed').and.to.contain('> ❌ Missed: RTO 190 s is above the target of 120 s')
+    })
+  })
+
   describe('Markdown summary', () => {
     const markdown = renderMarkdown(record)
 
