@@ -11,6 +11,8 @@ export interface AwsSessionOptions {
   maxAttempts?: number
   /** Added to the user agent (`run/<id>`) so CloudTrail shows which run made which call. */
   runId?: string
+  /** HTTP connect and request timeouts, e.g. so an unreachable region fails fast instead of hanging. */
+  httpTimeouts?: {connectionTimeoutMs: number; requestTimeoutMs: number}
 }
 
 interface SdkClient {
@@ -58,6 +60,11 @@ export class AwsSession {
     }
   }
 
+  /** A session in another region with the same credentials and options (plus `overrides`). */
+  inRegion(region: string, overrides: Pick<AwsSessionOptions, 'httpTimeouts'> = {}): AwsSession {
+    return new AwsSession(assertKnownRegion(region), this.credentials, {...this.options, ...overrides})
+  }
+
   /** A client of the given class for this session, built once. */
   client<T extends SdkClient>(Client: ClientClass<T>): T {
     let client = this.clients.get(Client) as T | undefined
@@ -68,6 +75,7 @@ export class AwsSession {
         retryMode: 'adaptive',
         maxAttempts: this.options.maxAttempts,
         customUserAgent: [['opsctl', opsctlVersion], ...(this.options.runId ? [['run', this.options.runId]] : [])],
+        ...(this.options.httpTimeouts ? {requestHandler: {connectionTimeout: this.options.httpTimeouts.connectionTimeoutMs, requestTimeout: this.options.httpTimeouts.requestTimeoutMs}} : {}),
       })
       client.middlewareStack.add(recordCallMiddleware, {step: 'initialize', name: 'opsctlRecordCall', priority: 'high'})
       this.clients.set(Client, client)

@@ -1,6 +1,7 @@
 import type {AwsSession} from '../../aws/session.js'
 import {auroraSeeder} from './aurora.js'
 import {cloudTrailSeeder} from './cloudtrail.js'
+import {complianceSeeder} from './compliance.js'
 import {ec2Seeder} from './ec2.js'
 import {kmsSeeder} from './kms.js'
 import {rdsSeeder} from './rds.js'
@@ -13,6 +14,7 @@ export const seeders: Seeder[] = [
   cloudTrailSeeder,
   ec2Seeder,
   auroraSeeder,
+  complianceSeeder,
 ]
 
 /** Creates what is missing of the demo estate and lists every resource as created or existing. */

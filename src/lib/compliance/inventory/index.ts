@@ -1,0 +1,85 @@
+import type {AwsSession} from '../../aws/session.js'
+import {type CloudTrailInventory, collectCloudTrail} from './cloudtrail.js'
+import {collectConfig, collectConfigDelivery, collectConfigRules, type ConfigDeliveryInventory, type ConfigInventory, type ConfigRulesInventory} from './config.js'
+import {collectEbs, type EbsInventory} from './ebs.js'
+import {collectKms, type KmsInventory} from './kms.js'
+import {collectRds, type RdsInventory} from './rds.js'
+import {collectS3, type S3Inventory} from './s3.js'
+import {collectSsm, type SsmInventory} from './ssm.js'
+
+/** Everything the checks read about one region, fetched once and shared by all of them. */
+export interface RegionInventory {
+  rds: RdsInventory
+  kms: KmsInventory
+  cloudtrail: CloudTrailInventory
+  config: ConfigInventory
+  configDelivery: ConfigDeliveryInventory
+  configRules: ConfigRulesInventory
+  ssm: SsmInventory
+  ebs: EbsInventory
+  s3: S3Inventory
+}
+
+export interface CollectorContext {
+  /** A session in the region being collected. */
+  session: AwsSession
+  region: string
+  /** Fetch tags that cost one call per resource only when the mutelist matches on tags. */
+  withTags: boolean
+  /** Shares one fetch between regions (a multi-region trail is seen from every region). */
+  once<T>(key: string, fetch: () => Promise<T>): Promise<T>
+}
+
+/** Calls per service that may run at the same time: fast, yet below the API rate limits. */
+export const SERVICE_CONCURRENCY = 8
+
+const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
+  rds: collectRds,
+  kms: collectKms,
+  cloudtrail: collectCloudTrail,
+  config: collectConfig,
+  configDelivery: collectConfigDelivery,
+  configRules: collectConfigRules,
+  ssm: collectSsm,
+  ebs: collectEbs,
+  s3: collectS3,
+}
+
+export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
+
+/** Collects the named inventories of one region in parallel; a failing one is reported, never thrown. */
+export async function collectRegionInventory(ctx: CollectorContext, names: (keyof RegionInventory)[]): Promise<InventoryOutcome> {
+  const outcome: InventoryOutcome = {}
+  await Promise.all(names.map(async (name) => {
+    try {
+      outcome[name] = {value: await collectors[name](ctx)} as never
+    } catch (error) {
+      outcome[name] = {error: error as Error}
+    }
+  }))
+  return outcome
+}
+
+/** Maps over items with at most `limit` calls in flight, keeping the order of the input. */
+export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await fn(items[index])
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return results
+}
+
+/** Every item of every page of a paginated call. */
+export async function collectPages<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] | undefined): Promise<T[]> {
+  const items: T[] = []
+  for await (const page of pages) items.push(...(itemsOf(page) ?? []))
+  return items
+}
+
+export const tagMap = (tags: {Key?: string; Value?: string}[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']))

@@ -1,0 +1,36 @@
+import {DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, type KeyMetadata, ListResourceTagsCommand, paginateListKeys} from '@aws-sdk/client-kms'
+
+import {collectPages, type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY} from './index.js'
+
+export interface KmsKey {
+  metadata: KeyMetadata
+  /** Read only for keys that support automatic rotation. */
+  rotationEnabled?: boolean
+  tags?: Record<string, string>
+}
+
+export interface KmsInventory {
+  keys: KmsKey[]
+}
+
+/** Automatic rotation exists only for enabled, symmetric, KMS-generated customer keys. */
+export const supportsRotation = (key: KeyMetadata) =>
+  key.KeyManager === 'CUSTOMER' && key.KeyState === 'Enabled' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.Origin === 'AWS_KMS'
+
+export async function collectKms({session, withTags}: CollectorContext): Promise<KmsInventory> {
+  const client = session.client(KMSClient)
+  const keyIds = (await collectPages(paginateListKeys({client}, {Limit: 1000}), (p) => p.Keys)).map((k) => k.KeyId!)
+  const keys = await mapWithLimit(keyIds, SERVICE_CONCURRENCY, async (KeyId): Promise<KmsKey> => {
+    const {KeyMetadata: metadata} = await client.send(new DescribeKeyCommand({KeyId}))
+    const key: KmsKey = {metadata: metadata!}
+    if (supportsRotation(key.metadata)) {
+      key.rotationEnabled = (await client.send(new GetKeyRotationStatusCommand({KeyId}))).KeyRotationEnabled ?? false
+    }
+    if (withTags && key.metadata.KeyManager === 'CUSTOMER') {
+      const {Tags} = await client.send(new ListResourceTagsCommand({KeyId}))
+      key.tags = Object.fromEntries((Tags ?? []).map((t) => [t.TagKey!, t.TagValue ?? '']))
+    }
+    return key
+  })
+  return {keys}
+}

@@ -1,0 +1,101 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {expect} from 'chai'
+
+import {complianceSeeder} from '../../../src/lib/sandbox/seed/compliance.js'
+import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
+import {testSession} from '../../support/aws.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {expectMatchesSchema} from '../../support/schema.js'
+
+/** Nothing listens here: a command that reached AWS would fail with a connection error, not a usage error. */
+const unreachable = {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}
+// Services moto implements fully; Config rules, Config delivery status and SSM compliance are covered with mocks in test/integration.
+const MOTO_SERVICES = ['--services', 'rds,kms,cloudtrail,ebs,s3']
+
+describe('opsctl compliance (e2e)', () => {
+  it('lists every check with its metadata', async () => {
+    const listed = await opsctl(['compliance', 'list', '--json'])
+    expect(listed.code, listed.stderr).to.equal(0)
+    const envelope = parseJson(listed)
+    expectMatchesSchema(envelope, 'compliance-list')
+    expect(envelope.result.checks).to.have.length(27)
+    expect(envelope.result.checks.find((c: {id: string}) => c.id === 'rds-storage-encrypted')).to.include({configRule: 'RDS_STORAGE_ENCRYPTED', prowlerId: 'rds_instance_storage_encrypted'})
+  })
+
+  describe('refuses bad input with exit 2 before anything is scanned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsctl-mutelist-'))
+    const cases: [string, string[], RegExp][] = [
+      ['an unknown check id', ['--checks', 'rds-storage-encrypted,rds-nope'], /Unknown check id "rds-nope"/],
+      ['an unknown service', ['--services', 'rds,dynamodb'], /Unknown service "dynamodb"; choose from rds, kms/],
+      ['an unknown severity', ['--severity', 'urgent'], /Unknown severity "urgent"/],
+      ['an unknown --fail-on', ['--fail-on', 'severe'], /Unknown severity "severe"/],
+      ['an unknown format', ['--format', 'xml'], /Unknown format "xml"; choose from table, json, csv, junit, sarif, ocsf, markdown/],
+      ['an unknown region', ['--regions', 'us-east-1,us-mars-1'], /Unknown AWS region "us-mars-1"/],
+      ['a malformed mutelist', ['--mutelist', join(dir, 'bad.yaml')], /Mutelist .*bad\.yaml line 3: unknown check "rds-no-such-check"/],
+      ['a missing mutelist', ['--mutelist', join(dir, 'missing.yaml')], /Cannot read mutelist .*missing\.yaml \(ENOENT\)/],
+    ]
+    before(() => writeFileSync(join(dir, 'bad.yaml'), 'mutelist:\n  - reason: accepted\n    check: rds-no-such-check\n'))
+    for (const [what, args, message] of cases) {
+      it(what, async () => {
+        const result = await opsctl(['compliance', 'check', ...args], {env: unreachable})
+        expect(result.code, result.stderr).to.equal(2)
+        expect(result.stderr).to.match(message)
+        expect(result.stderr).not.to.match(/at .*\.js/)
+      })
+    }
+  })
+
+  describe('against the seeded estate', () => {
+    beforeEach(async function () {
+      this.timeout(60_000)
+      await seedDemoEstate(await testSession(), [complianceSeeder])
+    })
+
+    it('exits 3 with the findings in the --json envelope, and appends a Markdown summary for GitHub', async () => {
+      const summary = join(mkdtempSync(join(tmpdir(), 'opsctl-summary-')), 'summary.md')
+      writeFileSync(summary, '## earlier step\n')
+      const result = await opsctl(['compliance', 'check', ...MOTO_SERVICES, '--regions', 'us-east-1,eu-west-1', '--json'], {env: {GITHUB_STEP_SUMMARY: summary}})
+      expect(result.code, result.stderr).to.equal(3)
+      const envelope = parseJson(result)
+      expectMatchesSchema(envelope, 'compliance-check')
+      expect(envelope.error).to.include({code: 'Findings'})
+      expect(envelope.result.verdict).to.equal('failed')
+      expect(envelope.result.findings.find((f: {checkId: string; resourceId: string}) => f.checkId === 'rds-not-public' && f.resourceId === 'compliance-legacy'))
+        .to.include({status: 'FAIL', reason: 'DB instance compliance-legacy is publicly accessible.'})
+      const markdown = readFileSync(summary, 'utf8')
+      expect(markdown).to.match(/^## earlier step\n### opsctl compliance check: ❌ failed/)
+    })
+
+    it('exits 0 when nothing fails at or above --fail-on, and writes the chosen format to --output', async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'opsctl-report-')), 'report.csv')
+      const result = await opsctl(['compliance', 'check', '--checks', 'rds-minor-upgrade', '--fail-on', 'medium', '--format', 'csv', '--output', out])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stdout).to.contain('PASSED: no unmuted finding at or above medium.')
+      expect(result.stdout).to.contain(`Wrote the csv report to ${out}.`)
+      expect(readFileSync(out, 'utf8')).to.match(/^status,severity,check_id,/)
+    })
+
+    it('prints the terminal table grouped by severity with a one-line verdict', async () => {
+      const result = await opsctl(['compliance', 'check', '--services', 'rds', '--severity', 'critical'])
+      expect(result.code).to.equal(3)
+      expect(result.stdout).to.match(/^CRITICAL {2}\d+ pass, \d+ fail, 0 muted, 0 error\nSTATUS/)
+      expect(result.stdout).to.contain('FAIL    rds-not-public')
+      expect(result.stderr).to.contain('FAILED: 2 unmuted finding(s) at or above informational')
+    })
+  })
+
+  it('turns an unreachable endpoint into ERROR findings and exit 1, not a hang', async function () {
+    this.timeout(60_000)
+    const result = await opsctl(['compliance', 'check', '--services', 'ebs', '--json', '--max-attempts', '1'], {env: unreachable})
+    expect(result.code, result.stderr).to.equal(1)
+    const envelope = parseJson(result)
+    expectMatchesSchema(envelope, 'compliance-check')
+    expect(envelope.error).to.include({code: 'CheckErrored'})
+    expect(envelope.warnings).to.deep.equal(['Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.'])
+    expect(envelope.result.findings.map((f: {status: string}) => f.status)).to.deep.equal(['ERROR', 'ERROR', 'ERROR'])
+    expect(envelope.result.findings[0].reason).to.match(/^Could not read the ebs inventory of us-east-1 \(/)
+  })
+})
