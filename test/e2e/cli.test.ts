@@ -39,6 +39,12 @@ describe('opsctl command line (e2e)', () => {
     expect(result.stderr).to.match(/Nonexistent flag: --colour/)
   })
 
+  it('rejects a flag value outside its options with exit 2', async () => {
+    const result = await opsctl(['failover', 'drill', 'tenant-shard-001', '--mode', 'sideways'])
+    expect(result.code).to.equal(2)
+    expect(result.stderr).to.contain('Expected --mode=sideways to be one of: multi-az, cluster, replica-promotion')
+  })
+
   it('explains a missing region in one sentence, exit 2, without a stack trace', async () => {
     const result = await opsctl(['snapshot', 'list', 'db-1'], {env: {AWS_REGION: '', AWS_CONFIG_FILE: '/nonexistent'}})
     expect(result.code).to.equal(2)

@@ -10,7 +10,9 @@ export interface DescribedError {
 /** Turns any error into the exit code, stable code and one sentence a user sees. */
 export function describeError(error: unknown): DescribedError {
   if (error instanceof OpsctlError) return {exitCode: error.exitCode, code: error.code, message: error.message}
-  const e = error as {name?: string; message?: string; oclif?: {exit?: number}; $metadata?: {requestId?: string}; $fault?: string}
+  const e = error as {name?: string; message?: string; parse?: unknown; oclif?: {exit?: number}; $metadata?: {requestId?: string}; $fault?: string}
+  // Every parse error is a usage error, including those oclif gives no exit code of their own (a value outside a flag's options).
+  if (e?.parse !== undefined) return {exitCode: ExitCode.Usage, code: 'InvalidInput', message: e.message ?? String(error)}
   if (e?.oclif?.exit !== undefined) return {exitCode: e.oclif.exit, code: e.name ?? 'CLIError', message: e.message ?? String(error)}
   if (e?.name === 'CredentialsProviderError') {
     return {exitCode: ExitCode.Usage, code: 'NoCredentials', message: `No usable AWS credentials (${e.message}); run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`}
