@@ -98,7 +98,7 @@ describe('opsctl sandbox (e2e: a real detached moto_server)', function () {
     const envelope = parseJson(seeded)
     expectMatchesSchema(envelope, 'sandbox-seed')
     expect(envelope.result).to.include({endpoint, region: 'us-east-1', existing: 0})
-    expect(await dbInstanceIds(endpoint)).to.have.members(['tenant-shard-001', 'tenant-shard-002', 'legacy-reporting'])
+    expect(await dbInstanceIds(endpoint)).to.include.members(['tenant-shard-001', 'tenant-shard-002', 'legacy-reporting'])
     expect(await dbInstanceIds()).to.deep.equal([])
 
     const again = parseJson(await sandbox(['seed', '--json']))

@@ -7,7 +7,7 @@ import {
   RDSClient,
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {VirtualClock} from '../../src/lib/engine/clock.js'
@@ -21,8 +21,9 @@ import type {Transition} from '../../src/lib/recovery/failover/measure.js'
  * moto cannot emulate an instance failover (a reboot with ForceFailover changes nothing and produces no
  * events), so these tests script RDS and CloudWatch with SDK mocks on a virtual clock.
  */
-const rdsMock = mockClient(RDSClient)
-const cloudwatchMock = mockClient(CloudWatchClient)
+// Created in before() and restored in after(): a mock made while mocha loads the files would stub every other file's clients too.
+let rdsMock: AwsClientStub<RDSClient>
+let cloudwatchMock: AwsClientStub<CloudWatchClient>
 
 interface Script {
   /** Seconds after the reboot request when the instance stops being available. */
@@ -102,6 +103,10 @@ const expectWithinOnePoll = (outcome: FailoverDrillOutcome, truth: number) =>
   expect(Math.abs(outcome.rtoFromPollingSeconds - truth), `polling RTO ${outcome.rtoFromPollingSeconds} s vs scripted ${truth} s`).to.be.at.most(outcome.pollIntervalSeconds)
 
 describe('failover drill measurement (scripted RDS timelines)', () => {
+  before(() => {
+    rdsMock = mockClient(RDSClient)
+    cloudwatchMock = mockClient(CloudWatchClient)
+  })
   after(() => {
     rdsMock.restore()
     cloudwatchMock.restore()

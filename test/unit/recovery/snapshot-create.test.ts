@@ -6,7 +6,7 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
@@ -21,7 +21,11 @@ const ours = [{Key: 'opsctl:run-id', Value: runId}]
 const notFound = () => new DBSnapshotNotFoundFault({message: 'not found', $metadata: {}})
 
 describe('snapshot create workflow (scripted RDS timelines)', () => {
-  const rds = mockClient(RDSClient)
+  // Created in before(): a mock made while mocha loads the files would stub every other file's RDS clients too.
+  let rds: AwsClientStub<RDSClient>
+  before(() => {
+    rds = mockClient(RDSClient)
+  })
   beforeEach(() => {
     rds.reset()
     rds.on(DescribeDBInstancesCommand).resolves({DBInstances: [{DBInstanceIdentifier: 'tenant-shard-001', DBInstanceStatus: 'available', Engine: 'postgres', StorageEncrypted: true}]})
