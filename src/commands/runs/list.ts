@@ -9,6 +9,8 @@ export interface RunListing {
   workflow: string
   status: string
   dryRun: boolean
+  /** Present for workflows with an objective (drills, backup tests). */
+  objectiveMet?: boolean
   startedAt: string
   durationMs?: number
   parameters: Record<string, unknown>
@@ -27,11 +29,13 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
 
   async run(): Promise<{runs: RunListing[]}> {
     const records = (await listJournals(this.flags.workflow)).slice(0, this.flags.limit)
-    const runs = records.map(({runId, workflow, status, dryRun, startedAt, durationMs, parameters}) => ({runId, workflow, status, dryRun, startedAt, durationMs, parameters}))
+    const runs = records.map(({runId, workflow, status, dryRun, objective, startedAt, durationMs, parameters}) => ({
+      runId, workflow, status, dryRun, objectiveMet: objective?.met, startedAt, durationMs, parameters,
+    }))
     this.say(runs.length === 0
       ? 'No runs recorded yet.'
       : table(['RUN', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'PARAMETERS'], runs.map((r) => [
-        r.runId, r.workflow, r.dryRun ? `${r.status} (dry run)` : r.status, r.startedAt, formatDuration(r.durationMs),
+        r.runId, r.workflow, `${r.status}${r.dryRun ? ' (dry run)' : ''}${r.objectiveMet === false ? ', objective missed' : ''}`, r.startedAt, formatDuration(r.durationMs),
         Object.entries(r.parameters).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '),
       ])))
     return {runs}
