@@ -5,6 +5,37 @@ export const escapeXml = (text: string) =>
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
 
+export interface JunitSuite {
+  /** Of the <testsuites> element, and of the one <testsuite>. */
+  name: string
+  suite: string
+  counts: {tests: number; failures: number; errors: number; skipped: number}
+  seconds: string
+  /** ISO 8601; written without milliseconds and zone, as the JUnit schema wants. */
+  timestamp: string
+  properties: Record<string, string>
+  /** Rendered <testcase> elements, indented by four spaces. */
+  cases: string[]
+}
+
+/** The JUnit document around one suite of test cases, as CI systems read it. */
+export function junitDocument(suite: JunitSuite): string {
+  const {tests, failures, errors, skipped} = suite.counts
+  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${suite.seconds}"`
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${escapeXml(suite.name)}" ${counts}>`,
+    `  <testsuite name="${escapeXml(suite.suite)}" ${counts} timestamp="${suite.timestamp.replace(/(\.\d+)?Z$/, '')}">`,
+    '    <properties>',
+    ...Object.entries(suite.properties).map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`),
+    '    </properties>',
+    ...suite.cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n')
+}
+
 /** JUnit XML: the run is a test suite, each step a test case; CI systems show it as test results. */
 export function renderJunit(record: RunRecord): string {
   const seconds = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
@@ -27,16 +58,13 @@ export function renderJunit(record: RunRecord): string {
     const failure = objectiveMissed ? `\n      <failure type="ObjectiveMissed" message="${escapeXml(record.objective.missed.join('; '))}"/>` : ''
     cases.push(`    <testcase name="objective" classname="opsctl.${escapeXml(record.workflow)}" time="0.000">${failure}\n    </testcase>`)
   }
-  const properties = Object.entries({runId: record.runId, status: record.status, ...record.metrics})
-    .map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(String(v))}"/>`)
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="opsctl" tests="${tests}" failures="${failures}" skipped="${skipped}" time="${seconds(record.durationMs)}">`,
-    `  <testsuite name="${escapeXml(record.workflow)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(record.durationMs)}" timestamp="${record.startedAt}">`,
-    '    <properties>', ...properties, '    </properties>',
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n')
+  return junitDocument({
+    name: 'opsctl',
+    suite: record.workflow,
+    counts: {tests, failures, errors: 0, skipped},
+    seconds: seconds(record.durationMs),
+    timestamp: record.startedAt,
+    properties: Object.fromEntries(Object.entries({runId: record.runId, status: record.status, ...record.metrics}).map(([k, v]) => [k, String(v)])),
+    cases,
+  })
 }

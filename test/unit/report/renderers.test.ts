@@ -1,4 +1,7 @@
+import {readFile} from 'node:fs/promises'
+
 import {expect} from 'chai'
+import {validateXML} from 'xmllint-wasm'
 
 import type {RunRecord} from '../../../src/lib/engine/types.js'
 import {renderJunit} from '../../../src/lib/report/junit.js'
@@ -37,6 +40,12 @@ describe('run renderers', () => {
       expect(xml).to.match(/<testsuite name="snapshot-create" tests="3" failures="1" errors="0" skipped="1" time="30.500"/)
       expect(xml.match(/<testcase /g)).to.have.length(3)
       expect(xml).to.match(/<testcase name="check-instance" classname="opsctl.snapshot-create" time="1.200">/)
+    })
+
+    it('validates against the JUnit schema', async () => {
+      const xsd = await readFile(new URL('../../fixtures/compliance/junit.xsd', import.meta.url), 'utf8')
+      const validation = await validateXML({xml: [{fileName: 'run.xml', contents: xml}], schema: [{fileName: 'junit.xsd', contents: xsd}]})
+      expect(validation.errors).to.deep.equal([])
     })
 
     it('escapes markup in messages and carries the AWS request ids', () => {

@@ -1,4 +1,4 @@
-import {escapeXml} from '../../report/junit.js'
+import {escapeXml, junitDocument} from '../../report/junit.js'
 import {failingFindings} from '../scan.js'
 import type {ComplianceResult, Finding} from '../types.js'
 
@@ -33,18 +33,13 @@ export function renderJunit(result: ComplianceResult): string {
     const attrs = `name="${escapeXml(check.id)}" classname="opsctl.compliance.${check.service}" time="0"`
     return body.length === 0 ? `    <testcase ${attrs}/>` : `    <testcase ${attrs}>\n      ${body.join('\n      ')}\n    </testcase>`
   })
-  const seconds = (result.durationMs / 1000).toFixed(3)
-  const counts = `tests="${result.checks.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds}"`
-  const properties = Object.entries({accountId: result.accountId, regions: result.regions.join(','), failOn: result.failOn, verdict: result.verdict})
-    .map(([name, value]) => `      <property name="${name}" value="${escapeXml(value)}"/>`)
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="opsctl compliance" ${counts}>`,
-    `  <testsuite name="opsctl.compliance" ${counts} timestamp="${result.startedAt.replace(/\.\d+Z$/, '')}">`,
-    '    <properties>', ...properties, '    </properties>',
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n')
+  return junitDocument({
+    name: 'opsctl compliance',
+    suite: 'opsctl.compliance',
+    counts: {tests: result.checks.length, failures, errors, skipped},
+    seconds: (result.durationMs / 1000).toFixed(3),
+    timestamp: result.startedAt,
+    properties: {accountId: result.accountId, regions: result.regions.join(','), failOn: result.failOn, verdict: result.verdict},
+    cases,
+  })
 }
