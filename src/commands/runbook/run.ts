@@ -47,7 +47,9 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     const misplaced = ssmOnly.filter((f) => flags[f] !== undefined)
     if (flags.engine === 'local' && misplaced.length > 0) throw new UsageError(`--${misplaced.join(', --')} only apply with --engine ssm.`)
     const targetLocations = flags['target-locations'] === undefined ? undefined : parseTargetLocations(flags['target-locations'])
-    if (flags.engine === 'local') await assertRunnableLocally(runbook, [shippedRunbooksDir])
+    if (flags.engine === 'local') {
+      await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: flags.approve || Boolean(process.stdin.isTTY && process.stdout.isTTY)})
+    }
     const runId = newRunId()
     const session = await this.openAwsSession(runId)
     const reporter = reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message)})

@@ -20,7 +20,7 @@ const refuse = async (_question: string): Promise<void> => {
 
 async function run(file: string, given: Record<string, string>, approve = refuse) {
   const runbook = await loadValidRunbook(file)
-  await assertRunnableLocally(runbook, [shippedRunbooksDir])
+  await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: true})
   const parameters = resolveParameters(runbook.document!, given)
   return runLocally({runbook, parameters, session: await testSession(), approve, clock: new VirtualClock(), documentDirs: [shippedRunbooksDir]})
 }
@@ -218,14 +218,22 @@ mainSteps:
 
   it('refuses a document with an action only SSM runs before anything runs', async () => {
     const runbook = parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: script\n    action: aws:executeScript\n    inputs: {Runtime: python3.11, Handler: h, Script: x}\n", '/tmp/script.yaml')
-    const failure = await assertRunnableLocally(runbook, []).catch((e) => e)
+    const failure = await assertRunnableLocally(runbook, [], {canApprove: true}).catch((e) => e)
     expect(failure).to.include({exitCode: 2, code: 'NotRunnableLocally'})
     expect(failure.message).to.contain('run it with --engine ssm')
   })
 
+  it('refuses, before anything runs, a document that waits for an approval nobody can give', async () => {
+    const runbook = parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: gate\n    action: aws:approve\n    inputs: {Approvers: [ops]}\n", '/tmp/gate.yaml')
+    const failure = await assertRunnableLocally(runbook, [], {canApprove: false}).catch((e) => e)
+    expect(failure).to.include({exitCode: 2, code: 'ConfirmationRequired'})
+    expect(failure.message).to.equal('Step gate (/tmp/gate.yaml:4) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.')
+    expect(await assertRunnableLocally(runbook, [], {canApprove: true})).to.equal(undefined)
+  })
+
   it('refuses a nested document that is not in runbooks/', async () => {
     const runbook = parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: nested\n    action: aws:executeAutomation\n    inputs: {DocumentName: No-Such-Document}\n", '/tmp/nested.yaml')
-    const failure = await assertRunnableLocally(runbook, [shippedRunbooksDir]).catch((e) => e)
+    const failure = await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: true}).catch((e) => e)
     expect(failure).to.include({exitCode: 2, code: 'UnknownDocument'})
   })
 })
