@@ -1,4 +1,4 @@
-/** The one table of exit codes. The README's table is generated from the same words; keep them in step. */
+/** The one table of exit codes; the README documents it in the same words (a test keeps them in step). */
 export const ExitCode = {
   Success: 0,
   WorkflowFailed: 1,
