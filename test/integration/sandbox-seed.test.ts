@@ -114,7 +114,7 @@ describe('sandbox seed: the Aurora cluster for failover drills', () => {
     await seedDemoEstate(session)
     const {DBClusters = []} = await session.client(RDSClient).send(new DescribeDBClustersCommand({DBClusterIdentifier: 'tenants-aurora'}))
     const members = DBClusters[0].DBClusterMembers ?? []
-    expect(DBClusters[0]).to.include({Engine: 'aurora-postgresql', StorageEncrypted: true, BackupRetentionPeriod: 30})
+    expect(DBClusters[0]).to.include({Engine: 'aurora-postgresql', StorageEncrypted: true, BackupRetentionPeriod: 30, DeletionProtection: true, KmsKeyId: await keyArn(session, 'alias/opsctl-demo-shards')})
     expect(members.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter])).to.have.deep.members([['tenants-aurora-1', true], ['tenants-aurora-2', false]])
     const {MetricAlarms = []} = await session.client(CloudWatchClient).send(new DescribeAlarmsCommand({AlarmNames: ['tenants-aurora-cpu-above-60']}))
     expect(MetricAlarms[0]).to.include({Threshold: 60, MetricName: 'CPUUtilization'})
