@@ -18,8 +18,10 @@ export const rdsBackupRetention: Check = {
     const judge = (kind: string, id: string, days = 0) => ({
       pass: days >= minRetentionDays,
       reason: days >= minRetentionDays
-        ? `${kind} ${id} keeps automated backups ${days} days.`
-        : `${kind} ${id} keeps automated backups ${days} days, less than ${minRetentionDays}.`,
+        ? `${kind} ${id} keeps automated backups for ${days} days.`
+        : days === 0
+          ? `${kind} ${id} has automated backups turned off; ${minRetentionDays} days are required.`
+          : `${kind} ${id} keeps automated backups for ${days} day${days === 1 ? '' : 's'}, less than the required ${minRetentionDays}.`,
     })
     // Read replicas are skipped: their source's backups are the ones that count.
     return [
