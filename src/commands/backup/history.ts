@@ -6,6 +6,7 @@ import {backupTestHistory, type BackupTestEntry} from '../../lib/recovery/backup
 import {formatDuration, table} from '../../lib/report/format.js'
 
 export default class BackupHistory extends BaseCommand<typeof BackupHistory> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'List past backup tests from the journals in $OPSCTL_HOME/runs, newest first.'
   static override description = 'Date, instance, snapshot restored, RTO, RPO and verdict of every "opsctl backup test" run recorded here (dry runs excluded). The full evidence of a test: "opsctl runs show <run>".'
   static override examples = [

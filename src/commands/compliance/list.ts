@@ -17,6 +17,7 @@ export interface CheckListing {
 }
 
 export default class ComplianceList extends BaseCommand<typeof ComplianceList> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'List every compliance check with its severity, AWS Config rule and Prowler check id.'
   static override description = 'The ids are what --checks of "opsctl compliance check" and the check field of a mutelist take. With --json each check also carries its risk and remediation (a sentence and an AWS CLI command).'
   static override examples = [

@@ -8,6 +8,7 @@ import {table} from '../../lib/report/format.js'
 const seconds = (value: number | undefined) => (value === undefined ? '' : `${value} s`)
 
 export default class FailoverHistory extends BaseCommand<typeof FailoverHistory> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'List past failover drills from the journals, with the recovery-time trend of each target.'
   static override description = 'Each drill shows its date, mode, RTO, target RTO and verdict (met, missed, or how the run ended). The trend compares the last RTO of a target and mode with the median of its earlier drills: more than 10% lower is improving, more than 10% higher worsening. Dry runs and runs refused by the preflight checks are left out.'
   static override examples = [

@@ -5,6 +5,7 @@ import {loadValidRunbook, shippedRunbooksDir} from '../../lib/runbook/local-engi
 import {derivePolicy, type IamPolicy} from '../../lib/runbook/plan.js'
 
 export default class RunbookIam extends BaseCommand<typeof RunbookIam> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Derive the least-privilege IAM policy a runbook needs.'
   static override description = 'Every Service + Api pair of aws:executeAwsApi, aws:waitForAwsResourceProperty and aws:assertAwsResourceProperty, and the known calls behind aws:runCommand, aws:executeAutomation (including the nested document when it is in runbooks/), aws:createTags, aws:changeInstanceState and the other actions. Prints the policy document; calls that depend on {{ }} values or on scripts are listed as warnings.'
   static override examples = [

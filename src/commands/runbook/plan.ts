@@ -6,6 +6,7 @@ import {parseParameterFlags, resolveParameters} from '../../lib/runbook/paramete
 import {type PlannedStep, planRunbook} from '../../lib/runbook/plan.js'
 
 export default class RunbookPlan extends BaseCommand<typeof RunbookPlan> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Show what a runbook would do with these parameters, without calling AWS.'
   static override description = 'Resolves the parameters (defaults, types, allowedValues, allowedPattern) and lists every step with the AWS API calls it makes, whether it changes anything, and where it can jump.'
   static override examples = [

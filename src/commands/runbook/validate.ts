@@ -6,6 +6,7 @@ import {ExitCode} from '../../lib/cli/exit-codes.js'
 import {formatDiagnostic, validateFiles, type ValidationResult} from '../../lib/runbook/validate.js'
 
 export default class RunbookValidate extends BaseCommand<typeof RunbookValidate> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Check SSM Automation documents before SSM or opsctl runs them.'
   static override description = `Checks the top level (schemaVersion '0.3', parameters and their types, allowedValues, allowedPattern and defaults, variables, outputs, files), every step (name, one of the 23 Automation actions, the inputs each requires, outputs, maxAttempts, timeoutSeconds, onFailure, onCancel, isEnd, nextStep, isCritical) and the graph (duplicate names, jumps to unknown steps, unreachable steps, loops with no way out, {{ }} references to unknown parameters, variables, step outputs or automation variables, required inputs left empty).
 

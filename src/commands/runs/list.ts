@@ -17,6 +17,7 @@ export interface RunListing {
 }
 
 export default class RunsList extends BaseCommand<typeof RunsList> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'List past runs from the journals in $OPSCTL_HOME/runs, newest first.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

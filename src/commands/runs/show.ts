@@ -6,6 +6,7 @@ import type {RunRecord} from '../../lib/engine/types.js'
 import {runVerdict, stepDetail, table} from '../../lib/report/format.js'
 
 export default class RunsShow extends BaseCommand<typeof RunsShow> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Show one run: its parameters, every step with its result, and the AWS request ids.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> 20261123T192515Z-4f9a1c',

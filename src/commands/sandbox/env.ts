@@ -3,6 +3,7 @@ import {sandboxEnvironment, variablesOverridingSandbox} from '../../lib/sandbox/
 import {requireRunningSandbox} from '../../lib/sandbox/sandbox.js'
 
 export default class SandboxEnv extends BaseCommand<typeof SandboxEnv> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Print the shell lines that point AWS SDKs, the AWS CLI and opsctl at the sandbox.'
   static override description = 'Prints "export" lines for the endpoint (AWS_ENDPOINT_URL), the region and moto\'s dummy credentials, after an "unset" of the variables that would override them (a profile, a session token, service-specific endpoints). Evaluate them in your shell; open a new shell to get your own settings back. The AWS CLI v1 ignores AWS_ENDPOINT_URL: pass it --endpoint-url.'
   static override examples = [

@@ -3,6 +3,7 @@ import {formatDuration} from '../../lib/report/format.js'
 import {type SandboxStatus, startSandbox} from '../../lib/sandbox/sandbox.js'
 
 export default class SandboxStart extends BaseCommand<typeof SandboxStart> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Start the sandbox: a local AWS emulator (moto_server) to try opsctl without an AWS account.'
   static override description = `Finds moto_server on PATH, else runs "python3 -m moto.server", else installs moto[server] with pip into a virtual environment under $OPSCTL_HOME/sandbox (once; Python 3 is needed). The server runs detached on 127.0.0.1 on a free port, logs to $OPSCTL_HOME/sandbox/moto.log and keeps running until "opsctl sandbox stop". Its resources live in memory: a restarted sandbox is empty until seeded again. When the sandbox is already running, it is left as it is.
 

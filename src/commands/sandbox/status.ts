@@ -3,6 +3,7 @@ import {formatDuration} from '../../lib/report/format.js'
 import {type SandboxStatus, sandboxStatus} from '../../lib/sandbox/sandbox.js'
 
 export default class SandboxStatusCommand extends BaseCommand<typeof SandboxStatusCommand> {
+  static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Say whether the sandbox is running, where, and for how long.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -30,6 +30,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     'max-attempts': Flags.integer({description: 'Attempts per AWS call, with adaptive retries (default AWS_MAX_ATTEMPTS or 3).', min: 1, max: 20, helpGroup: 'GLOBAL'}),
   }
 
+  /**
+   * For commands that never call AWS (journals, local files, the sandbox process): the AWS flags are
+   * still accepted, so scripts can pass them everywhere, but hidden from --help where they mean nothing.
+   */
+  static readonly localBaseFlags = {
+    ...BaseCommand.baseFlags,
+    profile: {...BaseCommand.baseFlags.profile, hidden: true},
+    region: {...BaseCommand.baseFlags.region, hidden: true},
+    'max-attempts': {...BaseCommand.baseFlags['max-attempts'], hidden: true},
+  }
+
   protected flags!: FlagsOf<T>
   protected args!: ArgsOf<T>
   private readonly warnings: string[] = []
