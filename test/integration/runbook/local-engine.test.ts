@@ -54,8 +54,8 @@ describe('runbook local engine (against moto)', () => {
     expect(statuses(record)).to.include({'not-multi-az': 'failed', 'reboot-with-failover': 'skipped'})
   })
 
-  it('runs the restore test beside the source and deletes the restored instance', async () => {
-    await createDbInstance('tenant-shard-002')
+  it('runs the restore test beside a protected source and deletes the restored instance', async () => {
+    await createDbInstance('tenant-shard-002', {DeletionProtection: true})
     await new RDSClient({}).send(new CreateDBSnapshotCommand({DBInstanceIdentifier: 'tenant-shard-002', DBSnapshotIdentifier: 'nightly-002'}))
     const {record, exitCode, outputs} = await run(shipped('opsctl-RestoreTest.yaml'), {DBInstanceIdentifier: 'tenant-shard-002', SnapshotIdentifier: 'nightly-002', RestoredInstanceIdentifier: 'restore-test-002'})
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
