@@ -1,3 +1,4 @@
+import {KMSClient} from '@aws-sdk/client-kms'
 import {
   type DBInstance,
   type DBSnapshot,
@@ -16,6 +17,9 @@ import {RUN_ID_TAG, runTags} from '../aws/tags.js'
 import {NotFoundError, OpsctlError, UsageError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
+import {
+  checkKmsKeyStep, copySnapshotStep, copyToRestore, deleteCopyStep, isRequestedKey, type RekeyContext, requestedKey, waitCopyAvailableStep,
+} from './rekey.js'
 import {findSnapshot} from './snapshots.js'
 
 /** Names the instance a restored one was made from. */
@@ -38,12 +42,12 @@ export interface RestoreContext {
 
 export type RestoreFrom = {snapshotId: string} | {time: Date} | {latest: true}
 
-export interface SnapshotRestoreContext extends RestoreContext {
+export interface SnapshotRestoreContext extends RestoreContext, RekeyContext {
   from: RestoreFrom
 }
 
-export function snapshotRestoreContext(session: AwsSession, options: Omit<SnapshotRestoreContext, 'rds'>): SnapshotRestoreContext {
-  return {rds: session.client(RDSClient), ...options}
+export function snapshotRestoreContext(session: AwsSession, options: Omit<SnapshotRestoreContext, 'rds' | 'kms'>): SnapshotRestoreContext {
+  return {rds: session.client(RDSClient), kms: session.client(KMSClient), ...options}
 }
 
 /** Outputs of the `restore-point` step: what is restored and the moment its data is from. */
@@ -263,7 +267,8 @@ export function restoreInstanceStep(workflow: string): Step<RestoreContext> {
   return {
     id: 'restore-instance',
     title: 'Restore a new DB instance beside the source, with its configuration and tags',
-    actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:DeleteDBInstance'],
+    // kms:CreateGrant and kms:DescribeKey: RDS needs them to restore an instance encrypted with a customer managed key.
+    actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:DeleteDBInstance', 'kms:CreateGrant', 'kms:DescribeKey'],
     mutates: true,
     async run(ctx, io) {
       const targetId = targetIdFor(ctx, io.runId)
@@ -278,7 +283,7 @@ export function restoreInstanceStep(workflow: string): Step<RestoreContext> {
       const restoreStartedAt = iso(io.clock.now())
       if (point.kind === 'snapshot') {
         await ctx.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
-          DBInstanceIdentifier: targetId, DBSnapshotIdentifier: point.snapshotId, ...configuration,
+          DBInstanceIdentifier: targetId, DBSnapshotIdentifier: copyToRestore(io) ?? point.snapshotId, ...configuration,
         }), {abortSignal: io.signal})
       } else {
         await ctx.rds.send(new RestoreDBInstanceToPointInTimeCommand({
@@ -314,7 +319,7 @@ export const waitAvailableStep: Step<RestoreContext> = {
 
 export const verifyRestoredInstanceStep: Step<RestoreContext> = {
   id: 'verify-instance',
-  title: 'Verify the restored instance: available, encrypted like the source, same engine and version',
+  title: 'Verify the restored instance: available, encrypted like the source (or with the --kms-key key), same engine and version',
   actions: ['rds:DescribeDBInstances'],
   mutates: false,
   async run(ctx, io) {
@@ -325,11 +330,17 @@ export const verifyRestoredInstanceStep: Step<RestoreContext> = {
     ])
     const point = io.outputOf('restore-point') as unknown as RestorePoint
     const encrypted = target.StorageEncrypted ?? false
+    const rekeyed = requestedKey(io)
     const problems: string[] = []
     if (target.DBInstanceStatus !== 'available') problems.push(`its status is ${target.DBInstanceStatus}, not available`)
-    if (encrypted !== (source.StorageEncrypted ?? false)) problems.push(`it is ${encrypted ? '' : 'not '}encrypted while the source is ${encrypted ? 'not' : ''}`.trimEnd())
-    // RDS restores an instance under the key of its snapshot or source; it cannot change it.
-    else if (encrypted && target.KmsKeyId !== source.KmsKeyId) problems.push(`it is encrypted with KMS key ${target.KmsKeyId}, not the source's ${source.KmsKeyId}`)
+    if (rekeyed) {
+      if (!encrypted || !isRequestedKey(target.KmsKeyId, rekeyed)) problems.push(`it is ${encrypted ? `encrypted with KMS key ${target.KmsKeyId}` : 'not encrypted'}, not with ${rekeyed.keyArn} (--kms-key)`)
+    } else if (encrypted !== (source.StorageEncrypted ?? false)) {
+      problems.push(`it is ${encrypted ? '' : 'not '}encrypted while the source is ${encrypted ? 'not' : ''}`.trimEnd())
+    } else if (encrypted && target.KmsKeyId !== source.KmsKeyId) {
+      // Without --kms-key, RDS restores an instance under the key of its snapshot or source.
+      problems.push(`it is encrypted with KMS key ${target.KmsKeyId}, not the source's ${source.KmsKeyId}`)
+    }
     if (target.Engine !== source.Engine) problems.push(`its engine is ${target.Engine}, not ${source.Engine}`)
     if (point.engineVersion && target.EngineVersion !== point.engineVersion) problems.push(`its engine version is ${target.EngineVersion}, not ${point.engineVersion}`)
     if (problems.length > 0) {
@@ -349,26 +360,43 @@ export const verifyRestoredInstanceStep: Step<RestoreContext> = {
   },
 }
 
-export const snapshotRestoreWorkflow: Workflow<SnapshotRestoreContext> = {
-  name: 'snapshot-restore',
-  steps: [checkSourceStep, checkRestorePointStep, checkTargetStep, restoreInstanceStep('snapshot-restore'), waitAvailableStep, verifyRestoredInstanceStep],
-  outcome(outputOf) {
-    const point = outputOf('restore-point') as unknown as RestorePoint
-    const verified = outputOf('verify-instance')!
-    return {
-      sourceId: outputOf('check-source')?.sourceId,
-      targetId: verified.targetId,
-      restoreType: point.kind,
-      snapshotId: point.snapshotId,
-      restorePoint: point.restorePoint,
-      endpoint: verified.endpoint,
-      port: verified.port,
-      rtoSeconds: outputOf('wait-available')?.rtoSeconds,
-      engine: verified.engine,
-      engineVersion: verified.engineVersion,
-      encrypted: verified.encrypted,
-      kmsKeyId: verified.kmsKeyId,
-      deletionProtection: verified.deletionProtection,
-    }
-  },
+/**
+ * Checks, restore, wait and verification. With --kms-key the snapshot is first copied under the new key
+ * and the copy restored, then deleted at the end (see rekey.ts).
+ */
+export function snapshotRestoreWorkflow(options: Pick<SnapshotRestoreContext, 'kmsKeyId'>): Workflow<SnapshotRestoreContext> {
+  const rekey = options.kmsKeyId !== undefined
+  return {
+    name: 'snapshot-restore',
+    steps: [
+      checkSourceStep, checkRestorePointStep, ...(rekey ? [checkKmsKeyStep] : []), checkTargetStep,
+      ...(rekey ? [copySnapshotStep, waitCopyAvailableStep] : []),
+      restoreInstanceStep('snapshot-restore'), waitAvailableStep, verifyRestoredInstanceStep,
+      ...(rekey ? [deleteCopyStep] : []),
+    ],
+    outcome: snapshotRestoreOutcome,
+  }
+}
+
+function snapshotRestoreOutcome(outputOf: (stepId: string) => StepOutputs | undefined): Record<string, unknown> {
+  const point = outputOf('restore-point') as unknown as RestorePoint
+  const verified = outputOf('verify-instance')!
+  const copy = outputOf('delete-copy')
+  return {
+    sourceId: outputOf('check-source')?.sourceId,
+    targetId: verified.targetId,
+    restoreType: point.kind,
+    snapshotId: point.snapshotId,
+    restorePoint: point.restorePoint,
+    endpoint: verified.endpoint,
+    port: verified.port,
+    rtoSeconds: outputOf('wait-available')?.rtoSeconds,
+    engine: verified.engine,
+    engineVersion: verified.engineVersion,
+    encrypted: verified.encrypted,
+    kmsKeyId: verified.kmsKeyId,
+    deletionProtection: verified.deletionProtection,
+    copySnapshotId: copy?.copySnapshotId,
+    copySnapshotDeleted: copy?.deleted,
+  }
 }

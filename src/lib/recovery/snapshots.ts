@@ -54,8 +54,11 @@ export async function snapshotsOf(rds: RDSClient, dbInstanceId: string, snapshot
   return snapshots
 }
 
+/** What waiting for a snapshot needs: the client, the instance it is of (for messages) and the poll interval. */
+export type SnapshotWaitContext = Pick<SnapshotCreateContext, 'rds' | 'dbInstanceId' | 'pollIntervalMs'>
+
 /** Polls until the snapshot is available, reporting its progress. */
-export async function waitForSnapshotAvailable(ctx: SnapshotCreateContext, snapshotId: string, io: StepIO): Promise<DBSnapshot> {
+export async function waitForSnapshotAvailable(ctx: SnapshotWaitContext, snapshotId: string, io: StepIO): Promise<DBSnapshot> {
   for (;;) {
     const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
     if (!snapshot) throw new OpsctlError(`DB snapshot ${snapshotId} disappeared while opsctl waited for it; look for it in the RDS console.`)
@@ -66,6 +69,18 @@ export async function waitForSnapshotAvailable(ctx: SnapshotCreateContext, snaps
     io.progress(`${snapshotId} is ${snapshot.Status}, ${snapshot.PercentProgress ?? 0}% done`)
     await io.clock.sleep(ctx.pollIntervalMs, io.signal)
   }
+}
+
+/**
+ * Deletes a snapshot this run made, once it is available (RDS deletes only available snapshots).
+ * Anything not tagged with the run id is left alone. Says whether it deleted one.
+ */
+export async function deleteSnapshotOfRun(ctx: SnapshotWaitContext, snapshotId: string, io: StepIO): Promise<boolean> {
+  const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
+  if (!snapshot || tagValue(snapshot.TagList, RUN_ID_TAG) !== io.runId) return false
+  if (snapshot.Status !== 'available') await waitForSnapshotAvailable(ctx, snapshotId, io)
+  await ctx.rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: snapshotId}), {abortSignal: io.signal})
+  return true
 }
 
 export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
@@ -107,12 +122,7 @@ export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
         return {snapshotId, created: true}
       },
       async undo(ctx, io) {
-        const snapshotId = snapshotIdFor(ctx, io.runId)
-        const snapshot = await findSnapshot(ctx.rds, snapshotId)
-        // Only ever delete what this run created.
-        if (!snapshot || tagValue(snapshot.TagList, RUN_ID_TAG) !== io.runId) return
-        if (snapshot.Status !== 'available') await waitForSnapshotAvailable(ctx, snapshotId, io)
-        await ctx.rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: snapshotId}))
+        await deleteSnapshotOfRun(ctx, snapshotIdFor(ctx, io.runId), io)
       },
     },
     {

@@ -1,4 +1,5 @@
-import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
+import {CreateAliasCommand, CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
+import {CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../../support/cli.js'
@@ -6,6 +7,16 @@ import {createDbInstance} from '../../support/rds.js'
 import {expectMatchesSchema} from '../../support/schema.js'
 
 const instanceIds = async () => ((await new RDSClient({}).send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier)
+const snapshotIds = async () => ((await new RDSClient({}).send(new DescribeDBSnapshotsCommand({DBInstanceIdentifier: 'tenant-shard-001'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
+
+/** A KMS key with the alias alias/tenant-shards-2027 and a manual snapshot of tenant-shard-001; the key's ARN. */
+async function newKeyAndSnapshot(): Promise<string> {
+  const kms = new KMSClient({})
+  const {KeyMetadata} = await kms.send(new CreateKeyCommand({Description: 'tenant shards from 2027'}))
+  await kms.send(new CreateAliasCommand({AliasName: 'alias/tenant-shards-2027', TargetKeyId: KeyMetadata!.KeyId}))
+  await new RDSClient({}).send(new CreateDBSnapshotCommand({DBInstanceIdentifier: 'tenant-shard-001', DBSnapshotIdentifier: 'tenant-shard-001-baseline'}))
+  return KeyMetadata!.Arn!
+}
 
 describe('opsctl snapshot restore (e2e against moto)', () => {
   beforeEach(() => createDbInstance('tenant-shard-001', {StorageEncrypted: true}))
@@ -38,6 +49,43 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
   })
 
+  it('restores a snapshot under another KMS key through a copy, deletes the copy and describes it in --json', async () => {
+    const keyArn = await newKeyAndSnapshot()
+    const snapshotsBefore = await snapshotIds()
+    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2027', '--target', 'tenant-shard-001-rekeyed', '--poll-interval', '1', '--json'])
+    expect(result.code, result.stderr).to.equal(0)
+    const envelope = parseJson(result)
+    expectMatchesSchema(envelope, 'snapshot-restore')
+    const {runId, outcome} = envelope.result
+    expect(outcome).to.include({
+      targetId: 'tenant-shard-001-rekeyed', restoreType: 'snapshot', snapshotId: 'tenant-shard-001-baseline', encrypted: true, kmsKeyId: keyArn,
+      copySnapshotId: `tenant-shard-001-rekey-${runId.toLowerCase()}`, copySnapshotDeleted: true,
+    })
+    expect(envelope.result.parameters).to.include({kmsKeyId: 'alias/tenant-shards-2027'})
+    expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
+  })
+
+  it('says which key the instance is encrypted with and that the copy was deleted', async () => {
+    const keyArn = await newKeyAndSnapshot()
+    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2027', '--target', 'tenant-shard-001-rekeyed', '--poll-interval', '1'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.match(new RegExp(`It is encrypted with KMS key ${keyArn} \\(--kms-key\\); the copy tenant-shard-001-rekey-\\S+ of the snapshot was deleted\\.`))
+  })
+
+  it('shows the plan of a restore under another KMS key with --dry-run, checking the key, and creates nothing', async () => {
+    await newKeyAndSnapshot()
+    const snapshotsBefore = await snapshotIds()
+    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2027', '--dry-run', '--json'])
+    expect(result.code, result.stderr).to.equal(0)
+    const {result: record} = parseJson(result)
+    expect(record.steps.map((s: {id: string; status: string}) => `${s.id}:${s.status}`)).to.deep.equal([
+      'check-source:succeeded', 'restore-point:succeeded', 'check-kms-key:succeeded', 'check-target:succeeded', 'copy-snapshot:planned',
+      'wait-copy-available:planned', 'restore-instance:planned', 'wait-available:planned', 'verify-instance:planned', 'delete-copy:planned',
+    ])
+    expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
+    expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
+  })
+
   describe('refuses bad input with exit 2 and one sentence, creating nothing', () => {
     const offline = {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}}
 
@@ -45,6 +93,24 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
       const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001'], offline)
       expect(result.code).to.equal(2)
       expect(result.stderr).to.contain('Exactly one of the following must be provided: --latest, --snapshot, --to-time')
+    })
+
+    for (const [flag, value] of [['--latest'], ['--to-time', '2026-11-23T09:41:00Z']]) {
+      it(`--kms-key with ${flag}, before any AWS call`, async () => {
+        const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', flag, ...(value ? [value] : []), '--kms-key', 'alias/tenant-shards-2027'], offline)
+        expect(result.code).to.equal(2)
+        expect(result.stderr).to.contain(`Error: --kms-key cannot be used with ${flag}, since RDS restores a point in time only under the source's own key; to restore under another key, restore from a snapshot (--snapshot).`)
+      })
+    }
+
+    it('a KMS key that does not exist, naming it and the region', async () => {
+      await newKeyAndSnapshot()
+      const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2099', '--json'])
+      expect(result.code).to.equal(2)
+      const envelope = parseJson(result)
+      expectMatchesSchema(envelope, 'snapshot-restore')
+      expect(envelope.error).to.deep.include({code: 'NotFound', message: 'No KMS key alias/tenant-shards-2099 in us-east-1; check the key id, ARN or alias with "aws kms list-aliases --region us-east-1" or pass --region.'})
+      expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     })
 
     it('a time that is not ISO-8601 with a zone, before any AWS call', async () => {

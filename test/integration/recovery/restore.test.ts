@@ -1,4 +1,5 @@
 import {CreateSecurityGroupCommand, DescribeSubnetsCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {CreateAliasCommand, CreateKeyCommand, type CreateKeyCommandInput, DisableKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {
   CreateDBParameterGroupCommand,
   CreateDBSnapshotCommand,
@@ -51,14 +52,25 @@ async function createTenantShard(id: string, overrides: Record<string, unknown> 
   return {securityGroupId: GroupId!}
 }
 
-async function restore(from: RestoreFrom, options: {targetId?: string; deletionProtection?: boolean; sourceId?: string; interruptAfter?: string; undoOnFailure?: boolean} = {}) {
+interface RestoreOptions {
+  targetId?: string
+  deletionProtection?: boolean
+  sourceId?: string
+  kmsKeyId?: string
+  interruptAfter?: string
+  undoOnFailure?: boolean
+}
+
+const restoreContext = async (from: RestoreFrom, options: RestoreOptions) => snapshotRestoreContext(await testSession(), {
+  sourceId: options.sourceId ?? 'tenant-shard-001', from, targetId: options.targetId, kmsKeyId: options.kmsKeyId,
+  deletionProtection: options.deletionProtection ?? true, pollIntervalMs: 10, timeoutMs: 60_000,
+})
+
+async function restore(from: RestoreFrom, options: RestoreOptions = {}) {
   const interrupt = new AbortController()
   const run = await runWorkflow({
-    workflow: snapshotRestoreWorkflow,
-    context: snapshotRestoreContext(await testSession(), {
-      sourceId: options.sourceId ?? 'tenant-shard-001', from, targetId: options.targetId,
-      deletionProtection: options.deletionProtection ?? true, pollIntervalMs: 10, timeoutMs: 60_000,
-    }),
+    workflow: snapshotRestoreWorkflow(options),
+    context: await restoreContext(from, options),
     parameters: {from},
     interrupt: interrupt.signal,
     undoOnFailure: options.undoOnFailure,
@@ -205,13 +217,122 @@ describe('snapshot restore workflow (against moto)', () => {
     await createTenantShard('tenant-shard-001')
     const first = await restore({latest: true}, {targetId: 'tenant-shard-001-copy', interruptAfter: 'restore-instance', undoOnFailure: false})
     const resumed = await runWorkflow({
-      workflow: snapshotRestoreWorkflow,
-      context: snapshotRestoreContext(await testSession(), {sourceId: 'tenant-shard-001', from: {latest: true}, targetId: 'tenant-shard-001-copy', deletionProtection: true, pollIntervalMs: 10, timeoutMs: 60_000}),
+      workflow: snapshotRestoreWorkflow({}),
+      context: await restoreContext({latest: true}, {targetId: 'tenant-shard-001-copy'}),
       parameters: {from: {latest: true}},
       resume: first.record,
     })
     expect(resumed.exitCode).to.equal(ExitCode.Success)
     expect(resumed.record.steps.find((s) => s.id === 'restore-instance')?.status).to.equal('skipped')
     expect((await instances()).filter((i) => i.DBInstanceIdentifier === 'tenant-shard-001-copy')).to.have.length(1)
+  })
+
+  describe('under another KMS key (--kms-key)', () => {
+    const kms = new KMSClient({})
+    const newKeyAlias = 'alias/tenant-shards-2027'
+    /** A KMS key in moto, with an alias; its ARN. */
+    async function createKey(alias: string, input: CreateKeyCommandInput = {}): Promise<string> {
+      const {KeyMetadata} = await kms.send(new CreateKeyCommand({Description: alias, ...input}))
+      await kms.send(new CreateAliasCommand({AliasName: alias, TargetKeyId: KeyMetadata!.KeyId}))
+      return KeyMetadata!.Arn!
+    }
+    /** The source's snapshots (a copy is one of them too). */
+    const snapshotIds = async () => ((await rds.send(new DescribeDBSnapshotsCommand({DBInstanceIdentifier: 'tenant-shard-001'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
+    const copyOf = (runId: string) => `tenant-shard-001-rekey-${runId.toLowerCase()}`
+
+    it('restores the snapshot under the new key through a copy of it, verifies the key and deletes the copy', async () => {
+      await createTenantShard('tenant-shard-001')
+      const newKeyArn = await createKey(newKeyAlias)
+      await rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: 'tenant-shard-001', DBSnapshotIdentifier: 'before-upgrade'}))
+      const snapshotsBefore = await snapshotIds()
+      const {exitCode, record, outcome} = await restore({snapshotId: 'before-upgrade'}, {targetId: 'tenant-shard-001-rekeyed', kmsKeyId: newKeyAlias})
+
+      expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
+      expect(record.steps.map((s) => `${s.id}:${s.status}`)).to.deep.equal([
+        'check-source:succeeded', 'restore-point:succeeded', 'check-kms-key:succeeded', 'check-target:succeeded', 'copy-snapshot:succeeded',
+        'wait-copy-available:succeeded', 'restore-instance:succeeded', 'wait-available:succeeded', 'verify-instance:succeeded', 'delete-copy:succeeded',
+      ])
+      // moto carries the copy's key through the restore, as RDS does.
+      expect(await instance('tenant-shard-001-rekeyed')).to.deep.include({StorageEncrypted: true, KmsKeyId: newKeyArn, MultiAZ: true, Engine: 'postgres'})
+      expect(record.steps.find((s) => s.id === 'wait-copy-available')?.outputs).to.deep.equal({copySnapshotId: copyOf(record.runId), encrypted: true, kmsKeyId: newKeyArn})
+      const snapshot = (await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: 'before-upgrade'}))).DBSnapshots![0]
+      expect(outcome).to.deep.include({
+        snapshotId: 'before-upgrade', restorePoint: snapshot.SnapshotCreateTime!.toISOString(), encrypted: true, kmsKeyId: newKeyArn,
+        copySnapshotId: copyOf(record.runId), copySnapshotDeleted: true,
+      })
+      expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
+    })
+
+    it('encrypts the restored instance when the source is not encrypted', async () => {
+      await createDbInstance('tenant-shard-001')
+      const newKeyArn = await createKey(newKeyAlias)
+      const {exitCode, record, outcome} = await restore({snapshotId: await automatedSnapshotOf('tenant-shard-001')}, {targetId: 'tenant-shard-001-encrypted', kmsKeyId: newKeyArn})
+      expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
+      expect(record.steps.find((s) => s.id === 'check-kms-key')?.outputs).to.include({snapshotEncrypted: false, keyArn: newKeyArn})
+      expect(outcome).to.include({encrypted: true, kmsKeyId: newKeyArn})
+      expect(await instance('tenant-shard-001-encrypted')).to.deep.include({StorageEncrypted: true, KmsKeyId: newKeyArn})
+    })
+
+    it('deletes the copy and the half-made instance when the run is interrupted after the restore started', async () => {
+      await createTenantShard('tenant-shard-001')
+      await createKey(newKeyAlias)
+      const snapshotsBefore = await snapshotIds()
+      const {exitCode, record} = await restore({snapshotId: await automatedSnapshotOf('tenant-shard-001')}, {targetId: 'tenant-shard-001-rekeyed', kmsKeyId: newKeyAlias, interruptAfter: 'restore-instance'})
+      expect(exitCode).to.equal(ExitCode.Interrupted)
+      expect(record.steps.filter((s) => s.undo).map((s) => `${s.id}:${s.status}:${s.undo!.status}`)).to.deep.equal(['copy-snapshot:undone:succeeded', 'restore-instance:undone:succeeded'])
+      expect(await instance('tenant-shard-001-rekeyed')).to.equal(undefined)
+      expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
+    })
+
+    it('resumes a run that stopped after the copy without copying twice', async () => {
+      await createTenantShard('tenant-shard-001')
+      await createKey(newKeyAlias)
+      const from = {snapshotId: await automatedSnapshotOf('tenant-shard-001')}
+      const options = {targetId: 'tenant-shard-001-rekeyed', kmsKeyId: newKeyAlias}
+      const first = await restore(from, {...options, interruptAfter: 'copy-snapshot', undoOnFailure: false})
+      expect(await snapshotIds()).to.include(copyOf(first.record.runId))
+      const resumed = await runWorkflow({workflow: snapshotRestoreWorkflow(options), context: await restoreContext(from, options), parameters: {from}, resume: first.record})
+      expect(resumed.exitCode, resumed.record.error?.message).to.equal(ExitCode.Success)
+      expect(resumed.record.steps.find((s) => s.id === 'copy-snapshot')?.status).to.equal('skipped')
+      expect(resumed.record.outcome).to.include({copySnapshotId: copyOf(first.record.runId), copySnapshotDeleted: true})
+      expect(await snapshotIds()).to.not.include(copyOf(first.record.runId))
+    })
+
+    describe('refuses a key it cannot restore under with exit 2, naming the key and the region, and creates nothing', () => {
+      async function expectRefused(kmsKeyId: string, message: RegExp) {
+        const snapshotId = await automatedSnapshotOf('tenant-shard-001')
+        const snapshotsBefore = await snapshotIds()
+        const {exitCode, record} = await restore({snapshotId}, {kmsKeyId})
+        expect(exitCode).to.equal(ExitCode.Usage)
+        expect(record.error?.message).to.match(message)
+        expect(record.steps.filter((s) => s.mutates).map((s) => s.status)).to.deep.equal(['pending', 'pending', 'pending'])
+        expect((await instances()).map((i) => i.DBInstanceIdentifier)).to.deep.equal(['tenant-shard-001'])
+        expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
+      }
+
+      it('a key that does not exist', async () => {
+        await createTenantShard('tenant-shard-001')
+        await expectRefused('alias/no-such-key', /^No KMS key alias\/no-such-key in us-east-1; check the key id, ARN or alias with "aws kms list-aliases --region us-east-1" or pass --region\.$/)
+      })
+
+      it('a disabled key', async () => {
+        await createTenantShard('tenant-shard-001')
+        const arn = await createKey(newKeyAlias)
+        await kms.send(new DisableKeyCommand({KeyId: arn.split('/').pop()}))
+        await expectRefused(newKeyAlias, new RegExp(`^KMS key ${newKeyAlias} \\(${arn}\\) is Disabled, not Enabled, in us-east-1; enable it or choose another --kms-key\\.$`))
+      })
+
+      it('a key RDS cannot encrypt with (asymmetric)', async () => {
+        await createTenantShard('tenant-shard-001')
+        await createKey(newKeyAlias, {KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY'})
+        await expectRefused(newKeyAlias, /is a ECC_NIST_P256 key for SIGN_VERIFY, but RDS encrypts only with symmetric encryption keys/)
+      })
+
+      it('the key the snapshot is already encrypted with', async () => {
+        const arn = await createKey(newKeyAlias)
+        await createDbInstance('tenant-shard-001', {StorageEncrypted: true, KmsKeyId: arn})
+        await expectRefused(newKeyAlias, /^DB snapshot rds:tenant-shard-001-\S+ is already encrypted with KMS key alias\/tenant-shards-2027 \(arn:\S+\); restore it without --kms-key\.$/)
+      })
+    })
   })
 })

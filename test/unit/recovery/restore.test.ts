@@ -22,7 +22,7 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
     const clock = new VirtualClock(now)
     const reporter = collectingReporter()
     const outcome = await runWorkflow({
-      workflow: snapshotRestoreWorkflow,
+      workflow: snapshotRestoreWorkflow({}),
       context: snapshotRestoreContext(await testSession(runId), {
         sourceId, from, targetId, deletionProtection: true, pollIntervalMs: 30_000, timeoutMs: options.timeoutMs ?? 3_600_000,
       }),

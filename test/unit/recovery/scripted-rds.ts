@@ -1,9 +1,11 @@
 import {
+  CopyDBSnapshotCommand,
   type DBInstance,
   DBInstanceNotFoundFault,
   type DBSnapshot,
   DBSnapshotNotFoundFault,
   DeleteDBInstanceCommand,
+  DeleteDBSnapshotCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
@@ -57,6 +59,8 @@ export const automatedSnapshot = (createdAt: Date, overrides: Partial<DBSnapshot
  * RDS as a script: the source instance and its snapshots, and a restored instance whose status moves
  * one entry of `timeline` forward on every DescribeDBInstances of it (the last entry stays). A deleted
  * instance is `deleting` once, then gone. `onDescribeTarget` sees the count of describes of the target.
+ * A copy of a snapshot moves through `copyTimeline` the same way; an instance is restored under the key
+ * of its snapshot unless `restoredKmsKeyId` says otherwise.
  */
 export class ScriptedRds {
   readonly mock = mockClient(RDSClient)
@@ -67,8 +71,14 @@ export class ScriptedRds {
   /** An instance by the target name that exists before the run (someone else's, or an earlier attempt's). */
   target?: DBInstance
   restoredEngineVersion?: string
+  copyTimeline: string[] = ['creating', 'available']
+  /** The key RDS restores under, whatever the snapshot's (it never should differ). */
+  restoredKmsKeyId?: string
+  /** What DeleteDBSnapshot throws, if anything. */
+  deleteSnapshotError?: Error
   onDescribeTarget?: (count: number) => void
   private describesOfTarget = 0
+  private readonly copies = new Set<string>()
 
   constructor() {
     this.mock.on(DescribeDBInstancesCommand).callsFake(({DBInstanceIdentifier: id}) => {
@@ -88,22 +98,39 @@ export class ScriptedRds {
       if (id) {
         const snapshot = this.snapshots.find((s) => s.DBSnapshotIdentifier === id)
         if (!snapshot) throw new DBSnapshotNotFoundFault({message: `DBSnapshot ${id} not found.`, $metadata: {}})
-        return {DBSnapshots: [snapshot]}
+        if (this.copies.has(id)) snapshot.Status = this.copyTimeline.length > 1 ? this.copyTimeline.shift()! : this.copyTimeline[0]
+        return {DBSnapshots: [{...snapshot}]}
       }
       return {DBSnapshots: this.snapshots.filter((s) => s.DBInstanceIdentifier === instance && (!type || s.SnapshotType === type))}
     })
     this.mock.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(() => ({
       DBInstanceAutomatedBackups: [{DBInstanceIdentifier: sourceId, Status: 'active', RestoreWindow: this.restoreWindow}],
     }))
-    const restored = (input: {Tags?: DBInstance['TagList']; DeletionProtection?: boolean}, id: string) => {
+    const restored = (input: {Tags?: DBInstance['TagList']; DeletionProtection?: boolean}, id: string, kmsKeyId = this.source.KmsKeyId) => {
       this.target = {
-        ...this.source, DBInstanceIdentifier: id, TagList: input.Tags, DeletionProtection: input.DeletionProtection,
+        ...this.source, DBInstanceIdentifier: id, TagList: input.Tags, DeletionProtection: input.DeletionProtection, KmsKeyId: this.restoredKmsKeyId ?? kmsKeyId,
         EngineVersion: this.restoredEngineVersion ?? this.source.EngineVersion, Endpoint: {Address: `${id}.abc.us-east-1.rds.amazonaws.com`, Port: 5432},
       }
       return {DBInstance: this.target}
     }
-    this.mock.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake((input) => restored(input, input.DBInstanceIdentifier))
+    this.mock.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake((input) =>
+      restored(input, input.DBInstanceIdentifier, this.snapshots.find((s) => s.DBSnapshotIdentifier === input.DBSnapshotIdentifier)?.KmsKeyId))
     this.mock.on(RestoreDBInstanceToPointInTimeCommand).callsFake((input) => restored(input, input.TargetDBInstanceIdentifier))
+    this.mock.on(CopyDBSnapshotCommand).callsFake((input) => {
+      const original = this.snapshots.find((s) => s.DBSnapshotIdentifier === input.SourceDBSnapshotIdentifier)!
+      const copy: DBSnapshot = {
+        ...original, DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, SnapshotType: 'manual', Status: 'pending',
+        Encrypted: true, KmsKeyId: input.KmsKeyId, TagList: input.Tags, OriginalSnapshotCreateTime: original.SnapshotCreateTime,
+      }
+      this.snapshots.push(copy)
+      this.copies.add(copy.DBSnapshotIdentifier!)
+      return {DBSnapshot: copy}
+    })
+    this.mock.on(DeleteDBSnapshotCommand).callsFake(({DBSnapshotIdentifier: id}) => {
+      if (this.deleteSnapshotError) throw this.deleteSnapshotError
+      this.snapshots = this.snapshots.filter((s) => s.DBSnapshotIdentifier !== id)
+      return {}
+    })
     this.mock.on(ModifyDBInstanceCommand).callsFake(({DeletionProtection}) => {
       this.assertSettled()
       this.target!.DeletionProtection = DeletionProtection
@@ -125,7 +152,7 @@ export class ScriptedRds {
   /** What each call was, in order, e.g. ['RestoreDBInstanceToPointInTime', 'DeleteDBInstance']. */
   changes(): string[] {
     return this.mock.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''))
-      .filter((name) => /^(Restore|Modify|Delete)/.test(name))
+      .filter((name) => /^(Restore|Modify|Delete|Copy)/.test(name))
   }
 }
 
