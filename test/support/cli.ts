@@ -10,7 +10,7 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would (a subprocess, not a TTY), with the test environment plus `env` (undefined removes a variable). */
-export function opsctl(args: string[], options: {env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; input?: string} = {}): Promise<CliResult> {
+export function opsctl(args: string[], options: {env?: NodeJS.ProcessEnv; onSpawn?: (pid: number, stdout: NodeJS.ReadableStream) => void; input?: string} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = Object.fromEntries(Object.entries({...process.env, ...options.env}).filter(([, v]) => v !== undefined))
     const child = spawn(process.execPath, [bin, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
@@ -21,7 +21,7 @@ export function opsctl(args: string[], options: {env?: NodeJS.ProcessEnv; onSpaw
     child.on('error', reject)
     child.on('close', (code) => resolve({code, stdout, stderr}))
     child.stdin.end(options.input ?? '')
-    options.onSpawn?.(child.pid!)
+    options.onSpawn?.(child.pid!, child.stdout)
   })
 }
 
