@@ -4,10 +4,10 @@ import type {AwsSession} from '../aws/session.js'
 import {ObjectiveMissedError} from '../cli/errors.js'
 import {listJournals} from '../engine/journal.js'
 import type {RunRecord, Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
+import {deleteInstanceOfRun, waitUntilDeleted} from './instances.js'
 import {
   checkSourceStep,
   checkTargetStep,
-  deleteRestoredInstance,
   type RestoreContext,
   type RestorePoint,
   restorableSnapshot,
@@ -16,7 +16,6 @@ import {
   targetIdFor,
   verifyRestoredInstanceStep,
   waitAvailableStep,
-  waitUntilDeleted,
 } from './restore.js'
 import {snapshotsOf} from './snapshots.js'
 
@@ -117,7 +116,7 @@ const deleteTemporaryInstanceStep: Step<BackupTestContext> = {
       io.warn(`Kept the temporary DB instance ${targetId} (--keep); delete it with "aws rds delete-db-instance --db-instance-identifier ${targetId} --skip-final-snapshot" when you are done.`)
       return {targetId, deleted: false}
     }
-    await deleteRestoredInstance(ctx, targetId, io)
+    await deleteInstanceOfRun(ctx, targetId, io)
     await waitUntilDeleted(ctx, targetId, io)
     return {targetId, deleted: true}
   },

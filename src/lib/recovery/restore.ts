@@ -2,24 +2,23 @@ import {KMSClient} from '@aws-sdk/client-kms'
 import {
   type DBInstance,
   type DBSnapshot,
-  DeleteDBInstanceCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
-  ModifyDBInstanceCommand,
   RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
   type Tag,
 } from '@aws-sdk/client-rds'
 
-import {assertDbInstanceIdentifier, describeDbInstance, findDbInstance, tagValue} from '../aws/rds.js'
+import {assertDbInstanceIdentifier, describeDbInstance, findDbInstance} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
-import {RUN_ID_TAG, runTags} from '../aws/tags.js'
+import {runTags} from '../aws/tags.js'
 import {NotFoundError, OpsctlError, UsageError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
 import {
   checkKmsKeyStep, copySnapshotStep, copyToRestore, deleteCopyStep, isRequestedKey, type RekeyContext, requestedKey, waitCopyAvailableStep,
 } from './rekey.js'
+import {deleteInstanceOfRun, madeByRun, waitForInstance} from './instances.js'
 import {findSnapshot} from './snapshots.js'
 
 /** Names the instance a restored one was made from. */
@@ -72,7 +71,6 @@ export function targetIdFor(ctx: RestoreContext, runId: string): string {
 
 const iso = (date: Date | number) => new Date(date).toISOString()
 
-const madeBy = (instance: DBInstance, runId: string) => tagValue(instance.TagList, RUN_ID_TAG) === runId
 
 export function assertNotSource(targetId: string, sourceId: string): void {
   if (targetId === sourceId) {
@@ -81,55 +79,9 @@ export function assertNotSource(targetId: string, sourceId: string): void {
 }
 
 function assertTargetFree(existing: DBInstance | undefined, targetId: string, runId: string): void {
-  if (existing && !madeBy(existing, runId)) {
+  if (existing && !madeByRun(existing, runId)) {
     throw new UsageError(`A DB instance named ${targetId} already exists; restores always go to a new instance, so choose another --target.`, 'AlreadyExists')
   }
-}
-
-/** States from which a restore never becomes available. */
-const failedStatuses = new Set([
-  'failed', 'incompatible-restore', 'incompatible-network', 'incompatible-parameters', 'incompatible-option-group',
-  'storage-full', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable',
-])
-
-/** Polls the instance until `done` says so; an instance that disappears or fails stops the wait. */
-async function waitForInstance(ctx: RestoreContext, id: string, io: StepIO, done: (instance: DBInstance | undefined) => boolean): Promise<DBInstance | undefined> {
-  for (;;) {
-    const instance = await findDbInstance(ctx.rds, id, io.signal)
-    if (done(instance)) return instance
-    if (!instance) throw new OpsctlError(`DB instance ${id} disappeared while opsctl waited for it; see its RDS events in the console.`, ExitCode.WorkflowFailed, 'Disappeared')
-    if (failedStatuses.has(instance.DBInstanceStatus!)) {
-      throw new OpsctlError(`DB instance ${id} ended in status ${instance.DBInstanceStatus}; see its RDS events ("aws rds describe-events --source-type db-instance --source-identifier ${id}").`, ExitCode.WorkflowFailed, 'RestoreFailed')
-    }
-    io.progress(`${id} is ${instance.DBInstanceStatus}`)
-    await io.clock.sleep(ctx.pollIntervalMs, io.signal)
-  }
-}
-
-/**
- * Deletes an instance this run restored, without a final snapshot: waits until RDS accepts changes
- * (not while creating), turns deletion protection off, then deletes. Anything not tagged with the run id is left alone.
- */
-export async function deleteRestoredInstance(ctx: RestoreContext, targetId: string, io: StepIO): Promise<void> {
-  const instance = await findDbInstance(ctx.rds, targetId, io.signal)
-  if (!instance || !madeBy(instance, io.runId) || instance.DBInstanceStatus === 'deleting') return
-  // Undo runs without a step timeout; give up after the restore's own timeout instead of waiting forever.
-  const signal = AbortSignal.any([io.signal, io.clock.timeout(ctx.timeoutMs)])
-  const settled = await waitForInstance(ctx, targetId, {...io, signal}, (i) => !i || ['available', 'deleting'].includes(i.DBInstanceStatus!) || failedStatuses.has(i.DBInstanceStatus!))
-    .catch((error) => {
-      if (signal.aborted && !io.signal.aborted) throw new OpsctlError(`DB instance ${targetId} did not settle within ${ctx.timeoutMs / 1000} s, so opsctl could not delete it; delete it by hand.`, ExitCode.WorkflowFailed, 'StepTimeout')
-      throw error
-    })
-  if (!settled || settled.DBInstanceStatus === 'deleting') return
-  if (settled.DeletionProtection) {
-    await ctx.rds.send(new ModifyDBInstanceCommand({DBInstanceIdentifier: targetId, DeletionProtection: false, ApplyImmediately: true}), {abortSignal: io.signal})
-  }
-  await ctx.rds.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: targetId, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal: io.signal})
-}
-
-/** Waits until the instance is gone (after a delete). */
-export async function waitUntilDeleted(ctx: RestoreContext, targetId: string, io: StepIO): Promise<void> {
-  await waitForInstance(ctx, targetId, io, (i) => !i)
 }
 
 /** The snapshot, checked to be the source's own and available. */
@@ -295,7 +247,7 @@ export function restoreInstanceStep(workflow: string): Step<RestoreContext> {
       }
       return {targetId, created: true, restoreStartedAt}
     },
-    undo: (ctx, io) => deleteRestoredInstance(ctx, targetIdFor(ctx, io.runId), io),
+    undo: (ctx, io) => deleteInstanceOfRun(ctx, targetIdFor(ctx, io.runId), io),
   }
 }
 

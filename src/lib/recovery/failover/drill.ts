@@ -11,6 +11,7 @@ import {describeDbInstance, findDbInstance, tagValue} from '../../aws/rds.js'
 import {RUN_ID_TAG, runTags} from '../../aws/tags.js'
 import {OpsctlError} from '../../cli/errors.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../../engine/types.js'
+import {deleteInstanceOfRun} from '../instances.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 import {type Measurement, measureRecovery} from './measure.js'
 import {preflightSteps} from './preflight.js'
@@ -72,9 +73,8 @@ const createReplica: DrillStep = {
     return {replicaId, created: true}
   },
   async undo(ctx, io) {
-    // Only ever delete what this run created.
-    const replica = await findOwnReplica(ctx, io)
-    if (replica && replica.DBInstanceStatus !== 'deleting') await deleteInstance(ctx, replica.DBInstanceIdentifier!)
+    // Only ever what this run created, once RDS accepts the delete (a replica still being created does not).
+    await deleteInstanceOfRun({rds: ctx.rds, pollIntervalMs: replicaPollIntervalMs, timeoutMs: ctx.timeoutSeconds * 1000}, replicaIdFor(ctx, io.runId), io)
   },
 }
 
