@@ -133,6 +133,28 @@ describe('opsctl sandbox (e2e: a real detached moto_server)', function () {
     }
   })
 
+  it('refuses a second start while another one is starting, and takes over a lock left by a dead one', async () => {
+    mkdirSync(join(home, 'sandbox'), {recursive: true})
+    const lock = join(home, 'sandbox', 'start.lock')
+    const starting = spawn('sleep', ['60'])
+    try {
+      writeFileSync(lock, String(starting.pid))
+      const refused = await sandbox(['start'])
+      expect(refused.code).to.equal(2)
+      expect(refused.stderr).to.contain(`Another "opsctl sandbox start" (pid ${starting.pid}) is starting the sandbox`)
+      expect(existsSync(stateFile)).to.equal(false)
+    } finally {
+      starting.kill()
+    }
+    const finished = spawn('true')
+    await new Promise((resolve) => finished.on('exit', resolve))
+    writeFileSync(lock, String(finished.pid))
+    const started = await sandbox(['start', '--json'])
+    expect(started.code, started.stderr).to.equal(0)
+    expect(existsSync(lock)).to.equal(false)
+    expect((await sandbox(['stop'])).code).to.equal(0)
+  })
+
   it('never kills an unrelated process whose pid is recorded in a forged state file', async () => {
     const unrelated = spawn('sleep', ['60'])
     try {

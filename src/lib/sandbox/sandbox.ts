@@ -129,22 +129,57 @@ export interface SandboxStart {
  * in $OPSCTL_HOME/sandbox/state.json and waits until it answers. A running sandbox is left as it is.
  */
 export async function startSandbox(options: {onInstall?: (venv: string) => void} = {}): Promise<SandboxStart> {
-  const observation = await observe()
-  if (observation.kind === 'running') return {status: statusOf(observation), alreadyRunning: true}
-  if (observation.kind === 'silent') throw notAnswering(observation.state)
-  if (observation.kind === 'stale') await rm(sandboxStateFile(), {force: true})
-  const moto = await findMotoServer(sandboxDir(), true, options.onInstall)
   await mkdir(sandboxDir(), {recursive: true})
-  const server = await startMotoServer({moto, logFile: sandboxLogFile(), detached: true})
-  const state: SandboxState = {
-    pid: server.pid,
-    port: server.port,
-    endpoint: server.endpoint,
-    startedAt: new Date().toISOString(),
-    command: [moto.command, ...moto.args, '-H', '127.0.0.1', '-p', String(server.port)],
+  const releaseLock = await lockStart()
+  try {
+    const observation = await observe()
+    if (observation.kind === 'running') return {status: statusOf(observation), alreadyRunning: true}
+    if (observation.kind === 'silent') throw notAnswering(observation.state)
+    if (observation.kind === 'stale') await rm(sandboxStateFile(), {force: true})
+    const moto = await findMotoServer(sandboxDir(), true, options.onInstall)
+    const server = await startMotoServer({moto, logFile: sandboxLogFile(), detached: true})
+    const state: SandboxState = {
+      pid: server.pid,
+      port: server.port,
+      endpoint: server.endpoint,
+      startedAt: new Date().toISOString(),
+      command: [moto.command, ...moto.args, '-H', '127.0.0.1', '-p', String(server.port)],
+    }
+    await writeFile(sandboxStateFile(), JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+    return {status: statusOf({kind: 'running', state}), alreadyRunning: false, staleState: observation.kind === 'stale' ? observation.reason : undefined}
+  } finally {
+    await releaseLock()
   }
-  await writeFile(sandboxStateFile(), JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
-  return {status: statusOf({kind: 'running', state}), alreadyRunning: false, staleState: observation.kind === 'stale' ? observation.reason : undefined}
+}
+
+/**
+ * Only one `sandbox start` at a time: two at once would each start a moto_server and the first
+ * would be orphaned. A lock left by a start that died is taken over.
+ */
+async function lockStart(): Promise<() => Promise<void>> {
+  const lock = join(sandboxDir(), 'start.lock')
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lock, String(process.pid), {flag: 'wx'})
+      return () => rm(lock, {force: true})
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
+      const holder = Number(await readFile(lock, 'utf8').catch(() => ''))
+      if (holder && isAlive(holder)) {
+        throw new UsageError(`Another "opsctl sandbox start" (pid ${holder}) is starting the sandbox; wait for it, then run "opsctl sandbox status".`, 'SandboxStarting')
+      }
+      await rm(lock, {force: true})
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export interface SandboxStop {
