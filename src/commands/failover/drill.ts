@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 
-import {confirmChange} from '../../lib/cli/confirm.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {failoverDrillContext, type FailoverDrillOptions, failoverModes, resolveDrillOptions} from '../../lib/recovery/failover/context.js'
@@ -52,12 +51,11 @@ In replica-promotion mode a read replica is created (or --replica names an exist
       timeoutSeconds: flags.timeout,
       alarmTimeoutSeconds: flags['alarm-timeout'],
     })
-    // WorkflowCommand's own flags are not in this command's flag type.
-    if (!(flags as Record<string, unknown>)['dry-run']) await confirmChange(confirmationQuestion(options), {yes: flags.yes})
     return this.runWorkflow({
       workflow: failoverDrillWorkflow(options),
       parameters: {...options},
       context: (session) => failoverDrillContext(session, options),
+      confirm: {question: confirmationQuestion(options), yes: flags.yes},
       describe: describeDrill,
     })
   }

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {confirmChange} from '../../lib/cli/confirm.js'
+import {canPrompt, confirmChange} from '../../lib/cli/confirm.js'
 import {OpsctlError, UsageError} from '../../lib/cli/errors.js'
 import {ExitCode} from '../../lib/cli/exit-codes.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
@@ -48,7 +48,7 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     if (flags.engine === 'local' && misplaced.length > 0) throw new UsageError(`--${misplaced.join(', --')} only apply with --engine ssm.`)
     const targetLocations = flags['target-locations'] === undefined ? undefined : parseTargetLocations(flags['target-locations'])
     if (flags.engine === 'local') {
-      await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: flags.approve || Boolean(process.stdin.isTTY && process.stdout.isTTY)})
+      await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: flags.approve || canPrompt()})
     }
     const runId = newRunId()
     const session = await this.openAwsSession(runId)

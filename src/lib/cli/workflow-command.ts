@@ -6,6 +6,7 @@ import {runWorkflow} from '../engine/runner.js'
 import type {RunRecord, Workflow} from '../engine/types.js'
 import {reporterFor, writeReports} from '../report/index.js'
 import {BaseCommand} from './base-command.js'
+import {canPrompt, confirmChange} from './confirm.js'
 import {ObjectiveMissedError, OpsctlError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 
@@ -16,6 +17,12 @@ export interface WorkflowRun<C> {
   secrets?: string[]
   context(session: AwsSession): C
   undoOnFailure?: boolean
+  /**
+   * A disruptive change asks first, after the read-only checks and before the first change: on a
+   * terminal it prompts (`yes` answers for the user); with no terminal and no `yes` it refuses before
+   * anything runs (exit 2).
+   */
+  confirm?: {question: string; yes: boolean}
   /** Lines that tell people what a completed run produced (printed unless --json, also when the objective was missed). */
   describe?(outcome: Record<string, unknown>, record: RunRecord): string[]
 }
@@ -33,6 +40,9 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
   /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
   protected async runWorkflow<C>(run: WorkflowRun<C>): Promise<RunRecord> {
     const flags = this.flags as Record<string, unknown>
+    const dryRun = Boolean(flags['dry-run'])
+    const ask = run.confirm && !run.confirm.yes && !dryRun ? run.confirm.question : undefined
+    if (ask && !canPrompt()) await confirmChange(ask, {yes: false})
     const resume = flags.resume ? await readJournal(flags.resume as string) : undefined
     const runId = resume?.runId ?? newRunId()
     const session = await this.openAwsSession(runId)
@@ -43,9 +53,11 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
       secrets: run.secrets,
       runId,
       resume,
-      dryRun: Boolean(flags['dry-run']),
+      dryRun,
       undoOnFailure: run.undoOnFailure,
-      reporter: reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message)}),
+      // A prompt would be drawn over by the live step list: a run that asks shows plain lines.
+      reporter: reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message), plain: ask !== undefined}),
+      beforeFirstChange: ask ? () => confirmChange(ask, {yes: false}) : undefined,
       region: session.region,
     })
     const {record} = outcome

@@ -31,6 +31,11 @@ export interface RunOptions<C> {
   /** Aborting it interrupts the run like Ctrl-C. SIGINT and SIGTERM are also listened to while the run lasts. */
   interrupt?: AbortSignal
   region?: string
+  /**
+   * Called once, after the read-only checks and right before the first change (never in a dry run):
+   * the place to ask "proceed?". Throwing stops the run there, with nothing changed.
+   */
+  beforeFirstChange?: () => Promise<void>
 }
 
 export interface RunOutcome {
@@ -99,6 +104,7 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
   reporter.runStarted(record)
   let failure: {error: unknown; index: number} | undefined
   let planning = false
+  let changing = false
   try {
     await writeJournal(record)
     for (const [index, step] of options.workflow.steps.entries()) {
@@ -120,6 +126,15 @@ export async function runWorkflow<C>(options: RunOptions<C>): Promise<RunOutcome
       if (interrupt.signal.aborted) {
         failure = {error: interrupt.signal.reason, index}
         break
+      }
+      if (step.mutates && !changing) {
+        changing = true
+        try {
+          await options.beforeFirstChange?.()
+        } catch (error) {
+          failure = {error, index}
+          break
+        }
       }
       try {
         const stepOutputs = await runStep(step, result)

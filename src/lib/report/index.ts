@@ -10,10 +10,12 @@ import {PlainReporter} from './plain.js'
 /**
  * Live list on a terminal; plain lines in CI or a pipe; nothing under --json (stdout is for the JSON alone).
  * Warnings go to `warn` in every case, so that the command can show them or put them in its JSON.
+ * `plain` asks for plain lines on a terminal too (a run that will prompt).
  */
-export function reporterFor(options: {json: boolean; warn: (message: string) => void}): RunReporter {
+export function reporterFor(options: {json: boolean; warn: (message: string) => void; plain?: boolean}): RunReporter {
   if (options.json) return {...silentReporter, warning: options.warn}
-  return process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI ? new LiveReporter(options.warn) : new PlainReporter(undefined, options.warn)
+  const live = process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI && !options.plain
+  return live ? new LiveReporter(options.warn) : new PlainReporter(undefined, options.warn)
 }
 
 export interface ReportFiles {

@@ -90,6 +90,35 @@ describe('step engine', () => {
     expect(log).to.deep.equal([])
   })
 
+  describe('confirmation before the first change', () => {
+    it('is asked once, after the read-only checks and right before the first mutating step', async () => {
+      const log: string[] = []
+      await runWorkflow({workflow: recordingWorkflow(log), context: {}, parameters: {}, clock: new VirtualClock(), beforeFirstChange: async () => {
+        log.push('asked')
+      }})
+      expect(log).to.deep.equal(['run check', 'asked', 'run create-a', 'run create-b', 'run verify'])
+    })
+
+    it('stops the run with nothing changed when the answer is no (exit 2)', async () => {
+      const log: string[] = []
+      const {record, exitCode} = await runWorkflow({workflow: recordingWorkflow(log), context: {}, parameters: {}, clock: new VirtualClock(), beforeFirstChange: async () => {
+        throw new UsageError('Cancelled at the confirmation prompt; nothing was changed.', 'Cancelled')
+      }})
+      expect(exitCode).to.equal(ExitCode.Usage)
+      expect(log.filter((l) => l.startsWith('run'))).to.deep.equal(['run check'])
+      expect(record.error?.code).to.equal('Cancelled')
+      expect(record.steps.slice(1).map((s) => s.status)).to.deep.equal(['pending', 'pending', 'pending'])
+    })
+
+    it('is never asked in a dry run', async () => {
+      let asked = false
+      await runWorkflow({workflow: recordingWorkflow([]), context: {}, parameters: {}, dryRun: true, clock: new VirtualClock(), beforeFirstChange: async () => {
+        asked = true
+      }})
+      expect(asked).to.equal(false)
+    })
+  })
+
   describe('objectives', () => {
     const drill = (rtoSeconds: number): Workflow<unknown> => ({
       name: 'drill',
