@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {assertDbInstanceIdentifier} from '../../lib/aws/rds.js'
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {backupTestHistory, type BackupTestEntry} from '../../lib/recovery/backup-test.js'
+import {backupTestHistory, type BackupTestEntry} from '../../lib/recovery/backup-history.js'
 import {formatDuration, table} from '../../lib/report/format.js'
 
 export default class BackupHistory extends BaseCommand<typeof BackupHistory> {

@@ -1,9 +1,4 @@
-import {
-  DBInstanceNotFoundFault,
-  type DBInstance,
-  DescribeDBInstancesCommand,
-  type RDSClient,
-} from '@aws-sdk/client-rds'
+import type {DBInstance, RDSClient} from '@aws-sdk/client-rds'
 
 import {NotFoundError, UsageError} from '../cli/errors.js'
 
@@ -23,6 +18,8 @@ export const assertDbClusterIdentifier = (id: string) => assertRdsIdentifier('DB
 
 /** The DB instance, or a usage error naming it and the region. */
 export async function describeDbInstance(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<DBInstance> {
+  // Loaded when first needed: commands that only validate identifiers (history, journals) never load the RDS client.
+  const {DBInstanceNotFoundFault, DescribeDBInstancesCommand} = await import('@aws-sdk/client-rds')
   try {
     const {DBInstances} = await rds.send(new DescribeDBInstancesCommand({DBInstanceIdentifier: id}), {abortSignal})
     if (DBInstances?.[0]) return DBInstances[0]

@@ -1,6 +1,3 @@
-import {DescribeRegionsCommand, EC2Client} from '@aws-sdk/client-ec2'
-import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
-
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../cli/errors.js'
@@ -45,12 +42,14 @@ export const assertRegions = (regions: string[]) => regions.map((r) => assertKno
 
 /** The regions enabled for the account (opt-in regions that are not enabled are left out). */
 export async function enabledRegions(session: AwsSession): Promise<string[]> {
+  const {DescribeRegionsCommand, EC2Client} = await import('@aws-sdk/client-ec2')
   const {Regions = []} = await session.client(EC2Client).send(new DescribeRegionsCommand({AllRegions: false}))
   return Regions.map((r) => r.RegionName!).sort()
 }
 
 /** The account of the credentials, or undefined when STS cannot be reached (account-based mutes then do not match). */
 export async function lookupAccountId(session: AwsSession): Promise<string | undefined> {
+  const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
   try {
     return (await session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account
   } catch {

@@ -2,8 +2,7 @@ import {RDSClient} from '@aws-sdk/client-rds'
 
 import type {AwsSession} from '../aws/session.js'
 import {ObjectiveMissedError} from '../cli/errors.js'
-import {listJournals} from '../engine/journal.js'
-import type {RunRecord, Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
+import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
 import {deleteInstanceOfRun, waitUntilDeleted} from './instances.js'
 import {
   checkSourceStep,
@@ -18,6 +17,7 @@ import {
   waitAvailableStep,
 } from './restore.js'
 import {snapshotsOf} from './snapshots.js'
+import {BACKUP_TEST_WORKFLOW} from './workflow-names.js'
 
 export interface BackupTestContext extends RestoreContext {
   /** Test this snapshot instead of the newest automated one. */
@@ -144,10 +144,10 @@ const checkIds = ['check-automated-backups', 'check-retention', 'check-encryptio
  * the last mutating step on success and by the restore's undo on a failure or an interrupt.
  */
 export const backupTestWorkflow: Workflow<BackupTestContext> = {
-  name: 'backup-test',
+  name: BACKUP_TEST_WORKFLOW,
   steps: [
     checkSourceStep, checkAutomatedBackups, checkRetention, checkEncryption,
-    chooseSnapshotStep, checkTargetStep, restoreInstanceStep('backup-test'), waitAvailableStep, verifyRestoredInstanceStep,
+    chooseSnapshotStep, checkTargetStep, restoreInstanceStep(BACKUP_TEST_WORKFLOW), waitAvailableStep, verifyRestoredInstanceStep,
     deleteTemporaryInstanceStep, checkRto, checkRpo,
   ],
   outcome(outputOf) {
@@ -168,37 +168,4 @@ export const backupTestWorkflow: Workflow<BackupTestContext> = {
   },
   // A missed policy check or RTO/RPO limit: exit 4, with the run record as the evidence.
   objective: (outcome) => (outcome.checks as BackupCheck[]).filter((c) => !c.passed).map((c) => `${c.check}: ${c.detail}`),
-}
-
-export interface BackupTestEntry {
-  runId: string
-  startedAt: string
-  dbInstanceId: string
-  snapshotId?: string
-  rtoSeconds?: number
-  rpoSeconds?: number
-  /** passed or failed (a check or objective missed); error or interrupted when the test did not finish. */
-  verdict: 'passed' | 'failed' | 'error' | 'interrupted' | 'running'
-}
-
-/** Past backup tests from the journals, newest first; dry runs are not tests. */
-export async function backupTestHistory(dbInstanceId?: string): Promise<BackupTestEntry[]> {
-  const records = (await listJournals(backupTestWorkflow.name)).filter((r) => !r.dryRun)
-  return records
-    .filter((r) => !dbInstanceId || r.parameters.dbInstanceId === dbInstanceId)
-    .map((r) => ({
-      runId: r.runId,
-      startedAt: r.startedAt,
-      dbInstanceId: r.parameters.dbInstanceId as string,
-      snapshotId: r.steps.find((s) => s.id === 'restore-point')?.outputs?.snapshotId as string | undefined,
-      rtoSeconds: r.metrics.rtoSeconds,
-      rpoSeconds: r.metrics.rpoSeconds,
-      verdict: verdictOf(r),
-    }))
-}
-
-function verdictOf(record: RunRecord): BackupTestEntry['verdict'] {
-  if (record.outcome) return record.outcome.verdict as 'passed' | 'failed'
-  if (record.status === 'failed') return record.error?.code === 'ObjectiveMissed' ? 'failed' : 'error'
-  return record.status === 'interrupted' ? 'interrupted' : 'running'
 }

@@ -30,6 +30,7 @@ export interface LocalStepContext {
 /**
  * One Automation action: what the validator checks, what `runbook iam` derives, and (when the local
  * engine can run it) how it runs. One file per action under actions/, registered in actions/index.ts.
+ * `run` loads the AWS SDK client it needs when it runs, so validate, plan and iam never load one.
  */
 export interface ActionSpec {
   name: string

@@ -2,9 +2,6 @@ import {existsSync} from 'node:fs'
 import {basename, dirname, extname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
-import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
-
 import {recordCallsInto} from '../aws/call-log.js'
 import type {AwsSession} from '../aws/session.js'
 import {InterruptedError, OpsctlError, StepTimeoutError, UsageError} from '../cli/errors.js'
@@ -159,6 +156,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
   let runError: StepError | undefined
   try {
     if (JSON.stringify(document).includes('global:ACCOUNT_ID')) {
+      const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
       globals['global:ACCOUNT_ID'] = (await options.session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account
     }
     const ended = await walk(nodes.filter((n) => !n.loop), interrupt.signal)
@@ -297,6 +295,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
     for (const {value} of stringsIn(inputs)) {
       for (const match of value.matchAll(/\{\{\s*(ssm:[^{}]*?)\s*\}\}/g)) {
         if (parameterStore.has(match[1])) continue
+        const {GetParameterCommand, SSMClient} = await import('@aws-sdk/client-ssm')
         const {Parameter} = await options.session.client(SSMClient).send(new GetParameterCommand({Name: match[1].slice(4)}))
         parameterStore.set(match[1], Parameter?.Value)
       }

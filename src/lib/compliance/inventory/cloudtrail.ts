@@ -1,13 +1,4 @@
-import {
-  CloudTrailClient,
-  DescribeTrailsCommand,
-  type GetEventSelectorsCommandOutput,
-  GetEventSelectorsCommand,
-  type GetTrailStatusCommandOutput,
-  GetTrailStatusCommand,
-  ListTagsCommand,
-  type Trail,
-} from '@aws-sdk/client-cloudtrail'
+import type {GetEventSelectorsCommandOutput, GetTrailStatusCommandOutput, Trail} from '@aws-sdk/client-cloudtrail'
 
 import {type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY, tagMap} from './index.js'
 
@@ -26,6 +17,7 @@ export interface CloudTrailInventory {
 const LIST_TAGS_BATCH = 20
 
 export async function collectCloudTrail({session, region, withTags, once}: CollectorContext): Promise<CloudTrailInventory> {
+  const {CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, ListTagsCommand} = await import('@aws-sdk/client-cloudtrail')
   const client = session.client(CloudTrailClient)
   const {trailList = []} = await client.send(new DescribeTrailsCommand({includeShadowTrails: true}))
   const trails = await mapWithLimit(trailList, SERVICE_CONCURRENCY, async (trail): Promise<CloudTrailTrail> => {

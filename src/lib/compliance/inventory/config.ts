@@ -1,16 +1,4 @@
-import {
-  type ComplianceByConfigRule,
-  ConfigServiceClient,
-  type ConfigurationRecorder,
-  type ConfigurationRecorderStatus,
-  type DeliveryChannel,
-  type DeliveryChannelStatus,
-  DescribeConfigurationRecordersCommand,
-  DescribeConfigurationRecorderStatusCommand,
-  DescribeDeliveryChannelsCommand,
-  DescribeDeliveryChannelStatusCommand,
-  paginateDescribeComplianceByConfigRule,
-} from '@aws-sdk/client-config-service'
+import type {ComplianceByConfigRule, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel, DeliveryChannelStatus} from '@aws-sdk/client-config-service'
 
 import {collectPages, type CollectorContext} from './index.js'
 
@@ -29,6 +17,7 @@ export interface ConfigRulesInventory {
 }
 
 export async function collectConfig({session}: CollectorContext): Promise<ConfigInventory> {
+  const {ConfigServiceClient, DescribeConfigurationRecordersCommand, DescribeConfigurationRecorderStatusCommand, DescribeDeliveryChannelsCommand} = await import('@aws-sdk/client-config-service')
   const client = session.client(ConfigServiceClient)
   const [recorders, recorderStatuses, channels] = await Promise.all([
     client.send(new DescribeConfigurationRecordersCommand({})).then((r) => r.ConfigurationRecorders ?? []),
@@ -40,12 +29,14 @@ export async function collectConfig({session}: CollectorContext): Promise<Config
 
 /** Kept apart: the delivery status says whether history reaches S3, which only the channel check needs. */
 export async function collectConfigDelivery({session}: CollectorContext): Promise<ConfigDeliveryInventory> {
+  const {ConfigServiceClient, DescribeDeliveryChannelStatusCommand} = await import('@aws-sdk/client-config-service')
   const {DeliveryChannelsStatus = []} = await session.client(ConfigServiceClient).send(new DescribeDeliveryChannelStatusCommand({}))
   return {channelStatuses: DeliveryChannelsStatus}
 }
 
 /** Kept apart from the recorder inventory: a region without Config rules still has a recorder to judge. */
 export async function collectConfigRules({session}: CollectorContext): Promise<ConfigRulesInventory> {
+  const {ConfigServiceClient, paginateDescribeComplianceByConfigRule} = await import('@aws-sdk/client-config-service')
   const pages = paginateDescribeComplianceByConfigRule({client: session.client(ConfigServiceClient)}, {})
   return {rules: await collectPages(pages, (p) => p.ComplianceByConfigRules)}
 }

@@ -1,4 +1,4 @@
-import {EC2Client, GetEbsEncryptionByDefaultCommand, paginateDescribeSnapshots, paginateDescribeVolumes, type Snapshot, type Volume} from '@aws-sdk/client-ec2'
+import type {Snapshot, Volume} from '@aws-sdk/client-ec2'
 
 import {collectPages, type CollectorContext} from './index.js'
 
@@ -9,6 +9,7 @@ export interface EbsInventory {
 }
 
 export async function collectEbs({session}: CollectorContext): Promise<EbsInventory> {
+  const {EC2Client, GetEbsEncryptionByDefaultCommand, paginateDescribeSnapshots, paginateDescribeVolumes} = await import('@aws-sdk/client-ec2')
   const client = session.client(EC2Client)
   const [{EbsEncryptionByDefault}, volumes, snapshots] = await Promise.all([
     client.send(new GetEbsEncryptionByDefaultCommand({})),

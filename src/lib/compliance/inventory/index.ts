@@ -7,7 +7,10 @@ import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
 import {collectSsm, type SsmInventory} from './ssm.js'
 
-/** Everything the checks read about one region, fetched once and shared by all of them. */
+/**
+ * Everything the checks read about one region, fetched once and shared by all of them. Each collector
+ * loads its AWS SDK client when it runs, so the checks' metadata (compliance list) stays light to load.
+ */
 export interface RegionInventory {
   rds: RdsInventory
   kms: KmsInventory

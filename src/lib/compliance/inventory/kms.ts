@@ -1,4 +1,4 @@
-import {DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, type KeyMetadata, ListResourceTagsCommand, paginateListKeys} from '@aws-sdk/client-kms'
+import type {KeyMetadata} from '@aws-sdk/client-kms'
 
 import {collectPages, type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY} from './index.js'
 
@@ -18,6 +18,7 @@ export const supportsRotation = (key: KeyMetadata) =>
   key.KeyManager === 'CUSTOMER' && key.KeyState === 'Enabled' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.Origin === 'AWS_KMS'
 
 export async function collectKms({session, withTags}: CollectorContext): Promise<KmsInventory> {
+  const {DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListResourceTagsCommand, paginateListKeys} = await import('@aws-sdk/client-kms')
   const client = session.client(KMSClient)
   const keyIds = (await collectPages(paginateListKeys({client}, {Limit: 1000}), (p) => p.Keys)).map((k) => k.KeyId!)
   const keys = await mapWithLimit(keyIds, SERVICE_CONCURRENCY, async (KeyId): Promise<KmsKey> => {

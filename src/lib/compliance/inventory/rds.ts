@@ -1,16 +1,4 @@
-import {
-  type DBCluster,
-  type DBClusterSnapshot,
-  type DBInstance,
-  type DBSnapshot,
-  DescribeDBClusterSnapshotAttributesCommand,
-  DescribeDBSnapshotAttributesCommand,
-  paginateDescribeDBClusters,
-  paginateDescribeDBClusterSnapshots,
-  paginateDescribeDBInstances,
-  paginateDescribeDBSnapshots,
-  RDSClient,
-} from '@aws-sdk/client-rds'
+import type {DBCluster, DBClusterSnapshot, DBInstance, DBSnapshot} from '@aws-sdk/client-rds'
 
 import {collectPages, type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY, tagMap} from './index.js'
 
@@ -26,6 +14,7 @@ export interface RdsInventory {
 const PAGE = {MaxRecords: 100}
 
 export async function collectRds({session}: CollectorContext): Promise<RdsInventory> {
+  const {DescribeDBClusterSnapshotAttributesCommand, DescribeDBSnapshotAttributesCommand, paginateDescribeDBClusters, paginateDescribeDBClusterSnapshots, paginateDescribeDBInstances, paginateDescribeDBSnapshots, RDSClient} = await import('@aws-sdk/client-rds')
   const client = session.client(RDSClient)
   const [instances, clusters, snapshots, clusterSnapshots] = await Promise.all([
     collectPages(paginateDescribeDBInstances({client}, PAGE), (p) => p.DBInstances),

@@ -1,4 +1,4 @@
-import {GetBucketEncryptionCommand, GetBucketTaggingCommand, paginateListBuckets, S3Client, type ServerSideEncryptionRule} from '@aws-sdk/client-s3'
+import type {ServerSideEncryptionRule} from '@aws-sdk/client-s3'
 
 import {collectPages, type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY, tagMap} from './index.js'
 
@@ -18,6 +18,7 @@ const missing = (error: unknown, ...names: string[]) => names.includes((error as
 
 /** The buckets whose home is this region (ListBuckets is global; its BucketRegion filter keeps them apart). */
 export async function collectS3({session, region, withTags}: CollectorContext): Promise<S3Inventory> {
+  const {GetBucketEncryptionCommand, GetBucketTaggingCommand, paginateListBuckets, S3Client} = await import('@aws-sdk/client-s3')
   const client = session.client(S3Client)
   const names = (await collectPages(paginateListBuckets({client}, {BucketRegion: region, MaxBuckets: 10_000}), (p) => p.Buckets)).map((b) => b.Name!)
   const buckets = await mapWithLimit(names, SERVICE_CONCURRENCY, async (name): Promise<S3Bucket> => {

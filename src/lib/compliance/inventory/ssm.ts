@@ -1,4 +1,4 @@
-import {paginateListResourceComplianceSummaries, type ResourceComplianceSummaryItem, SSMClient} from '@aws-sdk/client-ssm'
+import type {ResourceComplianceSummaryItem} from '@aws-sdk/client-ssm'
 
 import {collectPages, type CollectorContext} from './index.js'
 
@@ -8,6 +8,7 @@ export interface SsmInventory {
 }
 
 export async function collectSsm({session}: CollectorContext): Promise<SsmInventory> {
+  const {paginateListResourceComplianceSummaries, SSMClient} = await import('@aws-sdk/client-ssm')
   const pages = paginateListResourceComplianceSummaries({client: session.client(SSMClient)}, {MaxResults: 50})
   return {summaries: await collectPages(pages, (p) => p.ResourceComplianceSummaryItems)}
 }

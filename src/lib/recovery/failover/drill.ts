@@ -12,12 +12,12 @@ import {RUN_ID_TAG, runTags} from '../../aws/tags.js'
 import {OpsctlError} from '../../cli/errors.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../../engine/types.js'
 import {deleteInstanceOfRun} from '../instances.js'
+import {FAILOVER_DRILL_WORKFLOW} from '../workflow-names.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 import {type Measurement, measureRecovery} from './measure.js'
 import {preflightSteps} from './preflight.js'
 import {drillSubject, type Placement} from './subject.js'
 
-export const failoverDrillWorkflowName = 'failover-drill'
 
 type DrillStep = Step<FailoverDrillContext>
 
@@ -68,7 +68,7 @@ const createReplica: DrillStep = {
     // Idempotent: an earlier attempt of this run may have created it already.
     if (await findOwnReplica(ctx, io, io.signal)) return {replicaId, created: false}
     await ctx.rds.send(new CreateDBInstanceReadReplicaCommand({
-      DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, failoverDrillWorkflowName),
+      DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, FAILOVER_DRILL_WORKFLOW),
     }), {abortSignal: io.signal})
     return {replicaId, created: true}
   },
@@ -221,7 +221,7 @@ function drillOutcome(outputOf: (stepId: string) => StepOutputs | undefined): Fa
 export function failoverDrillWorkflow(options: FailoverDrillOptions): Workflow<FailoverDrillContext> {
   const removeReplica = options.mode === 'replica-promotion' && !options.keepReplica
   return {
-    name: failoverDrillWorkflowName,
+    name: FAILOVER_DRILL_WORKFLOW,
     steps: [...preflightSteps(options), ...modeSteps(options), waitAlarmsOk, ...(removeReplica ? [deleteReplica] : [])],
     outcome: drillOutcome,
     // RTO above target, nothing changed, alarms still firing: the drill ran but missed its objective (exit 4).

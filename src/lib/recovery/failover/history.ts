@@ -1,7 +1,8 @@
 import {listJournals} from '../../engine/journal.js'
 import type {RunRecord} from '../../engine/types.js'
 import type {FailoverDrillOptions} from './context.js'
-import {type FailoverDrillOutcome, failoverDrillWorkflowName} from './drill.js'
+import {FAILOVER_DRILL_WORKFLOW} from '../workflow-names.js'
+import type {FailoverDrillOutcome} from './drill.js'
 
 export interface PastDrill {
   runId: string
@@ -58,7 +59,7 @@ function trendOf(target: string, mode: string, drills: PastDrill[]): DrillTrend 
 
 /** Past drills from the journals (runs that reached the failover), newest first, and a trend per target and mode. */
 export async function failoverHistory(target?: string): Promise<{drills: PastDrill[]; trends: DrillTrend[]}> {
-  const drills = (await listJournals(failoverDrillWorkflowName))
+  const drills = (await listJournals(FAILOVER_DRILL_WORKFLOW))
     // A dry run, or a run the preflight refused, never failed anything over.
     .filter((r) => !r.dryRun && r.steps.some((s) => s.mutates && s.status !== 'pending'))
     .map(pastDrill)

@@ -1,5 +1,3 @@
-import {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand} from '@aws-sdk/client-ec2'
-
 import {UsageError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
 
@@ -13,6 +11,7 @@ export const changeInstanceState: ActionSpec = {
   mutates: (inputs) => inputs.CheckStateOnly !== true,
   calls: (inputs) => ['ec2:DescribeInstances', ...(inputs.CheckStateOnly === true ? [] : changeCall[String(inputs.DesiredState)] ? [changeCall[String(inputs.DesiredState)]] : Object.values(changeCall))],
   async run(inputs, ctx) {
+    const {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand} = await import('@aws-sdk/client-ec2')
     const ec2 = ctx.session.client(EC2Client)
     const InstanceIds = (Array.isArray(inputs.InstanceIds) ? inputs.InstanceIds : [inputs.InstanceIds]).map(String)
     const desired = String(inputs.DesiredState)

@@ -1,6 +1,3 @@
-import {CreateTagsCommand, EC2Client} from '@aws-sdk/client-ec2'
-import {AddTagsToResourceCommand, SSMClient} from '@aws-sdk/client-ssm'
-
 import type {ActionSpec} from '../action.js'
 
 export const createTags: ActionSpec = {
@@ -14,8 +11,10 @@ export const createTags: ActionSpec = {
     const tags = (inputs.Tags as {Key: string; Value: string}[]).map(({Key, Value}) => ({Key: String(Key), Value: String(Value)}))
     const type = inputs.ResourceType ?? 'EC2'
     if (type === 'EC2') {
+      const {CreateTagsCommand, EC2Client} = await import('@aws-sdk/client-ec2')
       await ctx.session.client(EC2Client).send(new CreateTagsCommand({Resources: resourceIds, Tags: tags}), {abortSignal: ctx.io.signal})
     } else {
+      const {AddTagsToResourceCommand, SSMClient} = await import('@aws-sdk/client-ssm')
       for (const ResourceId of resourceIds) {
         await ctx.session.client(SSMClient).send(new AddTagsToResourceCommand({ResourceType: type, ResourceId, Tags: tags}), {abortSignal: ctx.io.signal})
       }

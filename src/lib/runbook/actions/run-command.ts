@@ -1,4 +1,4 @@
-import {type CommandInvocation, ListCommandInvocationsCommand, SendCommandCommand, SSMClient} from '@aws-sdk/client-ssm'
+import type {CommandInvocation} from '@aws-sdk/client-ssm'
 
 import {OpsctlError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
@@ -18,6 +18,7 @@ export const runCommand: ActionSpec = {
   mutates: () => true,
   calls: () => ['ssm:SendCommand', 'ssm:ListCommandInvocations'],
   async run(inputs, ctx) {
+    const {ListCommandInvocationsCommand, SendCommandCommand, SSMClient} = await import('@aws-sdk/client-ssm')
     const ssm = ctx.session.client(SSMClient)
     const {Command} = await ssm.send(new SendCommandCommand({...inputs, Parameters: asParameterLists(inputs.Parameters)} as never), {abortSignal: ctx.io.signal})
     const commandId = Command!.CommandId!
