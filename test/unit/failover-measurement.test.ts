@@ -35,6 +35,8 @@ interface Script {
   /** Per alarm: [from, to) seconds after the request during which it is in ALARM. */
   alarms?: Record<string, [number, number]>
   snapshotAgeHours?: number
+  /** Seconds after the failover completed until RDS publishes its "completed" event. */
+  completedEventLagSeconds?: number
 }
 
 function scriptFailover(clock: VirtualClock, script: Script) {
@@ -69,7 +71,8 @@ function scriptFailover(clock: VirtualClock, script: Script) {
       {Message: 'DB instance restarted', EventCategories: ['availability'], Date: at(script.downAt + 20)},
       {Message: 'Multi-AZ instance failover completed.', EventCategories: ['failover'], Date: at(script.upAt)},
     ]
-    return {Events: events.filter((e) => e.Date!.getTime() <= clock.now())}
+    const visibleAt = (e: Event) => e.Date!.getTime() + (/completed/.test(e.Message!) ? (script.completedEventLagSeconds ?? 0) * 1000 : 0)
+    return {Events: events.filter((e) => visibleAt(e) <= clock.now())}
   })
   cloudwatchMock.on(DescribeAlarmsCommand).callsFake((input) => ({MetricAlarms: (input.AlarmNames ?? [])
     .filter((name: string) => script.alarms && name in script.alarms)
@@ -142,6 +145,11 @@ describe('failover drill measurement (scripted RDS timelines)', () => {
     expect(record.status).to.equal('failed')
     expect(record.error?.code).to.equal('StepTimeout')
     expect(record.steps.find((s) => s.id === 'measure-recovery')).to.include({status: 'failed'})
+  })
+
+  it('waits briefly for a "failover completed" event that RDS publishes late, and takes the RTO from the events', async () => {
+    const {outcome} = await drill({downAt: 3.4, upAt: 65.1, completedEventLagSeconds: 12})
+    expect(outcome).to.include({rtoSource: 'events', rtoSeconds: 61.7, rtoFromEventsSeconds: 61.7})
   })
 
   it('falls back to polling when there are no RDS events, within one poll interval of the truth', async () => {

@@ -60,6 +60,10 @@ export interface MeasureOptions {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10
 
+/** How long to wait for a late "failover completed" event once the instance is available again. */
+const eventGraceMs = 30_000
+const eventRereadMs = 5000
+
 /**
  * Polls the subject until it is available again after the failover (and, for a promotion, writable),
  * recording every change of status, position and alarm state; then reads the RDS events of the drill.
@@ -118,11 +122,21 @@ export async function measureRecovery(subject: DrillSubject, options: MeasureOpt
   }
 
   async function fromEvents() {
-    const events = await describeRdsEventsSince(options.rds, subject.events, options.since, io.signal)
-    const failover = events.filter(isFailoverEvent)
-    const started = failover.find((e) => /start/i.test(e.Message ?? ''))
-    const completed = started && failover.find((e) => /complete/i.test(e.Message ?? '') && e.Date! >= started.Date!)
-    const rtoFromEventsSeconds = completed ? seconds(completed.Date!.getTime() - started.Date!.getTime()) : undefined
+    const read = async () => {
+      const events = await describeRdsEventsSince(options.rds, subject.events, options.since, io.signal)
+      const failover = events.filter(isFailoverEvent)
+      const started = failover.find((e) => /start/i.test(e.Message ?? ''))
+      const completed = started && failover.find((e) => /complete/i.test(e.Message ?? '') && e.Date! >= started.Date!)
+      return {events, started, completed}
+    }
+    let seen = await read()
+    // RDS publishes events a little after the fact: a failover that started but shows no completion yet gets a short grace.
+    for (let waited = 0; seen.started && !seen.completed && waited < eventGraceMs; waited += eventRereadMs) {
+      await io.clock.sleep(eventRereadMs, io.signal)
+      seen = await read()
+    }
+    const {events, started, completed} = seen
+    const rtoFromEventsSeconds = started && completed ? seconds(completed.Date!.getTime() - started.Date!.getTime()) : undefined
     return {
       events: events.map((e) => ({at: e.Date!.toISOString(), message: e.Message ?? '', categories: e.EventCategories ?? []})),
       failoverStartedAt: started?.Date?.toISOString(),
