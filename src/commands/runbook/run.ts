@@ -2,12 +2,11 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {canPrompt, confirmChange} from '../../lib/cli/confirm.js'
-import {OpsctlError, UsageError} from '../../lib/cli/errors.js'
-import {ExitCode} from '../../lib/cli/exit-codes.js'
-import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
+import {UsageError} from '../../lib/cli/errors.js'
+import {settleRun, WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import {newRunId} from '../../lib/engine/journal.js'
 import type {RunRecord} from '../../lib/engine/types.js'
-import {reporterFor, writeReports} from '../../lib/report/index.js'
+import {reporterFor} from '../../lib/report/index.js'
 import {assertRunnableLocally, loadValidRunbook, runLocally, shippedRunbooksDir} from '../../lib/runbook/local-engine.js'
 import {parseParameterFlags, resolveParameters} from '../../lib/runbook/parameters.js'
 import {runInSsm} from '../../lib/runbook/ssm-engine.js'
@@ -56,15 +55,13 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     const outcome = flags.engine === 'local'
       ? await runLocally({runbook, parameters, session, runId, reporter, documentDirs: [shippedRunbooksDir], approve: (question) => confirmChange(question, {yes: flags.approve, flag: '--approve'})})
       : await runInSsm({runbook, parameters, session, runId, reporter, documentName: flags['document-name'], targetLocations, maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']})
-    const {record} = outcome
-    await writeReports(record, {junit: flags.junit, summary: flags.summary})
-    if (outcome.exitCode !== ExitCode.Success) {
-      const error = new OpsctlError(`${record.error?.message ?? record.status} See "opsctl runs show ${record.runId}".`, outcome.exitCode, record.error?.code)
-      error.result = record
-      throw error
-    }
-    if (record.outcome && Object.keys(record.outcome).length > 0) this.say(`Outputs: ${Object.entries(record.outcome).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`)
-    return record
+    // SSM documents have no resume: the hint leaves --resume out.
+    return settleRun(outcome, {
+      reports: {junit: flags.junit, summary: flags.summary},
+      say: (text) => this.say(text),
+      describe: (outputs) => (Object.keys(outputs).length > 0 ? [`Outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`] : []),
+      resumable: false,
+    })
   }
 }
 

@@ -4,7 +4,7 @@ import type {AwsSession} from '../aws/session.js'
 import {newRunId, readJournal} from '../engine/journal.js'
 import {runWorkflow} from '../engine/runner.js'
 import type {RunRecord, Workflow} from '../engine/types.js'
-import {reporterFor, writeReports} from '../report/index.js'
+import {type ReportFiles, reporterFor, writeReports} from '../report/index.js'
 import {BaseCommand} from './base-command.js'
 import {canPrompt, confirmChange} from './confirm.js'
 import {ObjectiveMissedError, OpsctlError} from './errors.js'
@@ -60,18 +60,34 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
       beforeFirstChange: ask ? () => confirmChange(ask, {yes: false}) : undefined,
       region: session.region,
     })
-    const {record} = outcome
-    await writeReports(record, {junit: flags.junit as string | undefined, summary: flags.summary as string | undefined})
-    if (record.outcome && run.describe) this.say(run.describe(record.outcome, record).join('\n'))
-    if (record.objective?.met === false) {
-      throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)
-    }
-    if (outcome.exitCode !== ExitCode.Success) {
-      const hint = outcome.exitCode === ExitCode.Usage ? '' : ` See "opsctl runs show ${record.runId}"; resume with --resume ${record.runId}.`
-      const error = new OpsctlError(`${record.error?.message ?? record.status}${hint}`, outcome.exitCode, record.error?.code)
-      error.result = record
-      throw error
-    }
-    return record
+    return settleRun(outcome, {
+      reports: {junit: flags.junit as string | undefined, summary: flags.summary as string | undefined},
+      say: (text) => this.say(text),
+      describe: run.describe,
+      resumable: true,
+    })
   }
+}
+
+/**
+ * The end of every run, whichever engine ran it: write the reports, describe the outcome to people,
+ * and turn a failed run or a missed objective into an error carrying the run record (its exit code).
+ */
+export async function settleRun(
+  {record, exitCode}: {record: RunRecord; exitCode: ExitCode},
+  options: {reports: ReportFiles; say(text: string): void; describe?: WorkflowRun<unknown>['describe']; resumable: boolean},
+): Promise<RunRecord> {
+  await writeReports(record, options.reports)
+  if (record.outcome && options.describe) options.say(options.describe(record.outcome, record).join('\n'))
+  if (record.objective?.met === false) {
+    throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)
+  }
+  if (exitCode !== ExitCode.Success) {
+    const resume = options.resumable ? `; resume with --resume ${record.runId}` : ''
+    const hint = exitCode === ExitCode.Usage ? '' : ` See "opsctl runs show ${record.runId}"${resume}.`
+    const error = new OpsctlError(`${record.error?.message ?? record.status}${hint}`, exitCode, record.error?.code)
+    error.result = record
+    throw error
+  }
+  return record
 }
