@@ -1,7 +1,7 @@
 import {type DBInstance, DeleteDBInstanceCommand, ModifyDBInstanceCommand, type RDSClient} from '@aws-sdk/client-rds'
 
-import {findDbInstance, tagValue} from '../aws/rds.js'
-import {RUN_ID_TAG} from '../aws/tags.js'
+import {findDbInstance} from '../aws/rds.js'
+import {madeByRun} from '../aws/tags.js'
 import {OpsctlError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
 import type {StepIO} from '../engine/types.js'
@@ -19,8 +19,6 @@ export const failedStatuses = new Set([
   'failed', 'incompatible-restore', 'incompatible-network', 'incompatible-parameters', 'incompatible-option-group',
   'storage-full', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable',
 ])
-
-export const madeByRun = (instance: DBInstance, runId: string) => tagValue(instance.TagList, RUN_ID_TAG) === runId
 
 /** Polls the instance until `done` says so; an instance that disappears or fails stops the wait. */
 export async function waitForInstance(ctx: InstanceWaitContext, id: string, io: StepIO, done: (instance: DBInstance | undefined) => boolean): Promise<DBInstance | undefined> {

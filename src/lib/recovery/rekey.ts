@@ -2,8 +2,7 @@ import type {KMSClient} from '@aws-sdk/client-kms'
 import {CopyDBSnapshotCommand, type RDSClient} from '@aws-sdk/client-rds'
 
 import {describeKmsKey} from '../aws/kms.js'
-import {tagValue} from '../aws/rds.js'
-import {RUN_ID_TAG, runTags} from '../aws/tags.js'
+import {madeByRun, runTags} from '../aws/tags.js'
 import {UsageError} from '../cli/errors.js'
 import type {Step, StepIO} from '../engine/types.js'
 import type {RestoreFrom, RestorePoint} from './restore.js'
@@ -94,7 +93,7 @@ export const copySnapshotStep: Step<RekeyContext> = {
     const {snapshotId} = io.outputOf('restore-point') as unknown as RestorePoint
     // Idempotent: an earlier attempt of this run may have started the copy already.
     const existing = await findSnapshot(ctx.rds, copySnapshotId, io.signal)
-    if (existing && tagValue(existing.TagList, RUN_ID_TAG) !== io.runId) {
+    if (existing && !madeByRun(existing, io.runId)) {
       throw new UsageError(`A DB snapshot named ${copySnapshotId} already exists and was not made by run ${io.runId}; delete or rename it and run again.`, 'AlreadyExists')
     }
     if (existing) return {copySnapshotId, snapshotId, created: false}

@@ -11,14 +11,14 @@ import {
 
 import {assertDbInstanceIdentifier, describeDbInstance, findDbInstance} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
-import {runTags} from '../aws/tags.js'
+import {madeByRun, runTags} from '../aws/tags.js'
 import {NotFoundError, OpsctlError, UsageError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
 import {
   checkKmsKeyStep, copySnapshotStep, copyToRestore, deleteCopyStep, isRequestedKey, type RekeyContext, requestedKey, waitCopyAvailableStep,
 } from './rekey.js'
-import {deleteInstanceOfRun, madeByRun, waitForInstance} from './instances.js'
+import {deleteInstanceOfRun, waitForInstance} from './instances.js'
 import {findSnapshot} from './snapshots.js'
 
 /** Names the instance a restored one was made from. */

@@ -10,7 +10,7 @@ import {
 
 import {assertDbSnapshotIdentifier, describeDbInstance, findDbInstance, tagValue} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
-import {RUN_ID_TAG, runTags} from '../aws/tags.js'
+import {madeByRun, RUN_ID_TAG, runTags} from '../aws/tags.js'
 import {OpsctlError, UsageError} from '../cli/errors.js'
 import type {StepIO, Workflow} from '../engine/types.js'
 
@@ -77,7 +77,7 @@ export async function waitForSnapshotAvailable(ctx: SnapshotWaitContext, snapsho
  */
 export async function deleteSnapshotOfRun(ctx: SnapshotWaitContext, snapshotId: string, io: StepIO): Promise<boolean> {
   const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
-  if (!snapshot || tagValue(snapshot.TagList, RUN_ID_TAG) !== io.runId) return false
+  if (!snapshot || !madeByRun(snapshot, io.runId)) return false
   if (snapshot.Status !== 'available') await waitForSnapshotAvailable(ctx, snapshotId, io)
   await ctx.rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: snapshotId}), {abortSignal: io.signal})
   return true
@@ -98,7 +98,7 @@ export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
         }
         const snapshotId = snapshotIdFor(ctx, io.runId)
         const existing = await findSnapshot(ctx.rds, snapshotId, io.signal)
-        if (existing && tagValue(existing.TagList, RUN_ID_TAG) !== io.runId) {
+        if (existing && !madeByRun(existing, io.runId)) {
           throw new UsageError(`A DB snapshot named ${snapshotId} already exists; choose another --snapshot-id.`, 'AlreadyExists')
         }
         return {dbInstanceId: ctx.dbInstanceId, engine: instance.Engine, encrypted: instance.StorageEncrypted ?? false}

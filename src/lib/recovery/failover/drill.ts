@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-rds'
 
 import {describeAlarmStates} from '../../aws/alarms.js'
-import {describeDbInstance, findDbInstance, tagValue} from '../../aws/rds.js'
-import {RUN_ID_TAG, runTags} from '../../aws/tags.js'
+import {describeDbInstance, findDbInstance} from '../../aws/rds.js'
+import {madeByRun, runTags} from '../../aws/tags.js'
 import {OpsctlError} from '../../cli/errors.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../../engine/types.js'
 import {deleteInstanceOfRun} from '../instances.js'
@@ -52,7 +52,7 @@ const promoteReplica = failoverStep('promote-replica', 'Promote the read replica
 /** The replica this run created, if it exists; never one the run did not tag. */
 async function findOwnReplica(ctx: FailoverDrillContext, io: StepIO, signal?: AbortSignal) {
   const replica = await findDbInstance(ctx.rds, replicaIdFor(ctx, io.runId), signal)
-  return replica && tagValue(replica.TagList, RUN_ID_TAG) === io.runId ? replica : undefined
+  return replica && madeByRun(replica, io.runId) ? replica : undefined
 }
 
 const deleteInstance = (ctx: FailoverDrillContext, id: string, signal?: AbortSignal) =>

@@ -1,9 +1,9 @@
 import {type DBInstance, paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots} from '@aws-sdk/client-rds'
 
 import {describeAlarmStates} from '../../aws/alarms.js'
-import {describeDbInstance, findDbInstance, tagValue} from '../../aws/rds.js'
+import {describeDbInstance, findDbInstance} from '../../aws/rds.js'
 import {clusterWriter, describeDbCluster} from '../../aws/rds-clusters.js'
-import {RUN_ID_TAG} from '../../aws/tags.js'
+import {madeByRun} from '../../aws/tags.js'
 import {NotFoundError, UsageError} from '../../cli/errors.js'
 import type {Step, StepIO} from '../../engine/types.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
@@ -127,7 +127,7 @@ const checkStandby = (options: FailoverDrillOptions): DrillStep => {
           return {replicaId, replicaGiven: true}
         }
         const existing = await findDbInstance(ctx.rds, replicaId, io.signal)
-        if (existing && tagValue(existing.TagList, RUN_ID_TAG) !== io.runId) {
+        if (existing && !madeByRun(existing, io.runId)) {
           throw new UsageError(`A DB instance named ${replicaId} already exists; delete it or pass it with --replica if it is a read replica of ${ctx.target}.`, 'AlreadyExists')
         }
         return {replicaId, replicaGiven: false}
