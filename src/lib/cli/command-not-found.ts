@@ -1,6 +1,7 @@
 import {Errors, type Hook, toConfiguredId} from '@oclif/core'
 
 import {color} from '../report/colors.js'
+import {editDistance} from './closest.js'
 import {ExitCode} from './exit-codes.js'
 
 /** Suggests the nearest command and exits 2 (oclif's plugin exits 127 and prompts, which breaks CI). */
@@ -21,18 +22,6 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   // Printed here, unwrapped and in the same form as every other opsctl error, then a silent exit 2.
   process.stderr.write(`${color.red('Error:')} "${typed}" is not an opsctl command.${suggestion} Run "opsctl --help" for the list of commands.\n`)
   Errors.exit(ExitCode.Usage)
-}
-
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]
 }
 
 export default hook

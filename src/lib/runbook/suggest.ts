@@ -1,18 +1,4 @@
-import {editDistance} from '../cli/command-not-found.js'
-
-/** The closest candidate by edit distance, when close enough to be a likely typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase())
-    if (d < bestDistance) {
-      best = candidate
-      bestDistance = d
-    }
-  }
-  return best
-}
+import {closest} from '../cli/closest.js'
 
 /** "did you mean X?" or a list of what exists. */
 export function didYouMean(word: string, candidates: string[], noun: string): string {
