@@ -8,13 +8,28 @@ export interface AwsCall {
   error?: string
 }
 
-const currentLog = new AsyncLocalStorage<AwsCall[]>()
+/**
+ * What the code making AWS calls is part of (a step, its undo, a compliance collector): where its calls
+ * are recorded, the signal that stops it, and until when a transient error may be retried.
+ */
+export interface CallScope {
+  calls?: AwsCall[]
+  signal?: AbortSignal
+  /** Epoch milliseconds (real time): transient errors are retried until then. */
+  retryUntil?: number
+}
 
-/** Runs `fn` so that every AWS call it makes is appended to `calls`. */
-export function recordCallsInto<T>(calls: AwsCall[], fn: () => Promise<T>): Promise<T> {
-  return currentLog.run(calls, fn)
+const currentScope = new AsyncLocalStorage<CallScope>()
+
+/** Runs `fn` so that every AWS call it makes belongs to `scope`. */
+export function withinCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promise<T> {
+  return currentScope.run(scope, fn)
+}
+
+export function callScope(): CallScope | undefined {
+  return currentScope.getStore()
 }
 
 export function recordCall(call: AwsCall): void {
-  currentLog.getStore()?.push(call)
+  currentScope.getStore()?.calls?.push(call)
 }

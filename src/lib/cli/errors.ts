@@ -35,15 +35,15 @@ export class NotFoundError extends UsageError {
 }
 
 export class StepTimeoutError extends OpsctlError {
-  constructor(stepId: string, timeoutMs: number) {
-    super(`Step ${stepId} did not finish within ${Math.round(timeoutMs / 1000)} s; raise its timeout or look at the resource in the AWS console.`, ExitCode.WorkflowFailed, 'StepTimeout')
+  constructor(stepId: string, timeoutMs: number, what = 'Step') {
+    super(`${what} ${stepId} timed out after ${Math.round(timeoutMs / 1000)} s; raise its timeout or look at the resource in the AWS console.`, ExitCode.WorkflowFailed, 'StepTimeout')
     this.name = 'StepTimeoutError'
   }
 }
 
 export class InterruptedError extends OpsctlError {
-  constructor(signal = 'SIGINT') {
-    super(`Interrupted by ${signal}; completed steps were undone.`, ExitCode.Interrupted, 'Interrupted')
+  constructor(signal = 'SIGINT', what = 'completed steps were undone') {
+    super(`Interrupted by ${signal}; ${what}.`, ExitCode.Interrupted, 'Interrupted')
     this.name = 'InterruptedError'
   }
 }

@@ -3,35 +3,49 @@ export interface Clock {
   now(): number
   /** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
-  /** A signal that aborts once `ms` have passed on this clock. */
-  timeout(ms: number): AbortSignal
+  /** Calls `fire` once `ms` have passed on this clock, however long that is; the function returned cancels it. */
+  schedule(ms: number, fire: () => void): () => void
 }
+
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms. Longer waits are chained. */
+const longestTimerMs = 2 ** 31 - 1
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal!.reason)
-      }
-      signal?.addEventListener('abort', onAbort, {once: true})
-    })
+    return sleepOn(this, ms, signal)
   },
-  timeout: (ms) => AbortSignal.timeout(ms),
+  schedule(ms, fire) {
+    let timer: NodeJS.Timeout
+    const arm = (left: number) => {
+      timer = setTimeout(() => (left > longestTimerMs ? arm(left - longestTimerMs) : fire()), Math.min(left, longestTimerMs))
+    }
+    arm(Math.max(0, ms))
+    return () => clearTimeout(timer)
+  },
+}
+
+function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      cancel()
+      reject(signal!.reason)
+    }
+    const cancel = clock.schedule(ms, () => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    })
+    signal?.addEventListener('abort', onAbort, {once: true})
+  })
 }
 
 /**
  * A clock whose time moves only when something sleeps on it: every sleep returns at once and
- * advances `now` by its length. Timeouts fire when the time passes them.
+ * advances `now` by its length. Scheduled timers fire when the time passes them.
  */
 export class VirtualClock implements Clock {
-  private timers: {at: number; controller: AbortController}[] = []
+  private timers: {at: number; fire: () => void}[] = []
 
   constructor(private time = Date.parse('2026-01-01T00:00:00Z')) {}
 
@@ -46,16 +60,18 @@ export class VirtualClock implements Clock {
     if (signal?.aborted) throw signal.reason
   }
 
-  timeout(ms: number): AbortSignal {
-    const controller = new AbortController()
-    this.timers.push({at: this.time + ms, controller})
-    return controller.signal
+  schedule(ms: number, fire: () => void): () => void {
+    const timer = {at: this.time + ms, fire}
+    this.timers.push(timer)
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer)
+    }
   }
 
   advance(ms: number): void {
     this.time += ms
     const due = this.timers.filter((t) => t.at <= this.time)
     this.timers = this.timers.filter((t) => t.at > this.time)
-    for (const t of due) t.controller.abort(new DOMException('The operation timed out.', 'TimeoutError'))
+    for (const t of due) t.fire()
   }
 }

@@ -31,6 +31,8 @@ export interface Step<C> {
   undo?(ctx: C, io: StepIO): Promise<void>
   /** Fails the step (and undoes the run) when it takes longer; a function when the user chooses it. */
   timeoutMs?: number | ((ctx: C) => number)
+  /** How long the undo may take before opsctl gives up and asks for a clean-up by hand (default 30 minutes). */
+  undoTimeoutMs?: number | ((ctx: C) => number)
 }
 
 export interface Workflow<C> {
@@ -62,12 +64,15 @@ export interface StepResult {
   status: StepStatus
   /** Why a step was skipped: for example completed by the run being resumed. */
   note?: string
+  /** On a step skipped because an earlier attempt completed it: when that attempt did. */
+  completedAt?: string
   startedAt?: string
   endedAt?: string
   durationMs?: number
   outputs?: StepOutputs
   error?: StepError
-  undo?: {status: 'succeeded' | 'failed'; error?: StepError}
+  /** Journalled as running before the compensation starts, so a resume after a crash knows it may be half-done. */
+  undo?: {status: 'running' | 'succeeded' | 'failed'; error?: StepError}
   calls: AwsCall[]
 }
 

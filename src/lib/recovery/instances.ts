@@ -1,6 +1,6 @@
-import {type DBInstance, DeleteDBInstanceCommand, ModifyDBInstanceCommand, type RDSClient} from '@aws-sdk/client-rds'
+import {type DBInstance, ModifyDBInstanceCommand, type RDSClient} from '@aws-sdk/client-rds'
 
-import {findDbInstance} from '../aws/rds.js'
+import {deleteDbInstance, findDbInstance} from '../aws/rds.js'
 import {madeByRun} from '../aws/tags.js'
 import {OpsctlError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
@@ -10,7 +10,7 @@ import type {StepIO} from '../engine/types.js'
 export interface InstanceWaitContext {
   rds: RDSClient
   pollIntervalMs: number
-  /** How long a wait, or the settling before a delete, may take. */
+  /** How long a wait may take; also how long an undo may wait for the instance to settle before deleting it. */
   timeoutMs: number
 }
 
@@ -41,21 +41,28 @@ export async function waitForInstance(ctx: InstanceWaitContext, id: string, io: 
 export async function deleteInstanceOfRun(ctx: InstanceWaitContext, id: string, io: StepIO): Promise<void> {
   const instance = await findDbInstance(ctx.rds, id, io.signal)
   if (!instance || !madeByRun(instance, io.runId) || instance.DBInstanceStatus === 'deleting') return
-  // Undo runs without a step timeout; give up after the run's own timeout instead of waiting forever.
-  const signal = AbortSignal.any([io.signal, io.clock.timeout(ctx.timeoutMs)])
-  const settled = await waitForInstance(ctx, id, {...io, signal}, (i) => !i || ['available', 'deleting'].includes(i.DBInstanceStatus!) || failedStatuses.has(i.DBInstanceStatus!))
-    .catch((error) => {
-      if (signal.aborted && !io.signal.aborted) throw new OpsctlError(`DB instance ${id} did not settle within ${ctx.timeoutMs / 1000} s, so opsctl could not delete it; delete it by hand.`, ExitCode.WorkflowFailed, 'StepTimeout')
-      throw error
-    })
+  // Bounded by the caller's signal: the step's timeout, or the undo's.
+  const settled = await waitForInstance(ctx, id, io, (i) => !i || ['available', 'deleting'].includes(i.DBInstanceStatus!) || failedStatuses.has(i.DBInstanceStatus!))
   if (!settled || settled.DBInstanceStatus === 'deleting') return
   if (settled.DeletionProtection) {
     await ctx.rds.send(new ModifyDBInstanceCommand({DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true}), {abortSignal: io.signal})
   }
-  await ctx.rds.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal: io.signal})
+  await deleteDbInstance(ctx.rds, id, io.signal)
 }
 
 /** Waits until the instance is gone (after a delete). */
 export async function waitUntilDeleted(ctx: InstanceWaitContext, id: string, io: StepIO): Promise<void> {
   await waitForInstance(ctx, id, io, (i) => !i)
+}
+
+/**
+ * The instance an earlier attempt of this run made, to carry on with. Undefined when there is none, or when
+ * that attempt's undo had begun to delete it: then once it is gone, so that it is made again.
+ */
+export async function earlierInstanceOfRun(ctx: InstanceWaitContext, id: string, io: StepIO): Promise<DBInstance | undefined> {
+  const instance = await findDbInstance(ctx.rds, id, io.signal)
+  if (instance?.DBInstanceStatus !== 'deleting') return instance
+  io.progress(`${id} is being deleted by the undo of an earlier attempt; waiting until it is gone`)
+  await waitUntilDeleted(ctx, id, io)
+  return undefined
 }

@@ -40,7 +40,8 @@ export class LiveReporter implements RunReporter {
         },
       }
     })
-    this.rendering = new Listr(tasks, {concurrent: false, exitOnError: false, rendererOptions: {collapseErrors: false}})
+    // listr2's own SIGINT handler exits 127 at once; the runner handles Ctrl-C (undo, journal, exit 130).
+    this.rendering = new Listr(tasks, {concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseErrors: false}})
       .run()
       .catch(() => undefined)
   }

@@ -2,11 +2,13 @@ import {existsSync} from 'node:fs'
 import {basename, dirname, extname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {recordCallsInto} from '../aws/call-log.js'
+import {type AwsCall, withinCallScope} from '../aws/call-log.js'
 import type {AwsSession} from '../aws/session.js'
 import {InterruptedError, OpsctlError, StepTimeoutError, UsageError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
 import {type Clock, systemClock} from '../engine/clock.js'
+import {ownedSignal, raceSignal} from '../engine/deadline.js'
+import {Interrupts} from '../engine/interrupts.js'
 import {newRunId} from '../engine/journal.js'
 import type {RunReporter} from '../engine/reporter.js'
 import {toStepError} from '../engine/runner.js'
@@ -121,11 +123,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
   const stepOutputs = new Map<string, Record<string, unknown>>()
   const variables: Record<string, unknown> = Object.fromEntries(Object.entries(document.variables ?? {}).map(([k, v]) => [k, v?.default]))
   const parameterStore = new Map<string, unknown>()
-  const interrupt = new AbortController()
-  const onSignal = () => interrupt.abort(new InterruptedError())
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  options.interrupt?.addEventListener('abort', onSignal, {once: true})
+  // Listened to until the record is final, so that no signal can leave the journal "running".
+  const interrupts = new Interrupts(options.interrupt).listen()
   const now = new Date(clock.now()).toISOString()
   const globals: Record<string, unknown> = {
     'global:REGION': options.session.region, 'global:AWS_PARTITION': 'aws', 'global:URL_SUFFIX': 'amazonaws.com',
@@ -151,29 +150,25 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
     }
   }
 
-  await recorder.start()
-  let status: 'succeeded' | 'failed' | 'interrupted' = 'succeeded'
-  let runError: StepError | undefined
   try {
+    await recorder.start()
+    const {status, error} = await walkDocument()
+    const outputs = Object.fromEntries((Array.isArray(document.outputs) ? document.outputs : []).map((o) => [String(o), resolveQuietly(`{{ ${o} }}`)]))
+    const record = await recorder.finish(status, error, status === 'succeeded' ? outputs : undefined)
+    return {record, exitCode: status === 'succeeded' ? ExitCode.Success : status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed, outputs}
+  } finally {
+    interrupts.close()
+  }
+
+  async function walkDocument(): Promise<{status: 'succeeded' | 'failed' | 'interrupted'; error?: StepError}> {
     if (JSON.stringify(document).includes('global:ACCOUNT_ID')) {
       const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
       globals['global:ACCOUNT_ID'] = (await options.session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account
     }
-    const ended = await walk(nodes.filter((n) => !n.loop), interrupt.signal)
-    if (ended.status === 'failed') {
-      status = ended.error instanceof InterruptedError ? 'interrupted' : 'failed'
-      runError = toStepError(ended.error)
-    } else if (criticalFailure) {
-      status = 'failed'
-      runError = criticalFailure
-    }
-  } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    const ended = await walk(nodes.filter((n) => !n.loop), interrupts.run)
+    if (ended.status === 'failed') return {status: ended.error instanceof InterruptedError ? 'interrupted' : 'failed', error: toStepError(ended.error)}
+    return criticalFailure ? {status: 'failed', error: criticalFailure} : {status: 'succeeded'}
   }
-  const outputs = Object.fromEntries((Array.isArray(document.outputs) ? document.outputs : []).map((o) => [String(o), resolveQuietly(`{{ ${o} }}`)]))
-  const record = await recorder.finish(status, runError, status === 'succeeded' ? outputs : undefined)
-  return {record, exitCode: status === 'succeeded' ? ExitCode.Success : status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed, outputs}
 
   function resolveQuietly(text: string): unknown {
     try {
@@ -193,7 +188,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
       if (outcome.status === 'succeeded') next = outcome.nextStep ?? nextOnSuccess(current)
       else if (outcome.error instanceof InterruptedError) {
         const cleanup = jumpTarget(current.step.onCancel)
-        // The interrupt stopped the run; the onCancel step still runs, with a signal of its own.
+        // The interrupt stopped the run; the onCancel step still runs, stopped only by a second interrupt.
         if (cleanup && inScope.has(cleanup)) await walkFrom(inScope.get(cleanup)!, scope)
         return outcome
       } else {
@@ -210,7 +205,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
 
   async function walkFrom(start: StepNode, scope: StepNode[]): Promise<void> {
     const index = scope.indexOf(start)
-    await walk(scope.slice(index).map((n, i) => ({...n, index: i, scope: scope.slice(index)})), new AbortController().signal)
+    await walk(scope.slice(index).map((n, i) => ({...n, index: i, scope: scope.slice(index)})), interrupts.undo)
   }
 
   async function execute(node: StepNode, runSignal: AbortSignal): Promise<StepOutcome> {
@@ -224,7 +219,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
         break
       }
       try {
-        const response = await recordCallsInto(result.calls, () => runOnce(spec, node, runSignal))
+        const response = await runOnce(spec, node, runSignal, result.calls)
         const outputs = {...response.outputs, ...selectOutputs(node, response)}
         stepOutputs.set(node.name, outputs)
         await recorder.finished(node.name, {status: 'succeeded', outputs, endedAt: new Date(clock.now()).toISOString()})
@@ -239,18 +234,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
     return {status: 'failed', error: failure}
   }
 
-  async function runOnce(spec: ActionSpec, node: StepNode, runSignal: AbortSignal): Promise<ActionResult> {
+  async function runOnce(spec: ActionSpec, node: StepNode, runSignal: AbortSignal, calls: AwsCall[]): Promise<ActionResult> {
     const timeoutMs = node.step.timeoutSeconds === undefined ? undefined : Number(node.step.timeoutSeconds) * 1000
-    const signal = timeoutMs ? AbortSignal.any([runSignal, clock.timeout(timeoutMs)]) : runSignal
-    const aborted = new Promise<never>((_, reject) => {
-      const onAbort = () => reject(signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError' ? new StepTimeoutError(node.name, timeoutMs!) : signal.reason)
-      if (signal.aborted) onAbort()
-      signal.addEventListener('abort', onAbort, {once: true})
-    })
-    aborted.catch(() => undefined)
-    const raw = (node.step.inputs ?? {}) as Record<string, unknown>
-    await fetchParameterStoreValues(raw)
-    const inputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, spec.rawInputs?.includes(k) ? v : interpolate(v, resolve)]))
+    const owned = ownedSignal(clock, {parent: runSignal, ms: timeoutMs, expired: () => new StepTimeoutError(node.name, timeoutMs!)})
+    const {signal} = owned
     const io: StepIO = {
       runId, clock, signal,
       progress: (message) => recorder.progress(node.name, message),
@@ -258,7 +245,17 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
       outputOf: (id) => stepOutputs.get(id),
       metric: () => undefined,
     }
-    return Promise.race([spec.run!(inputs, contextFor(node, io)), aborted])
+    const retryUntil = timeoutMs === undefined ? undefined : Date.now() + timeoutMs
+    try {
+      return await withinCallScope({calls, signal, retryUntil}, () => raceSignal((async () => {
+        const raw = (node.step.inputs ?? {}) as Record<string, unknown>
+        await fetchParameterStoreValues(raw)
+        const inputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, spec.rawInputs?.includes(k) ? v : interpolate(v, resolve)]))
+        return spec.run!(inputs, contextFor(node, io))
+      })(), signal))
+    } finally {
+      owned.dispose()
+    }
   }
 
   function contextFor(node: StepNode, io: StepIO): LocalStepContext {

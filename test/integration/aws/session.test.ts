@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {type AwsCall, recordCallsInto} from '../../../src/lib/aws/call-log.js'
+import {type AwsCall, withinCallScope} from '../../../src/lib/aws/call-log.js'
 import {AwsSession} from '../../../src/lib/aws/session.js'
 import {UsageError} from '../../../src/lib/cli/errors.js'
 import {opsctlVersion} from '../../../src/lib/version.js'
@@ -119,7 +119,7 @@ describe('AWS session (client factory)', () => {
     it('records every call with its service, operation and request id, failed calls too', async () => {
       const rds = (await AwsSession.open()).client(RDSClient)
       const calls: AwsCall[] = []
-      await recordCallsInto(calls, async () => {
+      await withinCallScope({calls}, async () => {
         await rds.send(new DescribeDBInstancesCommand({}))
         await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: 'missing'})).catch(() => undefined)
       })

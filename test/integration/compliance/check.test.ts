@@ -6,7 +6,7 @@ import {ListResourceComplianceSummariesCommand, SSMClient} from '@aws-sdk/client
 import {expect} from 'chai'
 import sinon from 'sinon'
 
-import {type AwsCall, recordCallsInto} from '../../../src/lib/aws/call-log.js'
+import {type AwsCall, withinCallScope} from '../../../src/lib/aws/call-log.js'
 import {checks} from '../../../src/lib/compliance/checks/index.js'
 import {parseMutelist} from '../../../src/lib/compliance/mutelist.js'
 import {runComplianceScan, selectChecks} from '../../../src/lib/compliance/scan.js'
@@ -191,7 +191,7 @@ describe('compliance check against the seeded estate (moto)', () => {
 
   it('reads each inventory once per region, whatever the number of checks', async () => {
     const calls: AwsCall[] = []
-    const result = await recordCallsInto(calls, () => scan())
+    const result = await withinCallScope({calls}, () => scan())
     const times = (operation: string) => calls.filter((c) => c.operation === operation).length
     // (The stubbed Config and SSM calls bypass the client middleware, so they are not in the log.)
     for (const operation of ['DescribeDBInstances', 'DescribeDBClusters', 'DescribeDBSnapshots', 'ListKeys', 'DescribeTrails', 'DescribeConfigurationRecorders',

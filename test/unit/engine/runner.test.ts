@@ -169,7 +169,7 @@ describe('step engine', () => {
       const {record, exitCode} = await runWorkflow({workflow, context: {}, parameters: {}, clock})
       expect(exitCode).to.equal(ExitCode.WorkflowFailed)
       expect(record.steps[3].error?.code).to.equal('StepTimeout')
-      expect(record.steps[3].error?.message).to.match(/did not finish within 60 s/)
+      expect(record.steps[3].error?.message).to.match(/timed out after 60 s/)
       expect(clock.now() - started).to.be.within(60_000, 65_000)
       expect(log).to.include('undo create-a')
     })
@@ -183,7 +183,7 @@ describe('step engine', () => {
         }}],
       }
       const {record} = await runWorkflow({workflow, context: {limitMs: 3000}, parameters: {}, clock})
-      expect(record.steps[0].error?.message).to.match(/within 3 s/)
+      expect(record.steps[0].error?.message).to.match(/timed out after 3 s/)
     })
   })
 
