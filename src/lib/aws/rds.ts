@@ -1,6 +1,11 @@
-import type {DBInstance, RDSClient} from '@aws-sdk/client-rds'
+import type {
+  CopyDBSnapshotCommandInput, CreateDBInstanceReadReplicaCommandInput, CreateDBSnapshotCommandInput, DBInstance, DBSnapshot, RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommandInput, RestoreDBInstanceToPointInTimeCommandInput,
+} from '@aws-sdk/client-rds'
 
 import {NotFoundError, UsageError} from '../cli/errors.js'
+import {createOnce, deleteOnce} from './idempotent.js'
+import {madeByRun} from './tags.js'
 
 const rdsIdentifier = /^[A-Za-z](?!.*--)[A-Za-z0-9-]*$/
 
@@ -39,4 +44,62 @@ export async function findDbInstance(rds: RDSClient, id: string, abortSignal?: A
 
 export function tagValue(tags: {Key?: string; Value?: string}[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value
+}
+
+/** The DB snapshot, or undefined when there is none of that name. */
+export async function findDbSnapshot(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<DBSnapshot | undefined> {
+  const {DBSnapshotNotFoundFault, DescribeDBSnapshotsCommand} = await import('@aws-sdk/client-rds')
+  try {
+    const {DBSnapshots} = await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: id}), {abortSignal})
+    return DBSnapshots?.[0]
+  } catch (error) {
+    if (error instanceof DBSnapshotNotFoundFault) return undefined
+    throw error
+  }
+}
+
+/*
+ * The creates and deletes the workflows make, each safe against a lost response (see idempotent.ts): a
+ * create whose retry meets "already exists" checks that the resource carries this run's id.
+ */
+
+const instanceOfRun = (rds: RDSClient, id: string, runId: string, abortSignal?: AbortSignal) =>
+  async () => madeByRun(await findDbInstance(rds, id, abortSignal) ?? {}, runId)
+const snapshotOfRun = (rds: RDSClient, id: string, runId: string, abortSignal?: AbortSignal) =>
+  async () => madeByRun(await findDbSnapshot(rds, id, abortSignal) ?? {}, runId)
+
+export async function createDbSnapshot(rds: RDSClient, input: CreateDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {CreateDBSnapshotCommand} = await import('@aws-sdk/client-rds')
+  await createOnce(() => rds.send(new CreateDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.DBSnapshotIdentifier!, runId, abortSignal))
+}
+
+export async function copyDbSnapshot(rds: RDSClient, input: CopyDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {CopyDBSnapshotCommand} = await import('@aws-sdk/client-rds')
+  await createOnce(() => rds.send(new CopyDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.TargetDBSnapshotIdentifier!, runId, abortSignal))
+}
+
+export async function deleteDbSnapshot(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<void> {
+  const {DeleteDBSnapshotCommand} = await import('@aws-sdk/client-rds')
+  await deleteOnce(() => rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: id}), {abortSignal}))
+}
+
+export async function restoreDbInstanceFromSnapshot(rds: RDSClient, input: RestoreDBInstanceFromDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {RestoreDBInstanceFromDBSnapshotCommand} = await import('@aws-sdk/client-rds')
+  await createOnce(() => rds.send(new RestoreDBInstanceFromDBSnapshotCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal))
+}
+
+export async function restoreDbInstanceToPointInTime(rds: RDSClient, input: RestoreDBInstanceToPointInTimeCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {RestoreDBInstanceToPointInTimeCommand} = await import('@aws-sdk/client-rds')
+  await createOnce(() => rds.send(new RestoreDBInstanceToPointInTimeCommand(input), {abortSignal}), instanceOfRun(rds, input.TargetDBInstanceIdentifier!, runId, abortSignal))
+}
+
+export async function createDbInstanceReadReplica(rds: RDSClient, input: CreateDBInstanceReadReplicaCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {CreateDBInstanceReadReplicaCommand} = await import('@aws-sdk/client-rds')
+  await createOnce(() => rds.send(new CreateDBInstanceReadReplicaCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal))
+}
+
+/** Deletes without a final snapshot (what opsctl deletes is only ever what a run made for itself). */
+export async function deleteDbInstance(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<void> {
+  const {DeleteDBInstanceCommand} = await import('@aws-sdk/client-rds')
+  await deleteOnce(() => rds.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal}))
 }

@@ -4,6 +4,7 @@ import {UsageError} from '../cli/errors.js'
 import {opsctlVersion} from '../version.js'
 import {recordCall} from './call-log.js'
 import {assertKnownRegion} from './regions.js'
+import {retryTransientErrors} from './transient.js'
 
 export interface AwsSessionOptions {
   profile?: string
@@ -69,20 +70,26 @@ export class AwsSession {
   client<T extends SdkClient>(Client: ClientClass<T>): T {
     let client = this.clients.get(Client) as T | undefined
     if (!client) {
+      const timeouts = this.options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS
       client = new Client({
         region: this.region,
         credentials: this.credentials,
         retryMode: 'adaptive',
         maxAttempts: this.options.maxAttempts,
         customUserAgent: [['opsctl', opsctlVersion], ...(this.options.runId ? [['run', this.options.runId]] : [])],
-        ...(this.options.httpTimeouts ? {requestHandler: {connectionTimeout: this.options.httpTimeouts.connectionTimeoutMs, requestTimeout: this.options.httpTimeouts.requestTimeoutMs}} : {}),
+        // A connection that stops answering becomes a (transient) timeout instead of a hang.
+        requestHandler: {connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs},
       })
       client.middlewareStack.add(recordCallMiddleware, {step: 'initialize', name: 'opsctlRecordCall', priority: 'high'})
+      client.middlewareStack.add(retryTransientErrors, {step: 'initialize', name: 'opsctlRetryTransientErrors', priority: 'low'})
       this.clients.set(Client, client)
     }
     return client
   }
 }
+
+/** Generous for AWS, yet a connection that hangs is given up and tried again within the step's time. */
+const DEFAULT_HTTP_TIMEOUTS = {connectionTimeoutMs: 10_000, requestTimeoutMs: 60_000}
 
 const quietLogger = {debug() {}, info() {}, warn() {}, error() {}}
 

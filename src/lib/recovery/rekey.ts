@@ -1,12 +1,13 @@
 import type {KMSClient} from '@aws-sdk/client-kms'
-import {CopyDBSnapshotCommand, type RDSClient} from '@aws-sdk/client-rds'
+import type {RDSClient} from '@aws-sdk/client-rds'
 
 import {describeKmsKey} from '../aws/kms.js'
+import {copyDbSnapshot, findDbSnapshot} from '../aws/rds.js'
 import {madeByRun, runTags} from '../aws/tags.js'
 import {UsageError} from '../cli/errors.js'
 import type {Step, StepIO} from '../engine/types.js'
 import type {RestoreFrom, RestorePoint} from './restore.js'
-import {deleteSnapshotOfRun, findSnapshot, type SnapshotWaitContext, waitForSnapshotAvailable} from './snapshots.js'
+import {deleteSnapshotOfRun, earlierSnapshotOfRun, type SnapshotWaitContext, waitForSnapshotAvailable} from './snapshots.js'
 
 /*
  * Restoring under another KMS key (--kms-key). RDS restores an instance under the key of its snapshot
@@ -74,7 +75,7 @@ export const checkKmsKeyStep: Step<RekeyContext> = {
       throw new UsageError(`KMS key ${named} is a ${spec} key for ${usage}, but RDS encrypts only with symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT); choose another --kms-key.`, 'KmsKeyNotUsable')
     }
     const {snapshotId} = io.outputOf('restore-point') as unknown as RestorePoint
-    const snapshot = (await findSnapshot(ctx.rds, snapshotId!, io.signal))!
+    const snapshot = (await findDbSnapshot(ctx.rds, snapshotId!, io.signal))!
     const check: KmsKeyCheck = {kmsKeyId, keyArn: key.Arn!, keyId: key.KeyId!, snapshotEncrypted: snapshot.Encrypted ?? false, snapshotKmsKeyId: snapshot.KmsKeyId}
     if (check.snapshotEncrypted && isRequestedKey(snapshot.KmsKeyId, check)) {
       throw new UsageError(`DB snapshot ${snapshotId} is already encrypted with KMS key ${named}; restore it without --kms-key.`, 'SameKmsKey')
@@ -92,19 +93,21 @@ export const copySnapshotStep: Step<RekeyContext> = {
     const copySnapshotId = copySnapshotIdFor(ctx, io.runId)
     const {snapshotId} = io.outputOf('restore-point') as unknown as RestorePoint
     // Idempotent: an earlier attempt of this run may have started the copy already.
-    const existing = await findSnapshot(ctx.rds, copySnapshotId, io.signal)
+    const existing = await earlierSnapshotOfRun(waitContext(ctx), copySnapshotId, io)
     if (existing && !madeByRun(existing, io.runId)) {
       throw new UsageError(`A DB snapshot named ${copySnapshotId} already exists and was not made by run ${io.runId}; delete or rename it and run again.`, 'AlreadyExists')
     }
     if (existing) return {copySnapshotId, snapshotId, created: false}
-    await ctx.rds.send(new CopyDBSnapshotCommand({
+    await copyDbSnapshot(ctx.rds, {
       SourceDBSnapshotIdentifier: snapshotId,
       TargetDBSnapshotIdentifier: copySnapshotId,
       KmsKeyId: requestedKey(io)!.keyArn,
       Tags: runTags(io.runId, 'snapshot-restore'),
-    }), {abortSignal: io.signal})
+    }, io.runId, io.signal)
     return {copySnapshotId, snapshotId, created: true}
   },
+  // The undo waits for a copy still being made: as long as the run would have waited for it.
+  undoTimeoutMs: (ctx) => ctx.timeoutMs,
   undo: async (ctx, io) => {
     await deleteSnapshotOfRun(waitContext(ctx), copySnapshotIdFor(ctx, io.runId), io)
   },

@@ -3,13 +3,14 @@ import {
   type DBInstance,
   type DBSnapshot,
   DescribeDBInstanceAutomatedBackupsCommand,
+  ModifyDBInstanceCommand,
   RDSClient,
-  RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand,
   type Tag,
 } from '@aws-sdk/client-rds'
 
-import {assertDbInstanceIdentifier, describeDbInstance, findDbInstance} from '../aws/rds.js'
+import {
+  assertDbInstanceIdentifier, describeDbInstance, findDbInstance, findDbSnapshot, restoreDbInstanceFromSnapshot, restoreDbInstanceToPointInTime,
+} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {madeByRun, runTags} from '../aws/tags.js'
 import {NotFoundError, OpsctlError, UsageError} from '../cli/errors.js'
@@ -18,8 +19,7 @@ import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
 import {
   checkKmsKeyStep, copySnapshotStep, copyToRestore, deleteCopyStep, isRequestedKey, type RekeyContext, requestedKey, waitCopyAvailableStep,
 } from './rekey.js'
-import {deleteInstanceOfRun, waitForInstance} from './instances.js'
-import {findSnapshot} from './snapshots.js'
+import {deleteInstanceOfRun, earlierInstanceOfRun, waitForInstance} from './instances.js'
 
 /** Names the instance a restored one was made from. */
 export const RESTORED_FROM_TAG = 'opsctl:restored-from'
@@ -86,7 +86,7 @@ function assertTargetFree(existing: DBInstance | undefined, targetId: string, ru
 
 /** The snapshot, checked to be the source's own and available. */
 export async function restorableSnapshot(ctx: RestoreContext, snapshotId: string, io: StepIO): Promise<DBSnapshot> {
-  const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
+  const snapshot = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
   const list = `see "opsctl snapshot list ${ctx.sourceId}"`
   if (!snapshot) throw new NotFoundError(`No DB snapshot named ${snapshotId} in ${await ctx.rds.config.region()}; ${list} for the snapshots of ${ctx.sourceId}.`)
   if (snapshot.DBInstanceIdentifier !== ctx.sourceId) {
@@ -225,30 +225,41 @@ export function restoreInstanceStep(workflow: string): Step<RestoreContext> {
     async run(ctx, io) {
       const targetId = targetIdFor(ctx, io.runId)
       // Idempotent: an earlier attempt of this run may have started the restore already.
-      const existing = await findDbInstance(ctx.rds, targetId, io.signal)
+      const existing = await earlierInstanceOfRun(ctx, targetId, io)
       assertTargetFree(existing, targetId, io.runId)
-      if (existing) return {targetId, created: false, restoreStartedAt: iso(existing.InstanceCreateTime ?? io.clock.now())}
+      if (existing) {
+        await restoreDeletionProtection(ctx, existing, io)
+        return {targetId, created: false, restoreStartedAt: iso(existing.InstanceCreateTime ?? io.clock.now())}
+      }
 
       const source = await describeDbInstance(ctx.rds, ctx.sourceId, io.signal)
       const point = io.outputOf('restore-point') as unknown as RestorePoint
       const configuration = copiedConfiguration(source, ctx, io.runId, workflow, point)
       const restoreStartedAt = iso(io.clock.now())
       if (point.kind === 'snapshot') {
-        await ctx.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({
+        await restoreDbInstanceFromSnapshot(ctx.rds, {
           DBInstanceIdentifier: targetId, DBSnapshotIdentifier: copyToRestore(io) ?? point.snapshotId, ...configuration,
-        }), {abortSignal: io.signal})
+        }, io.runId, io.signal)
       } else {
-        await ctx.rds.send(new RestoreDBInstanceToPointInTimeCommand({
+        await restoreDbInstanceToPointInTime(ctx.rds, {
           SourceDBInstanceIdentifier: ctx.sourceId,
           TargetDBInstanceIdentifier: targetId,
           ...(point.kind === 'latest' ? {UseLatestRestorableTime: true} : {RestoreTime: new Date(point.restorePoint)}),
           ...configuration,
-        }), {abortSignal: io.signal})
+        }, io.runId, io.signal)
       }
       return {targetId, created: true, restoreStartedAt}
     },
+    // The undo waits for an instance still being restored before it can delete it: as long as the run would have waited.
+    undoTimeoutMs: (ctx) => ctx.timeoutMs,
     undo: (ctx, io) => deleteInstanceOfRun(ctx, targetIdFor(ctx, io.runId), io),
   }
+}
+
+/** An undo interrupted after it turned deletion protection off, before the delete: turned on again as asked. */
+async function restoreDeletionProtection(ctx: RestoreContext, instance: DBInstance, io: StepIO): Promise<void> {
+  if (!ctx.deletionProtection || instance.DeletionProtection || instance.DBInstanceStatus !== 'available') return
+  await ctx.rds.send(new ModifyDBInstanceCommand({DBInstanceIdentifier: instance.DBInstanceIdentifier, DeletionProtection: true, ApplyImmediately: true}), {abortSignal: io.signal})
 }
 
 /** Recovery time: from the start of the restore until the instance is available (recorded as the `rtoSeconds` metric). */

@@ -1,14 +1,8 @@
-import {
-  CreateDBSnapshotCommand,
-  type DBSnapshot,
-  DBSnapshotNotFoundFault,
-  DeleteDBSnapshotCommand,
-  DescribeDBSnapshotsCommand,
-  paginateDescribeDBSnapshots,
-  RDSClient,
-} from '@aws-sdk/client-rds'
+import {type DBSnapshot, paginateDescribeDBSnapshots, RDSClient} from '@aws-sdk/client-rds'
 
-import {assertDbSnapshotIdentifier, describeDbInstance, findDbInstance, tagValue} from '../aws/rds.js'
+import {
+  assertDbSnapshotIdentifier, createDbSnapshot, deleteDbSnapshot, describeDbInstance, findDbInstance, findDbSnapshot, tagValue,
+} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {madeByRun, RUN_ID_TAG, runTags} from '../aws/tags.js'
 import {OpsctlError, UsageError} from '../cli/errors.js'
@@ -30,16 +24,6 @@ export function snapshotCreateContext(session: AwsSession, options: Omit<Snapsho
 export const snapshotIdFor = (ctx: SnapshotCreateContext, runId: string) =>
   ctx.snapshotId ?? `${ctx.dbInstanceId}-${runId}`.toLowerCase()
 
-export async function findSnapshot(rds: RDSClient, snapshotId: string, abortSignal?: AbortSignal): Promise<DBSnapshot | undefined> {
-  try {
-    const {DBSnapshots} = await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: snapshotId}), {abortSignal})
-    return DBSnapshots?.[0]
-  } catch (error) {
-    if (error instanceof DBSnapshotNotFoundFault) return undefined
-    throw error
-  }
-}
-
 /** Automated snapshots are named `rds:<instance>-<time>`; the rest follows the RDS naming rules. Checked before any AWS call. */
 export function assertSnapshotReference(id: string): string {
   return id.startsWith('rds:') ? `rds:${assertDbSnapshotIdentifier(id.slice(4))}` : assertDbSnapshotIdentifier(id)
@@ -60,7 +44,7 @@ export type SnapshotWaitContext = Pick<SnapshotCreateContext, 'rds' | 'dbInstanc
 /** Polls until the snapshot is available, reporting its progress. */
 export async function waitForSnapshotAvailable(ctx: SnapshotWaitContext, snapshotId: string, io: StepIO): Promise<DBSnapshot> {
   for (;;) {
-    const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
+    const snapshot = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
     if (!snapshot) throw new OpsctlError(`DB snapshot ${snapshotId} disappeared while opsctl waited for it; look for it in the RDS console.`)
     if (snapshot.Status === 'available') return snapshot
     if (snapshot.Status === 'failed' || snapshot.Status === 'error') {
@@ -76,11 +60,24 @@ export async function waitForSnapshotAvailable(ctx: SnapshotWaitContext, snapsho
  * Anything not tagged with the run id is left alone. Says whether it deleted one.
  */
 export async function deleteSnapshotOfRun(ctx: SnapshotWaitContext, snapshotId: string, io: StepIO): Promise<boolean> {
-  const snapshot = await findSnapshot(ctx.rds, snapshotId, io.signal)
-  if (!snapshot || !madeByRun(snapshot, io.runId)) return false
+  const snapshot = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
+  if (!snapshot || !madeByRun(snapshot, io.runId) || snapshot.Status === 'deleting') return false
   if (snapshot.Status !== 'available') await waitForSnapshotAvailable(ctx, snapshotId, io)
-  await ctx.rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: snapshotId}), {abortSignal: io.signal})
+  await deleteDbSnapshot(ctx.rds, snapshotId, io.signal)
   return true
+}
+
+/**
+ * The snapshot an earlier attempt of this run made, to carry on with. Undefined when there is none, or when
+ * that attempt's undo had begun to delete it: then once it is gone, so that it is made again.
+ */
+export async function earlierSnapshotOfRun(ctx: SnapshotWaitContext, snapshotId: string, io: StepIO): Promise<DBSnapshot | undefined> {
+  for (;;) {
+    const snapshot = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
+    if (snapshot?.Status !== 'deleting') return snapshot
+    io.progress(`${snapshotId} is being deleted by the undo of an earlier attempt; waiting until it is gone`)
+    await io.clock.sleep(ctx.pollIntervalMs, io.signal)
+  }
 }
 
 export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
@@ -97,7 +94,7 @@ export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
           throw new UsageError(`DB instance ${ctx.dbInstanceId} is ${instance.DBInstanceStatus}, not available; wait until it is available and run again.`, 'WrongState')
         }
         const snapshotId = snapshotIdFor(ctx, io.runId)
-        const existing = await findSnapshot(ctx.rds, snapshotId, io.signal)
+        const existing = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
         if (existing && !madeByRun(existing, io.runId)) {
           throw new UsageError(`A DB snapshot named ${snapshotId} already exists; choose another --snapshot-id.`, 'AlreadyExists')
         }
@@ -112,15 +109,16 @@ export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
       async run(ctx, io) {
         const snapshotId = snapshotIdFor(ctx, io.runId)
         // Idempotent: an earlier attempt of this run may have created it already.
-        const existing = await findSnapshot(ctx.rds, snapshotId, io.signal)
-        if (existing) return {snapshotId, created: false}
-        await ctx.rds.send(new CreateDBSnapshotCommand({
+        if (await earlierSnapshotOfRun(ctx, snapshotId, io)) return {snapshotId, created: false}
+        await createDbSnapshot(ctx.rds, {
           DBInstanceIdentifier: ctx.dbInstanceId,
           DBSnapshotIdentifier: snapshotId,
           Tags: runTags(io.runId, 'snapshot-create'),
-        }), {abortSignal: io.signal})
+        }, io.runId, io.signal)
         return {snapshotId, created: true}
       },
+      // The undo waits for a snapshot still being made: as long as the step would have waited.
+      undoTimeoutMs: (ctx) => ctx.timeoutMs,
       async undo(ctx, io) {
         await deleteSnapshotOfRun(ctx, snapshotIdFor(ctx, io.runId), io)
       },

@@ -1,17 +1,12 @@
-import {
-  CreateDBInstanceReadReplicaCommand,
-  DeleteDBInstanceCommand,
-  FailoverDBClusterCommand,
-  PromoteReadReplicaCommand,
-  RebootDBInstanceCommand,
-} from '@aws-sdk/client-rds'
+import {FailoverDBClusterCommand, PromoteReadReplicaCommand, RebootDBInstanceCommand} from '@aws-sdk/client-rds'
 
 import {describeAlarmStates} from '../../aws/alarms.js'
-import {describeDbInstance, findDbInstance} from '../../aws/rds.js'
-import {madeByRun, runTags} from '../../aws/tags.js'
+import {createDbInstanceReadReplica, deleteDbInstance, describeDbInstance} from '../../aws/rds.js'
+import {changeOnce} from '../../aws/idempotent.js'
+import {runTags} from '../../aws/tags.js'
 import {OpsctlError} from '../../cli/errors.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../../engine/types.js'
-import {deleteInstanceOfRun} from '../instances.js'
+import {deleteInstanceOfRun, earlierInstanceOfRun} from '../instances.js'
 import {FAILOVER_DRILL_WORKFLOW} from '../workflow-names.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 import {type Measurement, measureRecovery} from './measure.js'
@@ -24,39 +19,46 @@ type DrillStep = Step<FailoverDrillContext>
 const replicaPollIntervalMs = 5000
 const alarmPollIntervalMs = 5000
 
-/** The disruptive step of each mode: it looks at the subject, then sends the request, and records both. */
-function failoverStep(id: string, title: string, actions: string[], send: (ctx: FailoverDrillContext, io: StepIO) => Promise<unknown>): DrillStep {
+/**
+ * The disruptive step of each mode: it looks at the subject, then sends the request, and records both.
+ * A request whose response was lost and that RDS then refuses as "invalid state" counts as sent when
+ * `underWay` sees the change it asked for begun or done.
+ */
+function failoverStep(
+  id: string, title: string, actions: string[],
+  send: (ctx: FailoverDrillContext, io: StepIO) => Promise<unknown>,
+  underWay: (now: Placement, before: Placement, ctx: FailoverDrillContext, io: StepIO) => boolean,
+): DrillStep {
   return {
     id,
     title,
     actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', ...actions],
     mutates: true,
     async run(ctx, io) {
-      const before = await drillSubject(ctx, io.runId).observe(io.signal)
+      const subject = drillSubject(ctx, io.runId)
+      const before = await subject.observe(io.signal)
       const requestedAt = new Date(io.clock.now()).toISOString()
-      await send(ctx, io)
+      await changeOnce(() => send(ctx, io), async () => underWay(await subject.observe(io.signal), before, ctx, io))
       return {requestedAt, before}
     },
   }
 }
 
 const forceFailover = failoverStep('force-failover', 'Reboot the DB instance with a forced failover to its standby', ['rds:RebootDBInstance'],
-  (ctx, io) => ctx.rds.send(new RebootDBInstanceCommand({DBInstanceIdentifier: ctx.target, ForceFailover: true}), {abortSignal: io.signal}))
+  (ctx, io) => ctx.rds.send(new RebootDBInstanceCommand({DBInstanceIdentifier: ctx.target, ForceFailover: true}), {abortSignal: io.signal}),
+  (now, before) => now.status === 'rebooting' || now.position !== before.position)
+
+const clusterFailoverTarget = (io: StepIO) => io.outputOf('check-reader')!.failoverTarget as string
 
 const failOverCluster = failoverStep('fail-over-cluster', 'Fail the cluster over to a reader (FailoverDBCluster)', ['rds:FailoverDBCluster'],
-  (ctx, io) => ctx.rds.send(new FailoverDBClusterCommand({DBClusterIdentifier: ctx.target, TargetDBInstanceIdentifier: ctx.targetInstanceId}), {abortSignal: io.signal}))
+  (ctx, io) => ctx.rds.send(new FailoverDBClusterCommand({DBClusterIdentifier: ctx.target, TargetDBInstanceIdentifier: clusterFailoverTarget(io)}), {abortSignal: io.signal}),
+  (now, _before, _ctx, io) => now.status === 'failing-over' || now.position === clusterFailoverTarget(io))
 
 const promoteReplica = failoverStep('promote-replica', 'Promote the read replica to a standalone instance', ['rds:PromoteReadReplica'],
-  (ctx, io) => ctx.rds.send(new PromoteReadReplicaCommand({DBInstanceIdentifier: replicaIdFor(ctx, io.runId)}), {abortSignal: io.signal}))
+  (ctx, io) => ctx.rds.send(new PromoteReadReplicaCommand({DBInstanceIdentifier: replicaIdFor(ctx, io.runId)}), {abortSignal: io.signal}),
+  (now, before) => now.status === 'modifying' || now.position !== before.position)
 
-/** The replica this run created, if it exists; never one the run did not tag. */
-async function findOwnReplica(ctx: FailoverDrillContext, io: StepIO, signal?: AbortSignal) {
-  const replica = await findDbInstance(ctx.rds, replicaIdFor(ctx, io.runId), signal)
-  return replica && madeByRun(replica, io.runId) ? replica : undefined
-}
-
-const deleteInstance = (ctx: FailoverDrillContext, id: string, signal?: AbortSignal) =>
-  ctx.rds.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal: signal})
+const replicaWait = (ctx: FailoverDrillContext) => ({rds: ctx.rds, pollIntervalMs: replicaPollIntervalMs, timeoutMs: ctx.timeoutSeconds * 1000})
 
 const createReplica: DrillStep = {
   id: 'create-replica',
@@ -65,16 +67,17 @@ const createReplica: DrillStep = {
   mutates: true,
   async run(ctx, io) {
     const replicaId = replicaIdFor(ctx, io.runId)
-    // Idempotent: an earlier attempt of this run may have created it already.
-    if (await findOwnReplica(ctx, io, io.signal)) return {replicaId, created: false}
-    await ctx.rds.send(new CreateDBInstanceReadReplicaCommand({
+    // Idempotent: an earlier attempt of this run may have created it already (check-replica made sure the name is free or ours).
+    if (await earlierInstanceOfRun(replicaWait(ctx), replicaId, io)) return {replicaId, created: false}
+    await createDbInstanceReadReplica(ctx.rds, {
       DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, FAILOVER_DRILL_WORKFLOW),
-    }), {abortSignal: io.signal})
+    }, io.runId, io.signal)
     return {replicaId, created: true}
   },
+  undoTimeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
   async undo(ctx, io) {
     // Only ever what this run created, once RDS accepts the delete (a replica still being created does not).
-    await deleteInstanceOfRun({rds: ctx.rds, pollIntervalMs: replicaPollIntervalMs, timeoutMs: ctx.timeoutSeconds * 1000}, replicaIdFor(ctx, io.runId), io)
+    await deleteInstanceOfRun(replicaWait(ctx), replicaIdFor(ctx, io.runId), io)
   },
 }
 
@@ -105,7 +108,7 @@ const deleteReplica: DrillStep = {
   mutates: true,
   async run(ctx, io) {
     const replicaId = replicaIdFor(ctx, io.runId)
-    await deleteInstance(ctx, replicaId, io.signal)
+    await deleteDbInstance(ctx.rds, replicaId, io.signal)
     return {replicaId, deleted: true}
   },
 }

@@ -100,14 +100,17 @@ const checkStandby = (options: FailoverDrillOptions): DrillStep => {
       mutates: false,
       async run(ctx, io) {
         const cluster = await describeDbCluster(ctx.rds, ctx.target, io.signal)
-        const readers = (cluster.DBClusterMembers ?? []).filter((m) => !m.IsClusterWriter).map((m) => m.DBInstanceIdentifier!)
+        const members = (cluster.DBClusterMembers ?? []).filter((m) => !m.IsClusterWriter)
+        const readers = members.map((m) => m.DBInstanceIdentifier!)
         if (readers.length === 0) {
           throw new UsageError(`DB cluster ${ctx.target} has no reader instance to fail over to; add one with "aws rds create-db-instance --db-cluster-identifier ${ctx.target} ..." and run the drill again.`, 'NoReader')
         }
         if (ctx.targetInstanceId && !readers.includes(ctx.targetInstanceId)) {
           throw new UsageError(`--target-instance ${ctx.targetInstanceId} is not a reader of DB cluster ${ctx.target}; choose one of ${readers.join(', ')}.`, 'NotAReader')
         }
-        return {writer: clusterWriter(cluster), readers}
+        // Named in the request even when RDS could choose, so that a request sent again after a lost response asks for the same failover.
+        const byPriority = [...members].sort((a, b) => (a.PromotionTier ?? 1) - (b.PromotionTier ?? 1))
+        return {writer: clusterWriter(cluster), readers, failoverTarget: ctx.targetInstanceId ?? byPriority[0].DBInstanceIdentifier}
       },
     }
     case 'replica-promotion': return {

@@ -14,7 +14,7 @@ import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {describeDbInstance} from '../../aws/rds.js'
 import type {AwsSession} from '../../aws/session.js'
 import {NotFoundError} from '../../cli/errors.js'
-import {findSnapshot} from '../../recovery/snapshots.js'
+import {findDbSnapshot} from '../../aws/rds.js'
 import {findKeyByAlias} from './kms.js'
 import {type Seeder, type SeedReport, unlessMissing} from './seeder.js'
 
@@ -83,7 +83,7 @@ async function seedRds(session: AwsSession, report: SeedReport, keyArn: string):
   await cluster(COMPLIANCE_CLUSTERS.good, {StorageEncrypted: true, KmsKeyId: keyArn, DeletionProtection: true, BackupRetentionPeriod: 30}, ['a', 'b'])
   await cluster(COMPLIANCE_CLUSTERS.single, {StorageEncrypted: false, DeletionProtection: false, BackupRetentionPeriod: 1}, ['a'])
 
-  const snapshot = (id: string, of: string, isPublic: boolean) => report.ensure('rds-db-snapshot', id, () => findSnapshot(rds, id), async () => {
+  const snapshot = (id: string, of: string, isPublic: boolean) => report.ensure('rds-db-snapshot', id, () => findDbSnapshot(rds, id), async () => {
     const {DBSnapshot} = await rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: of, DBSnapshotIdentifier: id, Tags: [SEED_TAG]}))
     if (isPublic) await rds.send(new ModifyDBSnapshotAttributeCommand({DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToAdd: ['all']}))
     return DBSnapshot!

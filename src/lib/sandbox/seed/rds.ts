@@ -5,7 +5,7 @@ import {CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient} from '@aws-
 
 import {findDbInstance} from '../../aws/rds.js'
 import {OpsctlError} from '../../cli/errors.js'
-import {findSnapshot} from '../../recovery/snapshots.js'
+import {findDbSnapshot} from '../../aws/rds.js'
 import {findKeyByAlias, SHARD_KEY_ALIAS} from './kms.js'
 import type {Seeder} from './seeder.js'
 
@@ -60,7 +60,7 @@ export const rdsSeeder: Seeder = {
     }))
     for (const shard of TENANT_SHARDS) {
       const snapshotId = baselineSnapshotId(shard)
-      await report.ensure('rds-db-snapshot', snapshotId, () => findSnapshot(rds, snapshotId), async () => {
+      await report.ensure('rds-db-snapshot', snapshotId, () => findDbSnapshot(rds, snapshotId), async () => {
         const {DBSnapshot} = await rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: shard, DBSnapshotIdentifier: snapshotId}))
         return DBSnapshot!
       })
