@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {assertDbInstanceIdentifier} from '../../lib/aws/rds.js'
+import {MAX_OBJECTIVE_SECONDS, secondsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {type BackupCheck, backupTestContext, backupTestWorkflow} from '../../lib/recovery/backup-test.js'
@@ -21,12 +22,12 @@ Exit 4 when a policy check fails or the RTO or RPO is above its limit; the run r
   }
   static override flags = {
     snapshot: Flags.string({description: 'Test this snapshot of the instance instead of the newest automated one.'}),
-    'max-rto': Flags.integer({description: 'Recovery time objective in seconds: exit 4 when the restore takes longer.', min: 1}),
-    'max-rpo': Flags.integer({description: 'Recovery point objective in seconds: exit 4 when the restored data is older.', min: 1}),
+    'max-rto': secondsFlag({description: 'Recovery time objective in seconds: exit 4 when the restore takes longer.', max: MAX_OBJECTIVE_SECONDS}),
+    'max-rpo': secondsFlag({description: 'Recovery point objective in seconds: exit 4 when the restored data is older.', max: MAX_OBJECTIVE_SECONDS}),
     'min-retention': Flags.integer({description: 'Days automated backups must be kept.', default: 30, min: 1, max: 35}),
     keep: Flags.boolean({description: 'Keep the temporary instance (also after a failure); you delete it.'}),
-    timeout: Flags.integer({description: 'Seconds to wait for the restore, and for the deletion.', default: 7200, min: 1}),
-    'poll-interval': Flags.integer({description: 'Seconds between status checks.', default: 30, min: 1}),
+    timeout: secondsFlag({description: 'Seconds to wait for the restore, and for the deletion; at most a week.', default: 7200}),
+    'poll-interval': secondsFlag({description: 'Seconds between status checks.', default: 30, max: 3600}),
   }
 
   async run(): Promise<RunRecord> {

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {MAX_OBJECTIVE_SECONDS, secondsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {failoverDrillContext, type FailoverDrillOptions, failoverModes, resolveDrillOptions} from '../../lib/recovery/failover/context.js'
@@ -27,10 +28,10 @@ In replica-promotion mode a read replica is created (or --replica names an exist
   static override flags = {
     cluster: Flags.string({description: 'Aurora DB cluster to drill (cluster mode).'}),
     mode: Flags.option({description: 'What to drill (default: cluster with --cluster, otherwise multi-az).', options: failoverModes})(),
-    'target-rto': Flags.integer({description: 'Recovery time objective in seconds; a slower recovery exits 4.', default: 120, min: 1}),
+    'target-rto': secondsFlag({description: 'Recovery time objective in seconds; a slower recovery exits 4.', default: 120, max: MAX_OBJECTIVE_SECONDS}),
     alarm: Flags.string({description: 'CloudWatch alarm that must be OK before the drill and OK again after it (repeatable).', multiple: true}),
-    timeout: Flags.integer({description: 'Seconds to wait for the failover (or a new replica) to complete before the run fails (exit 1).', default: 900, min: 1}),
-    'alarm-timeout': Flags.integer({description: 'Seconds to wait after the recovery for the alarms to be OK again.', default: 300, min: 0}),
+    timeout: secondsFlag({description: 'Seconds to wait for the failover (or a new replica) to complete before the run fails (exit 1); at most a week.', default: 900}),
+    'alarm-timeout': secondsFlag({description: 'Seconds to wait after the recovery for the alarms to be OK again; at most a week.', default: 300, min: 0}),
     'target-instance': Flags.string({description: 'cluster mode: the reader to make the writer (default: RDS chooses).'}),
     replica: Flags.string({description: 'replica-promotion mode: promote this existing read replica of the instance instead of creating one.'}),
     keep: Flags.boolean({description: 'replica-promotion mode: keep the promoted instance instead of deleting it.', default: false}),

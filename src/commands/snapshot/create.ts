@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {assertDbInstanceIdentifier, assertDbSnapshotIdentifier} from '../../lib/aws/rds.js'
+import {secondsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {snapshotCreateContext, snapshotCreateWorkflow} from '../../lib/recovery/snapshots.js'
@@ -19,8 +20,8 @@ export default class SnapshotCreate extends WorkflowCommand<typeof SnapshotCreat
   }
   static override flags = {
     'snapshot-id': Flags.string({description: 'Name of the new snapshot (default: <db-instance>-<run-id>).'}),
-    timeout: Flags.integer({description: 'Seconds to wait for the snapshot to become available.', default: 3600, min: 1}),
-    'poll-interval': Flags.integer({description: 'Seconds between status checks.', default: 15, min: 1}),
+    timeout: secondsFlag({description: 'Seconds to wait for the snapshot to become available; at most a week.', default: 3600}),
+    'poll-interval': secondsFlag({description: 'Seconds between status checks.', default: 15, max: 3600}),
   }
 
   async run(): Promise<RunRecord> {

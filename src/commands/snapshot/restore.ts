@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {assertDbInstanceIdentifier} from '../../lib/aws/rds.js'
 import {UsageError} from '../../lib/cli/errors.js'
+import {secondsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {assertRekeyable} from '../../lib/recovery/rekey.js'
@@ -35,8 +36,8 @@ A point in time (--to-time) must lie in the source's restorable window (from its
     target: Flags.string({description: 'Name of the new DB instance (default: <source>-restore-<UTC yyyymmddhhmm>).'}),
     'deletion-protection': Flags.boolean({description: 'Turn deletion protection on for the new instance.', default: true, allowNo: true}),
     'keep-on-failure': Flags.boolean({description: 'Keep the new instance when the run fails after the restore started (for diagnosis).'}),
-    timeout: Flags.integer({description: 'Seconds to wait for the new instance (and, with --kms-key, the copy of the snapshot) to become available.', default: 7200, min: 1}),
-    'poll-interval': Flags.integer({description: 'Seconds between status checks.', default: 30, min: 1}),
+    timeout: secondsFlag({description: 'Seconds to wait for the new instance (and, with --kms-key, the copy of the snapshot) to become available; at most a week.', default: 7200}),
+    'poll-interval': secondsFlag({description: 'Seconds between status checks.', default: 30, max: 3600}),
   }
 
   async run(): Promise<RunRecord> {

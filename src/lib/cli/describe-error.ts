@@ -9,10 +9,10 @@ export interface DescribedError {
 
 /** Turns any error into the exit code, stable code and one sentence a user sees. */
 export function describeError(error: unknown): DescribedError {
-  if (error instanceof OpsctlError) return {exitCode: error.exitCode, code: error.code, message: error.message}
+  if (error instanceof OpsctlError) return {exitCode: error.exitCode, code: error.code, message: unwrapFlagError(error.message)}
   const e = error as {name?: string; message?: string; parse?: unknown; oclif?: {exit?: number}; $metadata?: {requestId?: string}; $fault?: string}
   // Every parse error is a usage error, including those oclif gives no exit code of their own (a value outside a flag's options).
-  if (e?.parse !== undefined) return {exitCode: ExitCode.Usage, code: 'InvalidInput', message: e.message ?? String(error)}
+  if (e?.parse !== undefined) return {exitCode: ExitCode.Usage, code: 'InvalidInput', message: unwrapFlagError(e.message ?? String(error))}
   if (e?.oclif?.exit !== undefined) return {exitCode: e.oclif.exit, code: e.name ?? 'CLIError', message: e.message ?? String(error)}
   if (e?.name === 'CredentialsProviderError') {
     return {exitCode: ExitCode.Usage, code: 'NoCredentials', message: `No usable AWS credentials (${e.message}); run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`}
@@ -23,3 +23,6 @@ export function describeError(error: unknown): DescribedError {
   }
   return {exitCode: ExitCode.WorkflowFailed, code: e?.name ?? 'Error', message: e?.message ?? String(error)}
 }
+
+/** oclif wraps a flag's own error as "Parsing --flag\n\t<error>\nSee more help with --help": the error alone is the sentence. */
+const unwrapFlagError = (message: string) => /^Parsing --\S+\s*\n\t([\s\S]*?)(\nSee more help with --help)?$/.exec(message)?.[1] ?? message

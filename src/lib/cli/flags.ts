@@ -1,0 +1,42 @@
+import {Flags, type Interfaces} from '@oclif/core'
+
+import {UsageError} from './errors.js'
+
+/** The longest wait opsctl accepts: a week. Node's timers overflow past 24.8 days, and no runbook step waits that long. */
+export const MAX_WAIT_SECONDS = 7 * 86_400
+/** Recovery objectives may be looser than any wait (an RPO of days), but still a number of seconds a person means. */
+export const MAX_OBJECTIVE_SECONDS = 366 * 86_400
+
+const formatSeconds = (s: number) => (s % 86_400 === 0 ? `${s / 86_400} days` : `${s} s`)
+
+/**
+ * A duration in whole seconds, range-checked while the flags are parsed, so that a value out of range is
+ * refused (exit 2) before any AWS call, instead of overflowing a timer half-way through a run.
+ */
+interface SecondsOptions {
+  description: string
+  default?: number
+  min?: number
+  max?: number
+}
+
+export function secondsFlag(options: SecondsOptions & {default: number}): Interfaces.OptionFlag<number>
+export function secondsFlag(options: SecondsOptions): Interfaces.OptionFlag<number | undefined>
+export function secondsFlag(options: SecondsOptions): Interfaces.OptionFlag<number | undefined> {
+  const min = options.min ?? 1
+  const max = options.max ?? MAX_WAIT_SECONDS
+  return Flags.custom<number>({
+    description: options.description,
+    default: options.default,
+    helpValue: '<seconds>',
+    async parse(input, context) {
+      const name = `--${context.token.flag}`
+      if (!/^\d+$/.test(input.trim())) throw new UsageError(`${name} "${input}" is not a whole number of seconds; write it like ${options.default ?? 60}.`, 'InvalidDuration')
+      const seconds = Number(input.trim())
+      if (seconds < min || seconds > max) {
+        throw new UsageError(`${name} ${seconds} is out of range; use ${min} to ${max} seconds (${formatSeconds(max)}).`, 'InvalidDuration')
+      }
+      return seconds
+    },
+  })() as Interfaces.OptionFlag<number | undefined>
+}
