@@ -6,6 +6,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {FindingsError, OpsctlError, UsageError} from '../../lib/cli/errors.js'
 import {ExitCode} from '../../lib/cli/exit-codes.js'
+import {reportFileFlag} from '../../lib/cli/flags.js'
 import {checks} from '../../lib/compliance/checks/index.js'
 import {loadMutelist} from '../../lib/compliance/mutelist.js'
 import {assertFormat, outputFormats, renderers, renderMarkdown} from '../../lib/compliance/output/index.js'
@@ -34,7 +35,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     'fail-on': Flags.string({description: `Exit 3 when an unmuted FAIL at or above this severity exists: ${severities.join(', ')}.`, default: 'informational'}),
     mutelist: Flags.string({description: 'YAML file of accepted findings, each with a reason.'}),
     format: Flags.string({description: `Report format: ${outputFormats.join(', ')} (default table).`}),
-    output: Flags.string({description: 'Write the report to this file instead of stdout (the table is still shown).'}),
+    output: reportFileFlag({description: 'Write the report to this file instead of stdout (the table is still shown).'}),
     regions: Flags.string({description: 'Comma-separated regions to check (default: the session region).', exclusive: ['all-regions']}),
     'all-regions': Flags.boolean({description: 'Check every region enabled for the account.', exclusive: ['regions']}),
     'min-retention': Flags.integer({description: 'Minimum RDS backup retention in days for rds-backup-retention.', default: 30, min: 1, max: 35}),
@@ -67,7 +68,8 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     } else {
       this.say(renderers[format](result).trimEnd())
     }
-    if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderMarkdown(result) + '\n')
+    const summary = process.env.GITHUB_STEP_SUMMARY
+    if (summary) await appendFile(summary, renderMarkdown(result) + '\n').catch((error: Error) => this.warn(`Could not write the GitHub step summary to ${summary} (${error.message}).`))
 
     if (result.verdict === 'failed') throw new FindingsError(verdictLine(result), result)
     if (result.verdict === 'errored') {

@@ -59,6 +59,7 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     return settleRun(outcome, {
       reports: {junit: flags.junit, summary: flags.summary},
       say: (text) => this.say(text),
+      warn: (message) => this.warn(message),
       describe: (outputs) => (Object.keys(outputs).length > 0 ? [`Outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`] : []),
       resumable: false,
     })

@@ -7,7 +7,7 @@ export const MAX_WAIT_SECONDS = 7 * 86_400
 /** Recovery objectives may be looser than any wait (an RPO of days), but still a number of seconds a person means. */
 export const MAX_OBJECTIVE_SECONDS = 366 * 86_400
 
-const formatSeconds = (s: number) => (s % 86_400 === 0 ? `${s / 86_400} days` : `${s} s`)
+const inDays = (s: number) => (s >= 86_400 && s % 86_400 === 0 ? ` (${s / 86_400} days)` : '')
 
 /**
  * A duration in whole seconds, range-checked while the flags are parsed, so that a value out of range is
@@ -34,9 +34,40 @@ export function secondsFlag(options: SecondsOptions): Interfaces.OptionFlag<numb
       if (!/^\d+$/.test(input.trim())) throw new UsageError(`${name} "${input}" is not a whole number of seconds; write it like ${options.default ?? 60}.`, 'InvalidDuration')
       const seconds = Number(input.trim())
       if (seconds < min || seconds > max) {
-        throw new UsageError(`${name} ${seconds} is out of range; use ${min} to ${max} seconds (${formatSeconds(max)}).`, 'InvalidDuration')
+        throw new UsageError(`${name} ${seconds} is out of range; use ${min} to ${max} seconds${inDays(max)}.`, 'InvalidDuration')
       }
       return seconds
     },
   })() as Interfaces.OptionFlag<number | undefined>
+}
+
+/**
+ * A file opsctl will write at the end of a run (--junit, --summary, --output): checked while the flags are
+ * parsed, so that a path that cannot be written is refused (exit 2) before anything changes, not after.
+ */
+export function reportFileFlag(options: {description: string; helpGroup?: string}) {
+  return Flags.custom<string>({
+    description: options.description,
+    helpGroup: options.helpGroup,
+    helpValue: '<file>',
+    async parse(input, context) {
+      const problem = await unwritable(input)
+      if (problem) throw new UsageError(`--${context.token.flag} ${input}: ${problem}; choose a path opsctl can write.`, 'ReportNotWritable')
+      return input
+    },
+  })()
+}
+
+/** Why a file cannot be written there, or undefined when it can. */
+async function unwritable(file: string): Promise<string | undefined> {
+  const {access, stat} = await import('node:fs/promises')
+  const {constants} = await import('node:fs')
+  const {dirname, resolve} = await import('node:path')
+  const existing = await stat(file).catch(() => undefined)
+  if (existing?.isDirectory()) return 'it is a folder'
+  if (existing) return access(file, constants.W_OK).then(() => undefined, () => 'the file is not writable')
+  const folder = dirname(resolve(file))
+  const parent = await stat(folder).catch(() => undefined)
+  if (!parent?.isDirectory()) return `the folder ${folder} does not exist`
+  return access(folder, constants.W_OK).then(() => undefined, () => `the folder ${folder} is not writable`)
 }

@@ -9,6 +9,7 @@ import {BaseCommand} from './base-command.js'
 import {canPrompt, confirmChange} from './confirm.js'
 import {ObjectiveMissedError, OpsctlError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
+import {reportFileFlag} from './flags.js'
 
 export interface WorkflowRun<C> {
   workflow: Workflow<C>
@@ -33,8 +34,8 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
     ...BaseCommand.baseFlags,
     'dry-run': Flags.boolean({description: 'Run the read-only checks and show the changes that would be made, without making them.', helpGroup: 'WORKFLOW'}),
     resume: Flags.string({description: 'Resume an interrupted or failed run: its completed steps are skipped (see "opsctl runs list").', helpGroup: 'WORKFLOW'}),
-    junit: Flags.string({description: 'Write a JUnit XML report (one test case per step) to this file.', helpGroup: 'WORKFLOW'}),
-    summary: Flags.string({description: 'Write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set).', helpGroup: 'WORKFLOW'}),
+    junit: reportFileFlag({description: 'Write a JUnit XML report (one test case per step) to this file.', helpGroup: 'WORKFLOW'}),
+    summary: reportFileFlag({description: 'Write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set).', helpGroup: 'WORKFLOW'}),
   }
 
   /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
@@ -63,6 +64,7 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
     return settleRun(outcome, {
       reports: {junit: flags.junit as string | undefined, summary: flags.summary as string | undefined},
       say: (text) => this.say(text),
+      warn: (message) => this.warn(message),
       describe: run.describe,
       resumable: true,
     })
@@ -75,9 +77,10 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
  */
 export async function settleRun(
   {record, exitCode}: {record: RunRecord; exitCode: ExitCode},
-  options: {reports: ReportFiles; say(text: string): void; describe?: WorkflowRun<unknown>['describe']; resumable: boolean},
+  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; describe?: WorkflowRun<unknown>['describe']; resumable: boolean},
 ): Promise<RunRecord> {
-  await writeReports(record, options.reports)
+  // A report that cannot be written is a warning: it must never take the place of the run's own outcome.
+  for (const problem of await writeReports(record, options.reports)) options.warn(problem)
   if (record.outcome && options.describe) options.say(options.describe(record.outcome, record).join('\n'))
   if (record.objective?.met === false) {
     throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)

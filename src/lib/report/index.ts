@@ -23,10 +23,17 @@ export interface ReportFiles {
   summary?: string
 }
 
-/** Writes the requested report files, and the GitHub job summary when GITHUB_STEP_SUMMARY is set. */
-export async function writeReports(record: RunRecord, files: ReportFiles): Promise<void> {
-  if (files.junit) await writeFile(files.junit, renderJunit(record))
+/** Writes the requested report files, and the GitHub job summary when GITHUB_STEP_SUMMARY is set; says which could not be written. */
+export async function writeReports(record: RunRecord, files: ReportFiles): Promise<string[]> {
   const markdown = renderMarkdown(record)
-  if (files.summary) await writeFile(files.summary, markdown)
-  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown + '\n')
+  const writes: [string, string | undefined, () => Promise<void>][] = [
+    ['JUnit report', files.junit, () => writeFile(files.junit!, renderJunit(record))],
+    ['summary', files.summary, () => writeFile(files.summary!, markdown)],
+    ['GitHub step summary', process.env.GITHUB_STEP_SUMMARY, () => appendFile(process.env.GITHUB_STEP_SUMMARY!, markdown + '\n')],
+  ]
+  const problems: string[] = []
+  for (const [what, file, write] of writes) {
+    if (file) await write().catch((error: Error) => problems.push(`Could not write the ${what} to ${file} (${error.message}).`))
+  }
+  return problems
 }
