@@ -55,6 +55,6 @@ describe('refusals before any change (e2e)', () => {
     expect(word.stderr.trim()).to.equal('Error: --poll-interval "soon" is not a whole number of seconds; write it like 15.')
     const zero = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--poll-interval', '0'])
     expect(zero.code).to.equal(2)
-    expect(zero.stderr.trim()).to.equal('Error: --poll-interval 0 is out of range; use 1 to 3600 seconds ')
+    expect(zero.stderr.trim()).to.equal('Error: --poll-interval 0 is out of range; use 1 to 3600 seconds.')
   })
 })
