@@ -19,7 +19,7 @@ export default class ComplianceCheck extends BaseCommand<typeof ComplianceCheck>
   static override summary = 'Check posture across RDS, KMS, CloudTrail, Config, SSM, EBS and S3, with CI-grade reports.'
   static override description = `Each service is read once per region and shared by every check; each resource gets PASS, FAIL, MUTED or ERROR with a one-sentence reason. An unreachable or disabled region becomes an ERROR finding instead of a hang.
 
-Exit codes: 0 nothing failed at or above --fail-on; 3 an unmuted FAIL at or above --fail-on; 1 a check could not run and nothing failed; 2 bad input (nothing was scanned).
+Exit codes: 0 every inventory was read and nothing failed at or above --fail-on; 3 an unmuted FAIL at or above --fail-on; 1 the scan is incomplete: an inventory could not be read (after retrying throttling and other transient errors for up to 2 minutes), whatever else failed; 2 bad input (nothing was scanned).
 
 The mutelist is YAML: a "mutelist:" list of entries with a required reason and any of check, resource, account, region (a value, a list, * and ? wildcards) and tags (key: value). A matching entry turns FAIL into MUTED and its reason is shown.`
   static override examples = [
@@ -72,8 +72,8 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     if (summary) await appendFile(summary, renderMarkdown(result) + '\n').catch((error: Error) => this.warn(`Could not write the GitHub step summary to ${summary} (${error.message}).`))
 
     if (result.verdict === 'failed') throw new FindingsError(verdictLine(result), result)
-    if (result.verdict === 'errored') {
-      const error = new OpsctlError(verdictLine(result), ExitCode.WorkflowFailed, 'CheckErrored')
+    if (result.verdict === 'incomplete') {
+      const error = new OpsctlError(verdictLine(result), ExitCode.WorkflowFailed, 'ScanIncomplete')
       error.result = result
       throw error
     }

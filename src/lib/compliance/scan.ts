@@ -12,6 +12,8 @@ import {
 /** Connect fast or give up: an unreachable or disabled region becomes an ERROR finding, not a hang. */
 export const REGION_HTTP_TIMEOUTS = {connectionTimeoutMs: 3000, requestTimeoutMs: 30_000}
 const REGION_CONCURRENCY = 4
+/** How long each collector keeps retrying throttling and other transient errors before its inventory counts as unread. */
+export const COLLECTOR_DEADLINE_MS = 120_000
 
 const unknown = (kind: string, values: string[], allowed: readonly string[]) => {
   const bad = values.filter((v) => !allowed.includes(v))
@@ -83,7 +85,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   }
   const perRegion = await mapWithLimit(options.regions, REGION_CONCURRENCY, async (region) => {
     const regional = session.inRegion(region, {httpTimeouts: REGION_HTTP_TIMEOUTS})
-    const outcome = await collectRegionInventory({session: regional, region, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames)
+    const outcome = await collectRegionInventory({session: regional, region, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames, COLLECTOR_DEADLINE_MS)
     const findings: Finding[] = []
     for (const check of options.checks) {
       const base = {checkId: check.id, title: check.title, service: check.service, severity: check.severity, accountId, region}
@@ -126,7 +128,8 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
     durationMs: now().getTime() - started.getTime(),
     failOn: options.failOn,
     ...(options.mutelist ? {mutelist: options.mutelist.file} : {}),
-    verdict: failing > 0 ? 'failed' : totals.error > 0 ? 'errored' : 'passed',
+    // Never a verdict from half the inventory: a scan that could not read everything is incomplete, even with failures.
+    verdict: totals.error > 0 ? 'incomplete' : failing > 0 ? 'failed' : 'passed',
     totals,
     checks: options.checks.map((c): CheckSummary => ({
       id: c.id, title: c.title, service: c.service, severity: c.severity,

@@ -91,8 +91,11 @@ export interface ComplianceResult {
   durationMs: number
   failOn: Severity
   mutelist?: string
-  /** passed: nothing failed at or above --fail-on and nothing errored; failed: exit 3; errored: exit 1. */
-  verdict: 'passed' | 'failed' | 'errored'
+  /**
+   * passed: every inventory was read and nothing failed at or above --fail-on; failed: exit 3; incomplete: an
+   * inventory (or a check) could not be read, so there is no verdict on what was not seen: exit 1, whatever else failed.
+   */
+  verdict: 'passed' | 'failed' | 'incomplete'
   totals: Totals
   checks: CheckSummary[]
   findings: Finding[]

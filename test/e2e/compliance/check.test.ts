@@ -93,7 +93,7 @@ describe('opsctl compliance (e2e)', () => {
     expect(result.code, result.stderr).to.equal(1)
     const envelope = parseJson(result)
     expectMatchesSchema(envelope, 'compliance-check')
-    expect(envelope.error).to.include({code: 'CheckErrored'})
+    expect(envelope.error).to.include({code: 'ScanIncomplete'})
     expect(envelope.warnings).to.deep.equal(['Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.'])
     expect(envelope.result.findings.map((f: {status: string}) => f.status)).to.deep.equal(['ERROR', 'ERROR', 'ERROR'])
     expect(envelope.result.findings[0].reason).to.match(/^Could not read the ebs inventory of us-east-1 \(/)

@@ -1,3 +1,4 @@
+import {callScope, withinCallScope} from '../../aws/call-log.js'
 import type {AwsSession} from '../../aws/session.js'
 import {type CloudTrailInventory, collectCloudTrail} from './cloudtrail.js'
 import {collectConfig, collectConfigDelivery, collectConfigRules, type ConfigDeliveryInventory, type ConfigInventory, type ConfigRulesInventory} from './config.js'
@@ -50,12 +51,15 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
 
-/** Collects the named inventories of one region in parallel; a failing one is reported, never thrown. */
-export async function collectRegionInventory(ctx: CollectorContext, names: (keyof RegionInventory)[]): Promise<InventoryOutcome> {
+/**
+ * Collects the named inventories of one region in parallel, each retrying transient errors until its deadline;
+ * one that still cannot be read is reported, never thrown, and never taken for an empty inventory.
+ */
+export async function collectRegionInventory(ctx: CollectorContext, names: (keyof RegionInventory)[], deadlineMs: number): Promise<InventoryOutcome> {
   const outcome: InventoryOutcome = {}
   await Promise.all(names.map(async (name) => {
     try {
-      outcome[name] = {value: await collectors[name](ctx)} as never
+      outcome[name] = {value: await withinCallScope({...callScope(), retryUntil: Date.now() + deadlineMs}, (): Promise<unknown> => collectors[name](ctx))} as never
     } catch (error) {
       outcome[name] = {error: error as Error}
     }
