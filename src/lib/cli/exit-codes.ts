@@ -12,7 +12,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 export const exitCodeMeanings: Record<ExitCode, string> = {
   0: 'success',
-  1: 'the workflow failed (a step failed; compensations ran)',
+  1: 'the workflow failed (a step failed; compensations ran), or a scan could not read all it needed',
   2: 'usage or validation error: nothing was changed',
   3: 'compliance findings at or above the --fail-on severity',
   4: 'a drill ran but missed its objective (for example RTO above target)',
