@@ -95,6 +95,17 @@ describe('fault proxy in front of moto', function () {
       expect(Object.values(faults).every((n) => n === 0)).to.equal(true)
     })
 
+    it('reaches clients configured only by AWS_ENDPOINT_URL, as opsctl subprocesses are', async () => {
+      const saved = process.env.AWS_ENDPOINT_URL
+      process.env.AWS_ENDPOINT_URL = proxy.endpoint
+      try {
+        proxy.inject({service: 'sts', operation: 'GetCallerIdentity'}, 'throttle')
+        expect((await rejection(call(new STSClient({maxAttempts: 1}), new GetCallerIdentityCommand({})))).name).to.equal('Throttling')
+      } finally {
+        process.env.AWS_ENDPOINT_URL = saved
+      }
+    })
+
     it('names REST operations by ?x-id= when the S3 client sets it, else by method and path', async () => {
       await call(new S3Client({...withRetries(), forcePathStyle: true}), new CreateBucketCommand({Bucket: 'bucket-one'}))
       await call(new S3Client({...withRetries(), forcePathStyle: true}), new PutObjectCommand({Bucket: 'bucket-one', Key: 'k', Body: 'x'}))
@@ -414,5 +425,59 @@ describe('fault proxy in front of moto', function () {
     it('defaultFaultRates: 25 % throttling, 5 % 5xx, 3 % reset before, 2 % after', () => {
       expect(defaultFaultRates).to.deep.equal({throttle: 0.25, serverError: 0.05, resetBefore: 0.03, resetAfter: 0.02})
     })
+  })
+
+  /**
+   * Not a check but a measurement, run on demand (FAULT_PROXY_MEASURE=1): how the SDK's retries fare at
+   * defaultFaultRates — how many of 200 sequential calls still fail with maxAttempts 3, and how long the
+   * throttling back-off and the adaptive rate limiter make them take.
+   */
+  describe('SDK retries under defaultFaultRates (FAULT_PROXY_MEASURE=1)', function () {
+    this.timeout(900_000)
+    before(function () {
+      if (!process.env.FAULT_PROXY_MEASURE) this.skip()
+    })
+
+    const calls = Number(process.env.FAULT_PROXY_CALLS ?? 200)
+    const subjects = {
+      'kms:ListKeys': (o: ClientOptions) => new KMSClient(o),
+      'rds:DescribeDBInstances': (o: ClientOptions) => new RDSClient(o),
+    } as const
+    for (const retryMode of ['adaptive', 'standard'] as const) {
+      for (const [key, makeClient] of Object.entries(subjects)) {
+        it(`${calls} sequential ${key} calls, maxAttempts 3, retryMode ${retryMode}`, async () => {
+          proxy.setRates(defaultFaultRates)
+          const client: {send(command: never): Promise<unknown>; destroy(): void; config: {retryStrategy(): Promise<unknown>}} = makeClient({endpoint: proxy.endpoint, maxAttempts: 3, retryMode}) as never
+          const command = key.startsWith('kms') ? new ListKeysCommand({}) : new DescribeDBInstancesCommand({})
+          const failed: Record<string, number> = {}
+          const attempts: Record<number, number> = {}
+          let retryDelay = 0
+          const started = Date.now()
+          try {
+            for (let i = 0; i < calls; i++) {
+              const outcome: any = await client.send(command as never).catch((error: unknown) => error)
+              if (outcome instanceof Error) {
+                const name: string = outcome.name === 'Error' ? (outcome as {code?: string}).code ?? 'Error' : outcome.name
+                failed[name] = (failed[name] ?? 0) + 1
+              }
+              attempts[outcome.$metadata.attempts] = (attempts[outcome.$metadata.attempts] ?? 0) + 1
+              retryDelay += outcome.$metadata.totalRetryDelay ?? 0
+            }
+          } finally {
+            client.destroy()
+          }
+          const elapsed = Date.now() - started
+          const strategy: any = await client.config.retryStrategy()
+          const limiter = strategy.rateLimiter
+          const {requests, faults} = proxy.stats()
+          console.log(JSON.stringify({key, retryMode, calls, failedCalls: Object.values(failed).reduce((a, b) => a + b, 0), failed, attempts, requests, faults,
+            elapsedMs: elapsed, sdkRetryDelayMs: retryDelay, quotaLeft: strategy.standardRetryStrategy?.getCapacity() ?? strategy.getCapacity?.(),
+            ...(limiter ? {rateLimiter: {enabled: limiter.enabled, fillRate: limiter.fillRate, measuredTxRate: limiter.measuredTxRate}} : {})}))
+          // Every attempt the SDK made reached the proxy, and every call made at most 3.
+          expect(Object.entries(attempts).reduce((sum, [n, count]) => sum + Number(n) * count, 0)).to.equal(requests)
+          expect(Object.keys(attempts).every((n) => Number(n) <= 3)).to.equal(true)
+        })
+      }
+    }
   })
 })
