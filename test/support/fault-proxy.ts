@@ -51,7 +51,12 @@ export interface FaultProxy {
   stats(): {requests: number; faults: Record<Fault, number>; operations: Record<string, number>}
   /** Ends every hung or held request by destroying its socket (a held one once moto has answered it). */
   release(): void
-  /** No rates, no injected faults, stats zeroed. Hung and held requests stay as they are. */
+  /**
+   * Holds every AWS request this long before handling it, so that a test reacting to a process's output
+   * (SIGKILL after a step) acts before the process's next request is applied.
+   */
+  setLatency(ms: number): void
+  /** No rates, no injected faults, no latency, stats zeroed. Hung and held requests stay as they are. */
   clear(): void
   /** Ends every connection, hung, held or in flight, and stops listening. */
   close(): Promise<void>
@@ -293,6 +298,7 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
   if (target.protocol !== 'http:') throw new Error(`fault proxy: the target must be an http:// endpoint, got ${options.target}`)
   const random = prng(options.seed ?? 1)
   let rates = validateRates(options.rates ?? {})
+  let latencyMs = 0
   let injections: Injection[] = []
   let waiters: Waiter[] = []
   const held = new Set<Held>()
@@ -404,6 +410,7 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
       }
     }
     const op = identify(req, url, body)
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
     counts.requests++
     const key = `${op.service}:${op.operation}`
     counts.operations[key] = (counts.operations[key] ?? 0) + 1
@@ -487,8 +494,12 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
       return {requests: counts.requests, faults: {...counts.faults}, operations: {...counts.operations}}
     },
     release,
+    setLatency(ms) {
+      latencyMs = ms
+    },
     clear() {
       rates = validateRates({})
+      latencyMs = 0
       injections = []
       counts = emptyStats()
     },

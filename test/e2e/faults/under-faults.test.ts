@@ -34,7 +34,7 @@ async function createAuroraCluster(id: string, members: string[]): Promise<void>
 }
 
 /** The outcome without what differs from run to run whatever the faults: times, durations and restore points. */
-const outcome = (result: CliResult) => Object.fromEntries(Object.entries(parseJson(result).result.outcome as Record<string, unknown>).filter(([key]) => !/(At|Time|Seconds|Point)$/.test(key)))
+const outcome = (result: CliResult): Record<string, any> => Object.fromEntries(Object.entries(parseJson(result).result.outcome as Record<string, unknown>).filter(([key]) => !/(At|Time|Seconds|Point)$/.test(key)))
 const shard = () => createDbInstance('tenant-shard-001', {StorageEncrypted: true})
 
 const cases: Case[] = [

@@ -1,0 +1,175 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
+import {expect} from 'chai'
+
+import type {RunRecord} from '../../../src/lib/engine/types.js'
+import {resetMoto} from '../../../src/lib/sandbox/moto-server.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {type Fault, type FaultProxy, startFaultProxy} from '../../support/fault-proxy.js'
+import {testEnv} from '../../support/hooks.js'
+import {createDbInstance} from '../../support/rds.js'
+
+const rds = () => new RDSClient({})
+
+/** What a workflow leaves in the account: instances (with deletion protection) and manual snapshots. */
+async function estate(): Promise<string[]> {
+  const instances = (await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
+  const snapshots = (await rds().send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []
+  return [
+    ...instances.map((i) => `instance ${i.DBInstanceIdentifier}${i.DeletionProtection ? ' (protected)' : ''}`),
+    ...snapshots.map((s) => `snapshot ${s.DBSnapshotIdentifier}`),
+  ].sort()
+}
+
+function journal(): RunRecord {
+  const dir = join(process.env.OPSCTL_HOME!, 'runs')
+  const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'))
+  return JSON.parse(readFileSync(join(dir, file), 'utf8'))
+}
+
+interface UndoKill {
+  /** The step whose undo is killed, and the request of that undo the kill lands on. */
+  step: string
+  operation: string
+  /** hang: killed before the request is applied; hold-after: killed once it was applied, its response lost. */
+  fault: Extract<Fault, 'hang' | 'hold-after'>
+}
+
+interface Case {
+  workflow: string
+  arrange(): Promise<void>
+  args: string[]
+  undoKills: UndoKill[]
+}
+
+const shard = () => createDbInstance('tenant-shard-001', {StorageEncrypted: true})
+
+const cases: Case[] = [
+  {
+    workflow: 'snapshot create',
+    arrange: shard,
+    args: ['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'before-change', '--poll-interval', '1'],
+    undoKills: [
+      {step: 'create-snapshot', operation: 'DeleteDBSnapshot', fault: 'hang'},
+      {step: 'create-snapshot', operation: 'DeleteDBSnapshot', fault: 'hold-after'},
+    ],
+  },
+  {
+    workflow: 'snapshot restore',
+    async arrange() {
+      await shard()
+      // Journalled elsewhere: the trial's journal folder holds the run under test alone.
+      await opsctl(['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'baseline'], {env: {OPSCTL_HOME: join(process.env.OPSCTL_HOME!, '..', 'arrange')}})
+    },
+    args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'baseline', '--target', 'restored', '--poll-interval', '1'],
+    undoKills: [
+      {step: 'restore-instance', operation: 'ModifyDBInstance', fault: 'hold-after'},
+      {step: 'restore-instance', operation: 'DeleteDBInstance', fault: 'hang'},
+      {step: 'restore-instance', operation: 'DeleteDBInstance', fault: 'hold-after'},
+    ],
+  },
+  {
+    workflow: 'backup test',
+    arrange: shard,
+    args: ['backup', 'test', 'tenant-shard-001', '--poll-interval', '1'],
+    undoKills: [
+      {step: 'restore-instance', operation: 'DeleteDBInstance', fault: 'hang'},
+      {step: 'restore-instance', operation: 'DeleteDBInstance', fault: 'hold-after'},
+    ],
+  },
+]
+
+/**
+ * kill -9 after every step and during every undo, then one --resume: the run finishes, and the account holds
+ * exactly what a run that was never killed leaves — nothing made twice, nothing left behind.
+ */
+describe('kill -9 at every step boundary and during undo, then --resume (e2e)', function () {
+  this.timeout(0)
+  let proxy: FaultProxy
+  const env = {} as NodeJS.ProcessEnv
+
+  before(async () => {
+    proxy = await startFaultProxy({target: testEnv.endpoint})
+    env.AWS_ENDPOINT_URL = proxy.endpoint
+  })
+  afterEach(() => {
+    proxy.release()
+    proxy.clear()
+  })
+  after(() => proxy.close())
+
+  /** A fresh estate and journal folder for one trial. */
+  async function fresh(c: Case): Promise<void> {
+    await resetMoto(testEnv.endpoint)
+    process.env.OPSCTL_HOME = join(process.env.OPSCTL_HOME!, '..', `home-${Math.random().toString(16).slice(2)}`)
+    await c.arrange()
+  }
+
+  async function resumeOnce(c: Case): Promise<RunRecord> {
+    proxy.release()
+    proxy.clear()
+    const result = await opsctl([...c.args, '--resume', journal().runId, '--json'], {env})
+    expect(result.code, `${result.stdout.slice(0, 3000)}\n${result.stderr}`).to.equal(0)
+    return parseJson(result).result
+  }
+
+  for (const c of cases) {
+    it(`${c.workflow}: killed after each step, one resume finishes it with nothing duplicated or left`, async () => {
+      await fresh(c)
+      const clean = await opsctl([...c.args, '--json'], {env})
+      expect(clean.code, clean.stderr).to.equal(0)
+      const expected = await estate()
+      const steps = parseJson(clean).result.steps.map((s: {id: string}) => s.id) as string[]
+      for (const step of steps.slice(0, -1)) {
+        await fresh(c)
+        // Held a moment at the proxy, the next request is still unapplied when the kill lands.
+        proxy.setLatency(150)
+        const killed = await opsctl(c.args, {env, onSpawn: killWhen(`✔ ${step}:`, 'SIGKILL')})
+        expect(killed.code, `killed after ${step}`).to.equal(null)
+        const record = await resumeOnce(c)
+        expect(record.status, `resumed after a kill after ${step}`).to.equal('succeeded')
+        expect(await estate(), `after a kill after ${step}`).to.deep.equal(expected)
+      }
+    })
+
+    for (const kill of c.undoKills) {
+      it(`${c.workflow}: killed during the undo of ${kill.step} (${kill.operation} ${kill.fault === 'hang' ? 'not yet applied' : 'applied, its response lost'}), one resume finishes it`, async () => {
+        await fresh(c)
+        await opsctl([...c.args, '--json'], {env})
+        const expected = await estate()
+        await fresh(c)
+        proxy.setLatency(150)
+        proxy.inject({operation: kill.operation}, kill.fault, {times: Infinity})
+        let pid = 0
+        const applied = proxy.nextRequest({operation: kill.operation}).then(() => process.kill(pid, 'SIGKILL'))
+        // Ctrl-C right after the step: the run is undone, and the undo is killed at the request.
+        const killed = await opsctl(c.args, {env, onSpawn: (p, stdout) => {
+          pid = p
+          killWhen(`✔ ${kill.step}:`, 'SIGINT')(p, stdout)
+        }})
+        await applied
+        expect(killed.code).to.equal(null)
+        expect(journal().steps.find((s) => s.id === kill.step)?.undo, 'journalled before it was sent').to.deep.equal({status: 'running'})
+        const record = await resumeOnce(c)
+        expect(record.status).to.equal('succeeded')
+        expect(await estate()).to.deep.equal(expected)
+      })
+    }
+  }
+})
+
+/** Sends the signal once the process's plain output shows `line`. */
+function killWhen(line: string, signal: NodeJS.Signals) {
+  return (pid: number, stdout: NodeJS.ReadableStream) => {
+    let output = ''
+    const watch = (chunk: Buffer) => {
+      output += chunk
+      if (!output.includes(line)) return
+      stdout.off('data', watch)
+      process.kill(pid, signal)
+    }
+    stdout.on('data', watch)
+  }
+}
