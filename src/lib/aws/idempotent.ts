@@ -5,6 +5,9 @@
  * answer from a real conflict, once for every workflow.
  */
 
+import {OpsctlError} from '../cli/errors.js'
+import {ExitCode} from '../cli/exit-codes.js'
+
 interface NamedError {
   name?: string
   Code?: string
@@ -28,11 +31,14 @@ const isBeingDeleted = (error: unknown) => isInvalidState(error) && /(already )?
  * Sends a create. "Already exists" means a lost response when `isOurs` finds the resource carrying this
  * run's id: the create happened and the step carries on. Anything else is a real conflict and is thrown.
  */
-export async function createOnce(send: () => Promise<unknown>, isOurs: () => Promise<boolean>): Promise<void> {
+export async function createOnce(send: () => Promise<unknown>, isOurs: () => Promise<boolean>, what: string): Promise<void> {
   try {
     await send()
   } catch (error) {
-    if (!isAlreadyExists(error) || !(await isOurs())) throw error
+    if (!isAlreadyExists(error)) throw error
+    if (!(await isOurs())) {
+      throw new OpsctlError(`${what} was created by another run or person at the same moment, so this run did not make it and leaves it alone; choose another name and run again.`, ExitCode.WorkflowFailed, 'AlreadyExists')
+    }
   }
 }
 

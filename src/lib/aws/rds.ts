@@ -70,12 +70,12 @@ const snapshotOfRun = (rds: RDSClient, id: string, runId: string, abortSignal?: 
 
 export async function createDbSnapshot(rds: RDSClient, input: CreateDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {CreateDBSnapshotCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new CreateDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.DBSnapshotIdentifier!, runId, abortSignal))
+  await createOnce(() => rds.send(new CreateDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.DBSnapshotIdentifier!, runId, abortSignal), `DB snapshot ${input.DBSnapshotIdentifier}`)
 }
 
 export async function copyDbSnapshot(rds: RDSClient, input: CopyDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {CopyDBSnapshotCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new CopyDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.TargetDBSnapshotIdentifier!, runId, abortSignal))
+  await createOnce(() => rds.send(new CopyDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.TargetDBSnapshotIdentifier!, runId, abortSignal), `DB snapshot ${input.TargetDBSnapshotIdentifier}`)
 }
 
 export async function deleteDbSnapshot(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<void> {
@@ -85,17 +85,17 @@ export async function deleteDbSnapshot(rds: RDSClient, id: string, abortSignal?:
 
 export async function restoreDbInstanceFromSnapshot(rds: RDSClient, input: RestoreDBInstanceFromDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {RestoreDBInstanceFromDBSnapshotCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new RestoreDBInstanceFromDBSnapshotCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal))
+  await createOnce(() => rds.send(new RestoreDBInstanceFromDBSnapshotCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal), `DB instance ${input.DBInstanceIdentifier}`)
 }
 
 export async function restoreDbInstanceToPointInTime(rds: RDSClient, input: RestoreDBInstanceToPointInTimeCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {RestoreDBInstanceToPointInTimeCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new RestoreDBInstanceToPointInTimeCommand(input), {abortSignal}), instanceOfRun(rds, input.TargetDBInstanceIdentifier!, runId, abortSignal))
+  await createOnce(() => rds.send(new RestoreDBInstanceToPointInTimeCommand(input), {abortSignal}), instanceOfRun(rds, input.TargetDBInstanceIdentifier!, runId, abortSignal), `DB instance ${input.TargetDBInstanceIdentifier}`)
 }
 
 export async function createDbInstanceReadReplica(rds: RDSClient, input: CreateDBInstanceReadReplicaCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {CreateDBInstanceReadReplicaCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new CreateDBInstanceReadReplicaCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal))
+  await createOnce(() => rds.send(new CreateDBInstanceReadReplicaCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal), `DB instance ${input.DBInstanceIdentifier}`)
 }
 
 /** Deletes without a final snapshot (what opsctl deletes is only ever what a run made for itself). */
