@@ -38,11 +38,11 @@ describe('transient AWS errors', () => {
       throw awsError('Throttling')
     })
     const error = await withinCallScope({retryUntil: Date.now() + 100}, () => throttled({})).catch((e) => e as Error)
-    expect(error.name).to.equal('Throttling')
+    expect((error as Error).name).to.equal('Throttling')
     const stop = new AbortController()
     stop.abort(new Error('interrupted'))
     const stopped = await withinCallScope({signal: stop.signal, retryUntil: Date.now() + 60_000}, () => throttled({})).catch((e) => e as Error)
-    expect(stopped.name).to.equal('Throttling')
+    expect((stopped as Error).name).to.equal('Throttling')
   })
 
   it('never retry an error that is not transient', async () => {
