@@ -1,5 +1,4 @@
-import {writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {expect} from 'chai'
 
@@ -8,17 +7,7 @@ import {opsctl, parseJson} from '../support/cli.js'
 /** Ctrl-C as a user sends it: a real SIGINT to the CLI process in the middle of a step. */
 describe('interrupting a run (e2e)', () => {
   it('stops at SIGINT, exits 130 and journals the run as interrupted', async () => {
-    const file = join(process.env.OPSCTL_HOME!, 'long.yaml')
-    writeFileSync(file, `schemaVersion: '0.3'
-description: Waits long enough to be interrupted.
-mainSteps:
-  - name: whoAmI
-    action: aws:executeAwsApi
-    inputs: {Service: sts, Api: GetCallerIdentity}
-  - name: waitLong
-    action: aws:sleep
-    inputs: {Duration: PT10M}
-`)
+    const file = fileURLToPath(new URL('../fixtures/runbooks/wait-long.yaml', import.meta.url))
     let output = ''
     let sent = false
     const result = await opsctl(['runbook', 'run', file], {
