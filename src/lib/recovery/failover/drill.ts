@@ -27,7 +27,7 @@ const alarmPollIntervalMs = 5000
 function failoverStep(
   id: string, title: string, actions: string[],
   send: (ctx: FailoverDrillContext, io: StepIO) => Promise<unknown>,
-  underWay: (now: Placement, before: Placement, ctx: FailoverDrillContext, io: StepIO) => boolean,
+  underWay: (now: Placement, before: Placement, io: StepIO) => boolean,
 ): DrillStep {
   return {
     id,
@@ -38,7 +38,7 @@ function failoverStep(
       const subject = drillSubject(ctx, io.runId)
       const before = await subject.observe(io.signal)
       const requestedAt = new Date(io.clock.now()).toISOString()
-      await changeOnce(() => send(ctx, io), async () => underWay(await subject.observe(io.signal), before, ctx, io))
+      await changeOnce(() => send(ctx, io), async () => underWay(await subject.observe(io.signal), before, io))
       return {requestedAt, before}
     },
   }
@@ -52,7 +52,7 @@ const clusterFailoverTarget = (io: StepIO) => io.outputOf('check-reader')!.failo
 
 const failOverCluster = failoverStep('fail-over-cluster', 'Fail the cluster over to a reader (FailoverDBCluster)', ['rds:FailoverDBCluster'],
   (ctx, io) => ctx.rds.send(new FailoverDBClusterCommand({DBClusterIdentifier: ctx.target, TargetDBInstanceIdentifier: clusterFailoverTarget(io)}), {abortSignal: io.signal}),
-  (now, _before, _ctx, io) => now.status === 'failing-over' || now.position === clusterFailoverTarget(io))
+  (now, _before, io) => now.status === 'failing-over' || now.position === clusterFailoverTarget(io))
 
 const promoteReplica = failoverStep('promote-replica', 'Promote the read replica to a standalone instance', ['rds:PromoteReadReplica'],
   (ctx, io) => ctx.rds.send(new PromoteReadReplicaCommand({DBInstanceIdentifier: replicaIdFor(ctx, io.runId)}), {abortSignal: io.signal}),
