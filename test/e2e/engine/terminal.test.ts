@@ -22,7 +22,8 @@ describe('Ctrl-C on a terminal (e2e, real pseudo-terminal)', () => {
   it('stops a runbook in aws:sleep: exit 130, the run journalled as interrupted', async () => {
     const file = fileURLToPath(new URL('../../fixtures/runbooks/wait-long.yaml', import.meta.url))
     const terminal = onTerminal(['runbook', 'run', file])
-    await terminal.waitFor('waitLong')
+    // Every title is drawn from the start: wait until the first step is ticked off, so the second is running.
+    await terminal.waitFor(/✔(\u001b\[\d+m)? whoAmI/)
     terminal.pressCtrlC()
     expect(await terminal.exited, terminal.screen).to.equal(130)
     expect(terminal.screen).to.contain('Interrupted by SIGINT')
