@@ -1,36 +1,116 @@
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
-import {opsctl} from '../support/cli.js'
+import {type CliResult, opsctl} from '../support/cli.js'
 
+/**
+ * Canary secrets from each source — a parameter whose name marks it secret, and a SecureString read with
+ * decryption — searched for in everything opsctl writes: stdout, stderr, journals, runs show, JUnit, the
+ * Markdown summary and the GitHub step summary, in every output mode.
+ */
 describe('secrets never reach output (e2e)', () => {
-  it('keeps a password parameter out of the terminal, the JSON, the journal and the reports', async () => {
-    const home = process.env.OPSCTL_HOME!
-    const secret = 'hunter2-Correct-Horse-Battery'
-    const file = join(home, 'secret.yaml')
-    writeFileSync(file, `schemaVersion: '0.3'
+  const password = 'hunter2-Correct-Horse-Battery'
+  const secureString = 'canary-SecureString-7f3a9d1e'
+  let home: string
+  const outputs: string[] = []
+  const collect = (...results: CliResult[]) => outputs.push(...results.flatMap((r) => [r.stdout, r.stderr]))
+
+  beforeEach(() => {
+    home = process.env.OPSCTL_HOME!
+    outputs.length = 0
+  })
+
+  function expectNoCanary(): void {
+    const runs = join(home, 'runs')
+    const files = [
+      ...(existsSync(runs) ? readdirSync(runs).map((name) => join(runs, name)) : []),
+      ...['r.xml', 's.md', 'github.md'].map((name) => join(home, name)).filter((file) => existsSync(file)),
+    ]
+    expect(outputs.length + files.length).to.be.greaterThan(2)
+    for (const text of [...outputs, ...files.map((file) => readFileSync(file, 'utf8'))]) {
+      expect(text).not.to.contain(password)
+      expect(text).not.to.contain(secureString)
+    }
+  }
+
+  const document = (file: string, text: string) => {
+    writeFileSync(join(home, file), text)
+    return join(home, file)
+  }
+
+  it('keeps a password parameter out of runs, plans and validation messages, with and without --json', async () => {
+    const file = document('secret.yaml', `schemaVersion: '0.3'
 description: Takes a password and does nothing with it.
 parameters:
   DbPassword:
     type: String
     description: The database password.
+    allowedPattern: '^[A-Za-z0-9-]{8,64}$'
+  DbPasswordRotationDays:
+    type: Integer
+    default: 30
 mainSteps:
   - name: pause
     action: aws:sleep
     inputs: {Duration: PT0S}
+  - name: useIt
+    action: aws:executeAwsApi
+    inputs: {Service: sts, Api: GetCallerIdentity}
+    description: 'Would connect with {{ DbPassword }}'
 `)
-    const plain = await opsctl(['runbook', 'run', file, '-p', `DbPassword=${secret}`, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')])
-    const json = await opsctl(['runbook', 'run', file, '-p', `DbPassword=${secret}`, '--json'])
+    const env = {GITHUB_STEP_SUMMARY: join(home, 'github.md')}
+    const p = ['-p', `DbPassword=${password}`]
+    const plain = await opsctl(['runbook', 'run', file, ...p, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')], {env})
+    const json = await opsctl(['runbook', 'run', file, ...p, '--json'], {env})
     expect(plain.code, plain.stderr).to.equal(0)
     expect(json.code, json.stderr).to.equal(0)
-    const journals = readdirSync(join(home, 'runs')).map((name) => readFileSync(join(home, 'runs', name), 'utf8'))
-    expect(journals).to.have.length(2)
-    const shown = await opsctl(['runs', 'list'])
-    for (const text of [plain.stdout, plain.stderr, json.stdout, json.stderr, shown.stdout, ...journals, readFileSync(join(home, 'r.xml'), 'utf8'), readFileSync(join(home, 's.md'), 'utf8')]) {
-      expect(text).not.to.contain(secret)
-    }
-    expect(journals[0]).to.contain('"DbPassword": "***"')
+    collect(plain, json, await opsctl(['runs', 'list']), await opsctl(['runs', 'list', '--json']),
+      await opsctl(['runbook', 'plan', file, ...p]), await opsctl(['runbook', 'plan', file, ...p, '--json']))
+    const runId = JSON.parse(json.stdout).result.runId
+    collect(await opsctl(['runs', 'show', runId]), await opsctl(['runs', 'show', runId, '--json']))
+    // Refusals that used to quote the value.
+    const badPattern = await opsctl(['runbook', 'run', file, '-p', `DbPassword=${password}!`])
+    const notInteger = await opsctl(['runbook', 'run', file, ...p, '-p', `DbPasswordRotationDays=${password}`])
+    const noEquals = await opsctl(['runbook', 'run', file, '-p', `DbPassword:${password}`, '--json'])
+    for (const refused of [badPattern, notInteger, noEquals]) expect(refused.code).to.equal(2)
+    expect(badPattern.stderr).to.match(/^Error: Parameter DbPassword is "\*\*\*", which does not match/)
+    collect(badPattern, notInteger, noEquals)
+    expectNoCanary()
+    expect(readdirSync(join(home, 'runs')).map((f) => readFileSync(join(home, 'runs', f), 'utf8')).join('')).to.contain('"DbPassword": "***"')
+  })
+
+  it('keeps a SecureString read with decryption out of step outputs and of a failed assertion\'s message', async () => {
+    await new SSMClient({}).send(new PutParameterCommand({Name: '/tenants/acme/db-password', Type: 'SecureString', Value: secureString}))
+    const read = document('read.yaml', `schemaVersion: '0.3'
+description: Reads a SecureString and checks it.
+mainSteps:
+  - name: readIt
+    action: aws:executeAwsApi
+    inputs: {Service: ssm, Api: GetParameter, Name: /tenants/acme/db-password, WithDecryption: true}
+    outputs:
+      - {Name: Value, Selector: $.Parameter.Value, Type: String}
+  - name: checkIt
+    action: aws:assertAwsResourceProperty
+    inputs:
+      Service: ssm
+      Api: GetParameter
+      Name: /tenants/acme/db-password
+      WithDecryption: true
+      PropertySelector: $.Parameter.Value
+      DesiredValues: [something-else]
+outputs: [readIt.Value]
+`)
+    const env = {GITHUB_STEP_SUMMARY: join(home, 'github.md')}
+    const plain = await opsctl(['runbook', 'run', read, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')], {env})
+    const json = await opsctl(['runbook', 'run', read, '--json'], {env})
+    expect(plain.code, plain.stderr).to.equal(1)
+    expect(json.code).to.equal(1)
+    const runId = JSON.parse(json.stdout).result.runId
+    collect(plain, json, await opsctl(['runs', 'show', runId]), await opsctl(['runs', 'show', runId, '--json']))
+    expect(JSON.parse(json.stdout).result.steps[0].outputs).to.deep.include({Value: '***'})
+    expectNoCanary()
   })
 })

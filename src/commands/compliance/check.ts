@@ -7,6 +7,7 @@ import {BaseCommand} from '../../lib/cli/base-command.js'
 import {FindingsError, OpsctlError, UsageError} from '../../lib/cli/errors.js'
 import {ExitCode} from '../../lib/cli/exit-codes.js'
 import {reportFileFlag} from '../../lib/cli/flags.js'
+import {maskSecrets} from '../../lib/engine/secrets.js'
 import {checks} from '../../lib/compliance/checks/index.js'
 import {loadMutelist} from '../../lib/compliance/mutelist.js'
 import {assertFormat, outputFormats, renderers, renderMarkdown} from '../../lib/compliance/output/index.js'
@@ -62,14 +63,14 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     })
 
     if (flags.output) {
-      await writeFile(flags.output, stripVTControlCharacters(renderers[format](result)))
+      await writeFile(flags.output, maskSecrets(stripVTControlCharacters(renderers[format](result))))
       this.say(renderTable(result))
       this.say(`Wrote the ${format} report to ${flags.output}.`)
     } else {
       this.say(renderers[format](result).trimEnd())
     }
     const summary = process.env.GITHUB_STEP_SUMMARY
-    if (summary) await appendFile(summary, renderMarkdown(result) + '\n').catch((error: Error) => this.warn(`Could not write the GitHub step summary to ${summary} (${error.message}).`))
+    if (summary) await appendFile(summary, maskSecrets(renderMarkdown(result)) + '\n').catch((error: Error) => this.warn(`Could not write the GitHub step summary to ${summary} (${error.message}).`))
 
     if (result.verdict === 'failed') throw new FindingsError(verdictLine(result), result)
     if (result.verdict === 'incomplete') {

@@ -1,6 +1,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsSession} from '../aws/session.js'
+import {maskTerminalOutput} from '../engine/secrets.js'
 import {color} from '../report/colors.js'
 import {writeWarning} from '../report/format.js'
 import {describeError} from './describe-error.js'
@@ -46,6 +47,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private readonly warnings: string[] = []
 
   override async init(): Promise<void> {
+    // Before anything is parsed: a secret value is masked in every line this process writes, errors included.
+    maskTerminalOutput()
     await super.init()
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,

@@ -4,6 +4,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {UsageError} from '../cli/errors.js'
+import {maskSecrets} from './secrets.js'
 import type {RunRecord} from './types.js'
 
 /** Where opsctl keeps its journals and sandbox state: $OPSCTL_HOME, default ~/.opsctl. */
@@ -28,7 +29,7 @@ export async function writeJournal(record: RunRecord): Promise<void> {
   await mkdir(runsDir(), {recursive: true})
   const target = join(runsDir(), `${record.runId}.json`)
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  await writeFile(temporary, JSON.stringify(record, null, 2) + '\n', {mode: 0o600})
+  await writeFile(temporary, maskSecrets(JSON.stringify(record, null, 2)) + '\n', {mode: 0o600})
   await rename(temporary, target)
 }
 

@@ -1,13 +1,18 @@
-/** Keys whose values are secrets wherever they appear: parameters, outputs, errors. */
-const secretKey = /password|passphrase|secret|plaintext|private.?key|session.?token|access.?token|securestring/i
+import {isSecretName, REDACTED, registerSecret} from './secrets.js'
 
-export const REDACTED = '***'
+export {REDACTED} from './secrets.js'
 
-/** A deep copy with every secret value replaced, by key name or because the caller declared it secret. */
+/**
+ * A deep copy with every secret value replaced, by key name or because the caller declared it secret.
+ * Each value it replaces is registered, so that it is masked wherever else it turns up (a message, a report).
+ */
 export function redact<T>(value: T, secretNames: readonly string[] = []): T {
   const declared = new Set(secretNames)
   const walk = (v: unknown, key?: string): unknown => {
-    if (key !== undefined && (declared.has(key) || secretKey.test(key)) && v !== undefined && v !== null) return REDACTED
+    if (key !== undefined && (declared.has(key) || isSecretName(key)) && v !== undefined && v !== null) {
+      registerSecret(v)
+      return REDACTED
+    }
     if (Array.isArray(v)) return v.map((item) => walk(item))
     if (v && typeof v === 'object' && !(v instanceof Date)) {
       return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner, k)]))

@@ -1,6 +1,7 @@
 import {appendFile, writeFile} from 'node:fs/promises'
 
 import {type RunReporter, silentReporter} from '../engine/reporter.js'
+import {maskSecrets} from '../engine/secrets.js'
 import type {RunRecord} from '../engine/types.js'
 import {renderJunit} from './junit.js'
 import {LiveReporter} from './live.js'
@@ -25,9 +26,9 @@ export interface ReportFiles {
 
 /** Writes the requested report files, and the GitHub job summary when GITHUB_STEP_SUMMARY is set; says which could not be written. */
 export async function writeReports(record: RunRecord, files: ReportFiles): Promise<string[]> {
-  const markdown = renderMarkdown(record)
+  const markdown = maskSecrets(renderMarkdown(record))
   const writes: [string, string | undefined, () => Promise<void>][] = [
-    ['JUnit report', files.junit, () => writeFile(files.junit!, renderJunit(record))],
+    ['JUnit report', files.junit, () => writeFile(files.junit!, maskSecrets(renderJunit(record)))],
     ['summary', files.summary, () => writeFile(files.summary!, markdown)],
     ['GitHub step summary', process.env.GITHUB_STEP_SUMMARY, () => appendFile(process.env.GITHUB_STEP_SUMMARY!, markdown + '\n')],
   ]

@@ -1,4 +1,5 @@
 import {UsageError} from '../cli/errors.js'
+import {isSecretName, registerSecret} from '../engine/secrets.js'
 import type {RunbookDocument} from './document.js'
 import {didYouMean} from './suggest.js'
 import {fitsParameterType} from './validate.js'
@@ -8,8 +9,11 @@ export function parseParameterFlags(flags: string[] = []): Record<string, string
   const given: Record<string, string> = {}
   for (const flag of flags) {
     const eq = flag.indexOf('=')
-    if (eq <= 0) throw new UsageError(`Parameter "${flag}" is not Name=Value; write it like -p InstanceId=i-0123456789abcdef0.`, 'InvalidParameter')
-    given[flag.slice(0, eq)] = flag.slice(eq + 1)
+    // Not quoted back: what was meant as Name=Value may hold a password.
+    if (eq <= 0) throw new UsageError(`A -p value has no "=" between the name and the value; write it like -p InstanceId=i-0123456789abcdef0.`, 'InvalidParameter')
+    const name = flag.slice(0, eq)
+    given[name] = flag.slice(eq + 1)
+    if (isSecretName(name)) registerSecret(given[name])
   }
   return given
 }

@@ -102,7 +102,7 @@ mainSteps:
       expect(() => resolveParameters(doc, {})).to.throw('Parameter Env is required; pass -p Env=<value>.')
       expect(() => resolveParameters(doc, {Env: 'prod', Count: 'two'})).to.throw('Parameter Count is Integer, and "two" is not one')
       expect(() => resolveParameters(doc, {Env: 'qa'})).to.throw('Parameter Env is "qa", which is not one of dev, prod.')
-      expect(() => parseParameterFlags(['Env'])).to.throw('Parameter "Env" is not Name=Value')
+      expect(() => parseParameterFlags(['Env'])).to.throw('A -p value has no "=" between the name and the value')
     })
   })
 })
