@@ -7,6 +7,9 @@ const fastAnswer = await answerWithoutOclif(argv)
 if (fastAnswer === undefined) {
   // opsctl supports Node 20.19+ and pins SDK releases that do; the SDK's notice about its future Node 22 floor is noise for operators.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  // In opsctl NO_COLOR wins over FORCE_COLOR (src/lib/report/colors.ts). Node 22+ warns "The 'NO_COLOR'
+  // env is ignored due to the 'FORCE_COLOR' env being set" when both are, which is untrue of opsctl's output.
+  if (process.env.NO_COLOR) delete process.env.FORCE_COLOR
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 } else {

@@ -1,12 +1,12 @@
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {motoAnswers} from '../../src/lib/sandbox/moto-server.js'
+import {findMotoServer, motoAnswers, startMotoServer} from '../../src/lib/sandbox/moto-server.js'
 import {opsctl, parseJson} from '../support/cli.js'
 import {expectMatchesSchema} from '../support/schema.js'
 
@@ -17,6 +17,22 @@ function isRunning(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The moto_server processes a sandbox of `home` started, whether or not its state.json names them:
+ * a detached server inherits OPSCTL_HOME from the start that spawned it. Linux only (/proc).
+ */
+function motoServersOf(home: string): number[] {
+  const servers: number[] = []
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      const environment = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0')
+      if (commandLine.includes('moto') && commandLine.includes('\0-p\0') && environment.includes(`OPSCTL_HOME=${home}`) && isRunning(Number(entry))) servers.push(Number(entry))
+    } catch {} // ended meanwhile
+  }
+  return servers
 }
 
 const dbInstanceIds = async (endpoint?: string) => {
@@ -175,5 +191,92 @@ describe('opsctl sandbox (e2e: a real detached moto_server)', function () {
     expect(started.code).to.equal(2)
     expect(started.stderr).to.contain('The sandbox needs Python 3 to run moto_server, and python3 is not on PATH')
     expect(existsSync(stateFile)).to.equal(false)
+  })
+})
+
+describe('opsctl sandbox start, many at once (e2e)', function () {
+  this.timeout(120_000)
+  const homes: string[] = []
+  const freshHome = () => {
+    const home = mkdtempSync(join(tmpdir(), 'opsctl-sandbox-race-'))
+    homes.push(home)
+    return home
+  }
+  const sandbox = (home: string, args: string[]) => opsctl(['sandbox', ...args], {env: {OPSCTL_HOME: home}})
+  const startsAtOnce = (home: string, count: number) => Promise.all(Array.from({length: count}, () => sandbox(home, ['start'])))
+
+  afterEach(async () => {
+    for (const home of homes.splice(0)) {
+      await sandbox(home, ['stop'])
+      for (const pid of motoServersOf(home)) process.kill(pid, 'SIGKILL')
+      rmSync(home, {recursive: true, force: true})
+    }
+  })
+
+  /** Each start said one thing: it started the sandbox, found it running, or found another start at work. */
+  function expectOneSentenceEach(starts: Awaited<ReturnType<typeof startsAtOnce>>) {
+    for (const {code, stdout, stderr} of starts) {
+      const said = (stdout + stderr).trim()
+      expect(said.split('\n'), said).to.have.length(1)
+      if (code === 0) {
+        expect(said).to.match(/^The sandbox is (running|already running) at http:\/\/127\.0\.0\.1:\d+ \(pid \d+/)
+      } else {
+        expect(code, said).to.equal(2)
+        expect(said).to.match(/Another "opsctl sandbox start" \(pid \d+\) is starting the sandbox; wait for it, then run "opsctl sandbox status"\.$/)
+      }
+    }
+  }
+
+  /** The one server is the one state.json records and status reports; stop leaves none. */
+  async function expectOneSandbox(home: string) {
+    const servers = motoServersOf(home)
+    expect(servers, 'moto_server processes of this OPSCTL_HOME').to.have.length(1)
+    const status = parseJson(await sandbox(home, ['status', '--json']))
+    expect(status.result).to.include({running: true, answering: true, pid: servers[0]})
+    expect((await sandbox(home, ['stop'])).code).to.equal(0)
+    expect(motoServersOf(home)).to.deep.equal([])
+  }
+
+  it('starts exactly one moto_server when six starts run at once, round after round', async () => {
+    for (let round = 0; round < 4; round++) {
+      const home = freshHome()
+      const starts = await startsAtOnce(home, 6)
+      expectOneSentenceEach(starts)
+      expect(starts.filter((start) => start.stdout.startsWith('The sandbox is running at')), `round ${round}`).to.have.length(1)
+      await expectOneSandbox(home)
+    }
+  })
+
+  it('lets exactly one of six starts at once take over a lock left by a dead start', async () => {
+    const home = freshHome()
+    const finished = spawn('true')
+    await new Promise((resolve) => finished.on('exit', resolve))
+    mkdirSync(join(home, 'sandbox'))
+    writeFileSync(join(home, 'sandbox', 'start.lock'), String(finished.pid))
+    const starts = await startsAtOnce(home, 6)
+    expectOneSentenceEach(starts)
+    expect(starts.filter((start) => start.stdout.startsWith('The sandbox is running at'))).to.have.length(1)
+    expect(existsSync(join(home, 'sandbox', 'start.lock'))).to.equal(false)
+    await expectOneSandbox(home)
+  })
+
+  it('stops its own server and reports the recorded one when another start recorded a sandbox meanwhile', async () => {
+    // As if two starts had both passed the lock: the other one's sandbox is recorded while this one starts a server.
+    const home = freshHome()
+    const other = await startMotoServer({moto: await findMotoServer(home, false)})
+    try {
+      const started = sandbox(home, ['start', '--json'])
+      for (const deadline = Date.now() + 30_000; motoServersOf(home).length === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 20))
+      writeFileSync(join(home, 'sandbox', 'state.json'), JSON.stringify({
+        pid: other.pid, port: other.port, endpoint: other.endpoint, startedAt: new Date().toISOString(), command: ['moto_server', '-H', '127.0.0.1', '-p', String(other.port)],
+      }))
+      const envelope = parseJson(await started)
+      expect(envelope.status).to.equal(0)
+      expect(envelope.result).to.include({alreadyRunning: true, running: true, pid: other.pid, endpoint: other.endpoint})
+      expect(motoServersOf(home)).to.deep.equal([])
+    } finally {
+      rmSync(join(home, 'sandbox', 'state.json'), {force: true})
+      other.process.kill()
+    }
   })
 })

@@ -1,5 +1,6 @@
 import {execFile} from 'node:child_process'
-import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {randomUUID} from 'node:crypto'
+import {link, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -37,25 +38,82 @@ export const sandboxDir = () => join(opsctlHome(), 'sandbox')
 export const sandboxStateFile = () => join(sandboxDir(), 'state.json')
 export const sandboxLogFile = () => join(sandboxDir(), 'moto.log')
 
+/** A state file as read: `text` tells it apart from one a concurrent start or stop writes meanwhile. */
+interface Recorded {
+  state: SandboxState
+  text: string
+}
+
 type Observation =
   | {kind: 'absent'}
-  | {kind: 'running' | 'silent'; state: SandboxState}
+  | ({kind: 'running' | 'silent'} & Recorded)
   /** The recorded process is gone, or its pid now belongs to another program. */
-  | {kind: 'stale'; state: SandboxState; reason: string}
+  | ({kind: 'stale'; reason: string} & Recorded)
 
-async function readState(): Promise<SandboxState | undefined> {
-  let text: string
+const isErrno = (error: unknown, code: string) => (error as NodeJS.ErrnoException).code === code
+
+/** A file's text, or undefined when there is no such file. */
+async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    text = await readFile(sandboxStateFile(), 'utf8')
+    return await readFile(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (isErrno(error, 'ENOENT')) return undefined
+    throw error
+  }
+}
+
+async function readState(): Promise<Recorded | undefined> {
+  const text = await readIfExists(sandboxStateFile())
+  if (text === undefined) return undefined
+  try {
+    const state = JSON.parse(text) as SandboxState
+    if (Number.isInteger(state.pid) && state.pid > 0 && Number.isInteger(state.port) && typeof state.endpoint === 'string') return {state, text}
+  } catch {}
+  throw new UsageError(`${sandboxStateFile()} is not a sandbox state file; delete it and run "opsctl sandbox start".`, 'SandboxStateInvalid')
+}
+
+/** A name beside `file` that no other process uses. */
+const besides = (file: string, purpose: string) => `${file}.${purpose}-${process.pid}-${randomUUID()}`
+
+/**
+ * Creates `file` with `text` unless it exists, and tells whether it did. Written beside it first and
+ * then linked into place, so the file appears at once and complete: a reader never sees it half-written.
+ */
+async function createExclusively(file: string, text: string): Promise<boolean> {
+  const draft = besides(file, 'draft')
+  await writeFile(draft, text, {mode: 0o600})
+  try {
+    await link(draft, file)
+    return true
+  } catch (error) {
+    if (isErrno(error, 'EEXIST')) return false
+    throw error
+  } finally {
+    await rm(draft, {force: true})
+  }
+}
+
+/**
+ * Removes `file` only while it still has the `text` seen, never a file another process has just put
+ * in its place: the file is first moved aside (atomic, so only one process gets it), then checked,
+ * and put back when it is not the one seen.
+ */
+async function removeIfStill(file: string, text: string): Promise<void> {
+  const aside = besides(file, 'removed')
+  try {
+    await rename(file, aside)
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return
     throw error
   }
   try {
-    const state = JSON.parse(text) as SandboxState
-    if (Number.isInteger(state.pid) && state.pid > 0 && Number.isInteger(state.port) && typeof state.endpoint === 'string') return state
-  } catch {}
-  throw new UsageError(`${sandboxStateFile()} is not a sandbox state file; delete it and run "opsctl sandbox start".`, 'SandboxStateInvalid')
+    if (await readFile(aside, 'utf8') !== text) await link(aside, file).catch((error) => {
+      // The name was taken again meanwhile; what was moved aside is lost, which the exclusive state.json covers.
+      if (!isErrno(error, 'EEXIST')) throw error
+    })
+  } finally {
+    await rm(aside, {force: true})
+  }
 }
 
 /**
@@ -90,15 +148,19 @@ const isSandboxServer = (commandLine: string, state: SandboxState) =>
   commandLine.includes('moto') && commandLine.includes(`-p ${state.port}`)
 
 async function observe(): Promise<Observation> {
-  const state = await readState()
-  if (!state) return {kind: 'absent'}
+  const recorded = await readState()
+  if (!recorded) return {kind: 'absent'}
+  const {state} = recorded
   const commandLine = await processCommandLine(state.pid)
-  if (commandLine === undefined) return {kind: 'stale', state, reason: `process ${state.pid} has exited`}
+  if (commandLine === undefined) return {kind: 'stale', ...recorded, reason: `process ${state.pid} has exited`}
   if (!isSandboxServer(commandLine, state)) {
-    return {kind: 'stale', state, reason: `process ${state.pid} is not the sandbox's moto_server (it runs "${commandLine || 'unknown'}") and was left alone`}
+    return {kind: 'stale', ...recorded, reason: `process ${state.pid} is not the sandbox's moto_server (it runs "${commandLine || 'unknown'}") and was left alone`}
   }
-  return {kind: await motoAnswers(state.endpoint) ? 'running' : 'silent', state}
+  return {kind: await motoAnswers(state.endpoint) ? 'running' : 'silent', ...recorded}
 }
+
+/** Forgets the recorded sandbox, unless a concurrent start has recorded a new one meanwhile. */
+const forget = (recorded: Recorded) => removeIfStill(sandboxStateFile(), recorded.text)
 
 function statusOf(observation: Observation, now = Date.now()): SandboxStatus {
   const files = {stateFile: sandboxStateFile(), logFile: sandboxLogFile()}
@@ -135,43 +197,67 @@ export async function startSandbox(options: {onInstall?: (venv: string) => void}
     const observation = await observe()
     if (observation.kind === 'running') return {status: statusOf(observation), alreadyRunning: true}
     if (observation.kind === 'silent') throw notAnswering(observation.state)
-    if (observation.kind === 'stale') await rm(sandboxStateFile(), {force: true})
-    const moto = await findMotoServer(sandboxDir(), true, options.onInstall)
-    const server = await startMotoServer({moto, logFile: sandboxLogFile(), detached: true})
-    const state: SandboxState = {
-      pid: server.pid,
-      port: server.port,
-      endpoint: server.endpoint,
-      startedAt: new Date().toISOString(),
-      command: [moto.command, ...moto.args, '-H', '127.0.0.1', '-p', String(server.port)],
-    }
-    await writeFile(sandboxStateFile(), JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
-    return {status: statusOf({kind: 'running', state}), alreadyRunning: false, staleState: observation.kind === 'stale' ? observation.reason : undefined}
+    if (observation.kind === 'stale') await forget(observation)
+    const state = await startServer(options.onInstall)
+    const text = JSON.stringify(state, null, 2) + '\n'
+    // Exclusive, as a second line of defence: should two starts ever pass the lock, one sandbox is still recorded.
+    if (!await createExclusively(sandboxStateFile(), text)) return giveWay(state)
+    return {status: statusOf({kind: 'running', state, text}), alreadyRunning: false, staleState: observation.kind === 'stale' ? observation.reason : undefined}
   } finally {
     await releaseLock()
   }
 }
 
+/** Starts a detached moto_server and describes it as state.json records it. */
+async function startServer(onInstall?: (venv: string) => void): Promise<SandboxState> {
+  const moto = await findMotoServer(sandboxDir(), true, onInstall)
+  const server = await startMotoServer({moto, logFile: sandboxLogFile(), detached: true})
+  return {
+    pid: server.pid,
+    port: server.port,
+    endpoint: server.endpoint,
+    startedAt: new Date().toISOString(),
+    command: [moto.command, ...moto.args, '-H', '127.0.0.1', '-p', String(server.port)],
+  }
+}
+
+/**
+ * Another start recorded its sandbox while this one was starting a server: this one loses, stops its
+ * own server (else it would be orphaned: no state.json names it) and reports the other's.
+ */
+async function giveWay(own: SandboxState): Promise<SandboxStart> {
+  await endServer(own.pid)
+  const observation = await observe()
+  if (observation.kind === 'running') return {status: statusOf(observation), alreadyRunning: true}
+  if (observation.kind === 'silent') throw notAnswering(observation.state)
+  throw startingElsewhere()
+}
+
 /**
  * Only one `sandbox start` at a time: two at once would each start a moto_server and the first
- * would be orphaned. A lock left by a start that died is taken over.
+ * would be orphaned. The lock holds its starter's pid and a token that tells this claim from every
+ * other, so that releasing or taking over a lock never removes one another start has just taken.
+ * A lock whose starter has died is taken over.
  */
 async function lockStart(): Promise<() => Promise<void>> {
   const lock = join(sandboxDir(), 'start.lock')
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFile(lock, String(process.pid), {flag: 'wx'})
-      return () => rm(lock, {force: true})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
-      const holder = Number(await readFile(lock, 'utf8').catch(() => ''))
-      if (holder && isAlive(holder)) {
-        throw new UsageError(`Another "opsctl sandbox start" (pid ${holder}) is starting the sandbox; wait for it, then run "opsctl sandbox status".`, 'SandboxStarting')
-      }
-      await rm(lock, {force: true})
-    }
+  const claim = `${process.pid}\n${randomUUID()}\n`
+  // Each retry follows a lock released or taken over meanwhile; a few are plenty.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (await createExclusively(lock, claim)) return () => removeIfStill(lock, claim)
+    const held = await readIfExists(lock)
+    if (held === undefined) continue
+    const holder = Number.parseInt(held, 10)
+    if (holder > 0 && isAlive(holder)) throw startingElsewhere(holder)
+    await removeIfStill(lock, held)
   }
+  throw startingElsewhere()
 }
+
+const startingElsewhere = (holder?: number) => new UsageError(
+  `Another "opsctl sandbox start"${holder ? ` (pid ${holder})` : ''} is starting the sandbox; wait for it, then run "opsctl sandbox status".`,
+  'SandboxStarting',
+)
 
 function isAlive(pid: number): boolean {
   try {
@@ -194,15 +280,19 @@ export async function stopSandbox(): Promise<SandboxStop> {
   const observation = await observe()
   if (observation.kind === 'absent') return {stopped: false}
   if (observation.kind === 'stale') {
-    await rm(sandboxStateFile(), {force: true})
+    await forget(observation)
     return {stopped: false, staleState: observation.reason}
   }
   const {pid, endpoint} = observation.state
+  await endServer(pid)
+  await forget(observation)
+  return {stopped: true, pid, endpoint}
+}
+
+async function endServer(pid: number): Promise<void> {
   if (!await terminate(pid)) {
     throw new OpsctlError(`moto_server (pid ${pid}) did not exit after SIGTERM and SIGKILL; end it yourself with "kill -9 ${pid}".`)
   }
-  await rm(sandboxStateFile(), {force: true})
-  return {stopped: true, pid, endpoint}
 }
 
 /** SIGTERM, then SIGKILL if it lingers; true once the process has exited. */
