@@ -9,7 +9,8 @@ import type {RunRecord} from './types.js'
 
 /** Where opsctl keeps its journals and sandbox state: $OPSCTL_HOME, default ~/.opsctl. */
 export function opsctlHome(): string {
-  return process.env.OPSCTL_HOME ?? join(homedir(), '.opsctl')
+  // An empty value counts as unset: it must not make opsctl write its state into the current folder.
+  return process.env.OPSCTL_HOME || join(homedir(), '.opsctl')
 }
 
 export function runsDir(): string {
