@@ -2,7 +2,7 @@ import type {AwsCredentialIdentityProvider} from '@smithy/types'
 
 import {UsageError} from '../cli/errors.js'
 import {opsctlVersion} from '../version.js'
-import {isSecretName, registerSecret} from '../engine/secrets.js'
+import {registerSecret} from '../engine/secrets.js'
 import {recordCall} from './call-log.js'
 import {assertKnownRegion} from './regions.js'
 import {retryTransientErrors} from './transient.js'
@@ -108,17 +108,19 @@ const recordCallMiddleware = (next: any, context: any) => async (args: any) => {
   }
 }
 
+/** The response fields that carry a secret: Secrets Manager's secret, KMS plaintext (SSM SecureString values are found by their Type). */
+const secretFields = new Set(['SecretString', 'SecretBinary', 'Plaintext', 'PrivateKeyPlaintext'])
+
 /**
  * Secrets read from AWS — a SecureString parameter's value, a Secrets Manager secret, KMS plaintext — are
  * registered as they arrive, so that no output, journal or report can show them, whatever carries them on.
  */
 function registerSecretsIn(value: unknown, key = ''): void {
   if (value instanceof Uint8Array || typeof value === 'string') {
-    if (isSecretName(key)) registerSecret(value)
+    if (secretFields.has(key)) registerSecret(value)
     return
   }
   if (!value || typeof value !== 'object' || value instanceof Date) return
-  const entries = Object.entries(value)
   if ((value as {Type?: unknown}).Type === 'SecureString') registerSecret((value as {Value?: unknown}).Value)
-  for (const [k, inner] of entries) registerSecretsIn(inner, k)
+  for (const [k, inner] of Object.entries(value)) registerSecretsIn(inner, k)
 }

@@ -10,7 +10,8 @@ export function redact<T>(value: T, secretNames: readonly string[] = []): T {
   const declared = new Set(secretNames)
   const walk = (v: unknown, key?: string): unknown => {
     if (key !== undefined && (declared.has(key) || isSecretName(key)) && v !== undefined && v !== null) {
-      registerSecret(v)
+      // A value, not a structure under a secret-sounding name (whose status and ids would then be masked everywhere).
+      if (declared.has(key) || typeof v !== 'object' || v instanceof Uint8Array) registerSecret(v)
       return REDACTED
     }
     if (Array.isArray(v)) return v.map((item) => walk(item))

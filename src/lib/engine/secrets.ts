@@ -6,8 +6,13 @@
 
 export const REDACTED = '***'
 
-/** Names whose values are secrets wherever they appear: parameters, outputs, SDK responses. */
-export const isSecretName = (name: string) => /password|passphrase|secret|plaintext|private.?key|session.?token|access.?token|securestring/i.test(name)
+/**
+ * Names whose values are secrets wherever they appear: parameters and outputs. Not the names of what
+ * describes a secret (SecretArn, SecretStatus, PasswordLastUsed, DbPasswordRotationDays …).
+ */
+export const isSecretName = (name: string) =>
+  /password|passphrase|secret|plaintext|private.?key|session.?token|access.?token|securestring/i.test(name)
+  && !/(arn|ids?|name|status|type|version|date|time|used|count|enabled|length|days|policy|rotation\w*)$/i.test(name)
 
 /** Shorter values are not masked: they would blank out ordinary words and numbers. */
 const MIN_LENGTH = 4
