@@ -1,7 +1,5 @@
 import {isSecretName, REDACTED, registerSecret} from './secrets.js'
 
-export {REDACTED} from './secrets.js'
-
 /**
  * A deep copy with every secret value replaced, by key name or because the caller declared it secret.
  * Each value it replaces is registered, so that it is masked wherever else it turns up (a message, a report).
