@@ -1,7 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
+import {closest} from '../../lib/cli/closest.js'
+import {UsageError} from '../../lib/cli/errors.js'
 import {listJournals} from '../../lib/engine/journal.js'
+import {recoveryWorkflows} from '../../lib/recovery/workflow-names.js'
 import {formatDuration, table} from '../../lib/report/format.js'
 
 export interface RunListing {
@@ -29,7 +32,12 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
   }
 
   async run(): Promise<{runs: RunListing[]}> {
-    const records = (await listJournals(this.flags.workflow)).slice(0, this.flags.limit)
+    const {workflow} = this.flags
+    if (workflow !== undefined && !recoveryWorkflows.includes(workflow) && !workflow.startsWith('runbook:')) {
+      const nearest = closest(workflow, recoveryWorkflows)
+      throw new UsageError(`There is no workflow "${workflow}"${nearest ? `; did you mean ${nearest}?` : ';'} Workflows are ${recoveryWorkflows.join(', ')} and runbook:<document name>.`, 'UnknownWorkflow')
+    }
+    const records = (await listJournals(workflow)).slice(0, this.flags.limit)
     const runs = records.map(({runId, workflow, status, dryRun, objective, startedAt, durationMs, parameters}) => ({
       runId, workflow, status, dryRun, objectiveMet: objective?.met, startedAt, durationMs, parameters,
     }))

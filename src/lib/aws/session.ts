@@ -4,6 +4,7 @@ import {UsageError} from '../cli/errors.js'
 import {opsctlVersion} from '../version.js'
 import {registerSecret} from '../engine/secrets.js'
 import {recordCall} from './call-log.js'
+import {endpointError} from './endpoint-errors.js'
 import {assertKnownRegion} from './regions.js'
 import {retryTransientErrors} from './transient.js'
 
@@ -39,6 +40,7 @@ export class AwsSession {
 
   /** Resolves region and credentials up front, so a missing one is a usage error before any step runs. */
   static async open(options: AwsSessionOptions = {}): Promise<AwsSession> {
+    if (options.profile) await assertProfileExists(options.profile)
     const region = assertKnownRegion(await resolveRegion(options.profile))
     const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
     // An explicit --profile wins over AWS_ACCESS_KEY_ID in the environment, as with the AWS CLI; the SDK's console warning about that choice is not the operator's concern.
@@ -81,7 +83,7 @@ export class AwsSession {
         // A connection that stops answering becomes a (transient) timeout instead of a hang.
         requestHandler: {connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs},
       })
-      client.middlewareStack.add(recordCallMiddleware, {step: 'initialize', name: 'opsctlRecordCall', priority: 'high'})
+      client.middlewareStack.add(recordCallMiddleware(this.region), {step: 'initialize', name: 'opsctlRecordCall', priority: 'high'})
       client.middlewareStack.add(retryTransientErrors, {step: 'initialize', name: 'opsctlRetryTransientErrors', priority: 'low'})
       this.clients.set(Client, client)
     }
@@ -89,12 +91,22 @@ export class AwsSession {
   }
 }
 
+/** A --profile that no shared file defines is a typo, said as such, not a failure to find credentials. */
+async function assertProfileExists(profile: string): Promise<void> {
+  const {loadSharedConfigFiles} = await import('@smithy/shared-ini-file-loader')
+  const {configFile, credentialsFile} = await loadSharedConfigFiles()
+  const known = [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])]
+  if (known.includes(profile)) return
+  const listed = known.length > 0 ? ` (profiles there: ${known.sort().join(', ')})` : ''
+  throw new UsageError(`There is no profile "${profile}" in ~/.aws/config or ~/.aws/credentials${listed}; check the name with "aws configure list-profiles".`, 'UnknownProfile')
+}
+
 /** Generous for AWS, yet a connection that hangs is given up and tried again within the step's time. */
 const DEFAULT_HTTP_TIMEOUTS = {connectionTimeoutMs: 10_000, requestTimeoutMs: 60_000}
 
 const quietLogger = {debug() {}, info() {}, warn() {}, error() {}}
 
-const recordCallMiddleware = (next: any, context: any) => async (args: any) => {
+const recordCallMiddleware = (region: string) => (next: any, context: any) => async (args: any) => {
   const service = String(context.clientName ?? '').replace(/Client$/, '')
   const operation = String(context.commandName ?? '').replace(/Command$/, '')
   try {
@@ -104,9 +116,13 @@ const recordCallMiddleware = (next: any, context: any) => async (args: any) => {
     return result
   } catch (error: any) {
     recordCall({service, operation, requestId: error?.$metadata?.requestId, error: error?.name})
-    throw error
+    // The endpoint, not the request, is the problem: one sentence saying which endpoint and what to do.
+    throw endpointError(error, {service: serviceName(context), operation, region}) ?? error
   }
 }
+
+/** The IAM service prefix of a client (rds, ssm, kms …), as in "ssm:ListComplianceItems". */
+const serviceName = (context: any) => String(context.clientName ?? '').replace(/Client$/, '').replace(/Service$/, '').toLowerCase()
 
 /** The response fields that carry a secret: Secrets Manager's secret, KMS plaintext (SSM SecureString values are found by their Type). */
 const secretFields = new Set(['SecretString', 'SecretBinary', 'Plaintext', 'PrivateKeyPlaintext'])

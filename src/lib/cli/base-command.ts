@@ -85,7 +85,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & {code?: string}): Promise<void> {
     if (error.code === 'EEXIT') throw error
-    const described = describeError(error)
+    const declared: Record<string, {hidden?: boolean}> = {...this.ctor.flags, ...(this.ctor as typeof BaseCommand).baseFlags}
+    const flags = Object.keys(declared).filter((name) => !declared[name].hidden)
+    const described = describeError(error, {command: `opsctl ${this.id?.replace(/:/g, ' ') ?? ''}`.trim(), flags: [...flags, 'json']})
     process.exitCode = described.exitCode
     if (this.jsonEnabled()) {
       const envelope: JsonEnvelope<unknown> = {

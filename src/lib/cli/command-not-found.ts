@@ -19,8 +19,13 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   const close = nearest && nearest.distance <= Math.max(2, typedAs(nearest.id).length / 3)
   const typed = toConfiguredId(close ? typedAs(nearest.id) : words[0], opts.config)
   const suggestion = close ? ` Did you mean "${toConfiguredId(nearest.id, opts.config)}"?` : ''
-  // Printed here, unwrapped and in the same form as every other opsctl error, then a silent exit 2.
-  process.stderr.write(`${color.red('Error:')} "${typed}" is not an opsctl command.${suggestion} Run "opsctl --help" for the list of commands.\n`)
+  const message = `"${typed}" is not an opsctl command.${suggestion} Run "opsctl --help" for the list of commands.`
+  // Printed here, unwrapped and in the same form as every other opsctl error (the JSON envelope under --json), then a silent exit 2.
+  if ([...(opts.argv ?? []), ...words].includes('--json')) {
+    process.stdout.write(JSON.stringify({status: ExitCode.Usage, error: {code: 'UnknownCommand', message}, warnings: []}, null, 2) + '\n')
+  } else {
+    process.stderr.write(`${color.red('Error:')} ${message}\n`)
+  }
   Errors.exit(ExitCode.Usage)
 }
 

@@ -1,5 +1,6 @@
 import {ExitCode} from './exit-codes.js'
 import {OpsctlError} from './errors.js'
+import {type CommandShape, parseErrorSentence} from './parse-errors.js'
 
 export interface DescribedError {
   exitCode: number
@@ -8,12 +9,12 @@ export interface DescribedError {
 }
 
 /** Turns any error into the exit code, stable code and one sentence a user sees. */
-export function describeError(error: unknown): DescribedError {
+export function describeError(error: unknown, shape: CommandShape = {command: 'opsctl', flags: []}): DescribedError {
   if (error instanceof OpsctlError) return {exitCode: error.exitCode, code: error.code, message: unwrapFlagError(error.message)}
   const e = error as {name?: string; message?: string; parse?: unknown; oclif?: {exit?: number}; $metadata?: {requestId?: string}; $fault?: string}
   // Every parse error is a usage error, including those oclif gives no exit code of their own (a value outside a flag's options).
-  if (e?.parse !== undefined) return {exitCode: ExitCode.Usage, code: 'InvalidInput', message: unwrapFlagError(e.message ?? String(error))}
-  if (e?.oclif?.exit !== undefined) return {exitCode: e.oclif.exit, code: e.name ?? 'CLIError', message: e.message ?? String(error)}
+  if (e?.parse !== undefined) return {exitCode: ExitCode.Usage, code: 'InvalidInput', message: parseErrorSentence(e, shape)}
+  if (e?.oclif?.exit !== undefined) return {exitCode: e.oclif.exit, code: e.name ?? 'CLIError', message: parseErrorSentence(e, shape)}
   if (e?.name === 'CredentialsProviderError') {
     return {exitCode: ExitCode.Usage, code: 'NoCredentials', message: `No usable AWS credentials (${e.message}); run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`}
   }

@@ -86,7 +86,9 @@ export async function settleRun(
     throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)
   }
   if (exitCode !== ExitCode.Success) {
-    const resume = options.resumable ? `; resume with --resume ${record.runId}` : ''
+    // Offered only when the run got as far as changing something: otherwise there is nothing to resume.
+    const changed = record.steps.some((s) => s.mutates && !['pending', 'planned'].includes(s.status))
+    const resume = options.resumable && changed ? `; resume with --resume ${record.runId}` : ''
     const hint = exitCode === ExitCode.Usage ? '' : ` See "opsctl runs show ${record.runId}"${resume}.`
     const error = new OpsctlError(`${record.error?.message ?? record.status}${hint}`, exitCode, record.error?.code)
     error.result = record

@@ -1,6 +1,6 @@
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
-import {UsageError} from '../cli/errors.js'
+import {OpsctlError, UsageError} from '../cli/errors.js'
 import {checks as allChecks} from './checks/index.js'
 import {collectRegionInventory, mapWithLimit, type RegionInventory} from './inventory/index.js'
 import {muteEntryFor, type Mutelist} from './mutelist.js'
@@ -92,8 +92,11 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
       const failed = check.inventories.find((name) => outcome[name] && 'error' in outcome[name]!)
       if (failed) {
         const error = (outcome[failed] as {error: Error}).error
-        findings.push({...base, status: 'ERROR', resourceType: 'AWS::Region', resourceId: region,
-          reason: `Could not read the ${failed} inventory of ${region} (${describe(error)}); check that the region is enabled and reachable and that the credentials may read ${check.service}.`})
+        // An endpoint problem already says what to do; anything else gets the usual advice.
+        const reason = error instanceof OpsctlError
+          ? `Could not read the ${failed} inventory of ${region}: ${error.message}`
+          : `Could not read the ${failed} inventory of ${region} (${describe(error)}); check that the region is enabled and reachable and that the credentials may read ${check.service}.`
+        findings.push({...base, status: 'ERROR', resourceType: 'AWS::Region', resourceId: region, reason})
         continue
       }
       const inventory = Object.fromEntries(check.inventories.map((name) => [name, (outcome[name] as {value: unknown}).value])) as unknown as RegionInventory

@@ -7,6 +7,7 @@ import {madeByRun, runTags} from '../aws/tags.js'
 import {UsageError} from '../cli/errors.js'
 import type {Step, StepIO} from '../engine/types.js'
 import type {RestoreFrom, RestorePoint} from './restore.js'
+import {SNAPSHOT_RESTORE_WORKFLOW} from './workflow-names.js'
 import {deleteSnapshotOfRun, earlierSnapshotOfRun, type SnapshotWaitContext, waitForSnapshotAvailable} from './snapshots.js'
 
 /*
@@ -102,7 +103,7 @@ export const copySnapshotStep: Step<RekeyContext> = {
       SourceDBSnapshotIdentifier: snapshotId,
       TargetDBSnapshotIdentifier: copySnapshotId,
       KmsKeyId: requestedKey(io)!.keyArn,
-      Tags: runTags(io.runId, 'snapshot-restore'),
+      Tags: runTags(io.runId, SNAPSHOT_RESTORE_WORKFLOW),
     }, io.runId, io.signal)
     return {copySnapshotId, snapshotId, created: true}
   },

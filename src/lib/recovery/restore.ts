@@ -20,6 +20,7 @@ import {
   checkKmsKeyStep, copySnapshotStep, copyToRestore, deleteCopyStep, isRequestedKey, type RekeyContext, requestedKey, waitCopyAvailableStep,
 } from './rekey.js'
 import {deleteInstanceOfRun, earlierInstanceOfRun, waitForInstance} from './instances.js'
+import {SNAPSHOT_RESTORE_WORKFLOW} from './workflow-names.js'
 
 /** Names the instance a restored one was made from. */
 export const RESTORED_FROM_TAG = 'opsctl:restored-from'
@@ -330,11 +331,11 @@ export const verifyRestoredInstanceStep: Step<RestoreContext> = {
 export function snapshotRestoreWorkflow(options: Pick<SnapshotRestoreContext, 'kmsKeyId'>): Workflow<SnapshotRestoreContext> {
   const rekey = options.kmsKeyId !== undefined
   return {
-    name: 'snapshot-restore',
+    name: SNAPSHOT_RESTORE_WORKFLOW,
     steps: [
       checkSourceStep, checkRestorePointStep, ...(rekey ? [checkKmsKeyStep] : []), checkTargetStep,
       ...(rekey ? [copySnapshotStep, waitCopyAvailableStep] : []),
-      restoreInstanceStep('snapshot-restore'), waitAvailableStep, verifyRestoredInstanceStep,
+      restoreInstanceStep(SNAPSHOT_RESTORE_WORKFLOW), waitAvailableStep, verifyRestoredInstanceStep,
       ...(rekey ? [deleteCopyStep] : []),
     ],
     outcome: snapshotRestoreOutcome,

@@ -7,6 +7,7 @@ import type {AwsSession} from '../aws/session.js'
 import {madeByRun, RUN_ID_TAG, runTags} from '../aws/tags.js'
 import {OpsctlError, UsageError} from '../cli/errors.js'
 import type {StepIO, Workflow} from '../engine/types.js'
+import {SNAPSHOT_CREATE_WORKFLOW} from './workflow-names.js'
 
 export interface SnapshotCreateContext {
   rds: RDSClient
@@ -81,7 +82,7 @@ export async function earlierSnapshotOfRun(ctx: SnapshotWaitContext, snapshotId:
 }
 
 export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
-  name: 'snapshot-create',
+  name: SNAPSHOT_CREATE_WORKFLOW,
   steps: [
     {
       id: 'check-instance',
@@ -113,7 +114,7 @@ export const snapshotCreateWorkflow: Workflow<SnapshotCreateContext> = {
         await createDbSnapshot(ctx.rds, {
           DBInstanceIdentifier: ctx.dbInstanceId,
           DBSnapshotIdentifier: snapshotId,
-          Tags: runTags(io.runId, 'snapshot-create'),
+          Tags: runTags(io.runId, SNAPSHOT_CREATE_WORKFLOW),
         }, io.runId, io.signal)
         return {snapshotId, created: true}
       },

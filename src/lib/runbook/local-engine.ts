@@ -3,6 +3,7 @@ import {basename, dirname, extname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {type AwsCall, withinCallScope} from '../aws/call-log.js'
+import {isNotFound} from '../aws/idempotent.js'
 import type {AwsSession} from '../aws/session.js'
 import {InterruptedError, OpsctlError, StepTimeoutError, UsageError} from '../cli/errors.js'
 import {ExitCode} from '../cli/exit-codes.js'
@@ -91,6 +92,19 @@ export async function assertRunnableLocally(runbook: LoadedRunbook, dirs: string
   }
 }
 
+/**
+ * As for every workflow: a resource that does not exist, met before anything was changed, is bad input (exit 2);
+ * once a changing step has succeeded, a failure is exit 1.
+ */
+function exitCodeOf(status: 'succeeded' | 'failed' | 'interrupted', cause: unknown, record: RunRecord): ExitCode {
+  if (status === 'succeeded') return ExitCode.Success
+  if (status === 'interrupted') return ExitCode.Interrupted
+  const changed = record.steps.some((s) => s.mutates && s.status === 'succeeded')
+  if (changed) return ExitCode.WorkflowFailed
+  if (cause instanceof OpsctlError) return cause.exitCode
+  return isNotFound(cause) ? ExitCode.Usage : ExitCode.WorkflowFailed
+}
+
 /** Loads a document and refuses it (exit 2, every error with file:line:column) unless it is valid. */
 export async function loadValidRunbook(file: string): Promise<LoadedRunbook> {
   const runbook = await loadRunbookFile(file).catch((error) => {
@@ -152,21 +166,21 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
 
   try {
     await recorder.start()
-    const {status, error} = await walkDocument()
+    const {status, error, cause} = await walkDocument()
     const outputs = Object.fromEntries((Array.isArray(document.outputs) ? document.outputs : []).map((o) => [String(o), resolveQuietly(`{{ ${o} }}`)]))
     const record = await recorder.finish(status, error, status === 'succeeded' ? outputs : undefined)
-    return {record, exitCode: status === 'succeeded' ? ExitCode.Success : status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed, outputs}
+    return {record, exitCode: exitCodeOf(status, cause, record), outputs}
   } finally {
     interrupts.close()
   }
 
-  async function walkDocument(): Promise<{status: 'succeeded' | 'failed' | 'interrupted'; error?: StepError}> {
+  async function walkDocument(): Promise<{status: 'succeeded' | 'failed' | 'interrupted'; error?: StepError; cause?: unknown}> {
     if (JSON.stringify(document).includes('global:ACCOUNT_ID')) {
       const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
       globals['global:ACCOUNT_ID'] = (await options.session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account
     }
     const ended = await walk(nodes.filter((n) => !n.loop), interrupts.run)
-    if (ended.status === 'failed') return {status: ended.error instanceof InterruptedError ? 'interrupted' : 'failed', error: toStepError(ended.error)}
+    if (ended.status === 'failed') return {status: ended.error instanceof InterruptedError ? 'interrupted' : 'failed', error: toStepError(ended.error), cause: ended.error}
     return criticalFailure ? {status: 'failed', error: criticalFailure} : {status: 'succeeded'}
   }
 

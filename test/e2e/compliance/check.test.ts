@@ -96,6 +96,6 @@ describe('opsctl compliance (e2e)', () => {
     expect(envelope.error).to.include({code: 'ScanIncomplete'})
     expect(envelope.warnings).to.deep.equal(['Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.'])
     expect(envelope.result.findings.map((f: {status: string}) => f.status)).to.deep.equal(['ERROR', 'ERROR', 'ERROR'])
-    expect(envelope.result.findings[0].reason).to.match(/^Could not read the ebs inventory of us-east-1 \(/)
+    expect(envelope.result.findings[0].reason).to.equal("Could not read the ebs inventory of us-east-1: Cannot reach http://127.0.0.1:9: the connection was refused; is the sandbox running? Start it with \"opsctl sandbox start\" (then eval \"$(opsctl sandbox env)\"), or unset AWS_ENDPOINT_URL to reach AWS.")
   })
 })
