@@ -94,7 +94,7 @@ describe('AWS session (client factory)', () => {
 
     it('names the profile when a profile does not exist', async () => {
       await withEnv(awsConfigFiles(''), async () => {
-        await expectUsageError(AwsSession.open({profile: 'nope'}), /for profile "nope"/)
+        await expectUsageError(AwsSession.open({profile: 'nope'}), /^There is no profile "nope" in ~\/\.aws\/config or ~\/\.aws\/credentials; check the name with "aws configure list-profiles"\.$/)
       })
     })
   })

@@ -47,10 +47,11 @@ describe('runbook local engine (against moto)', () => {
     expect((await readJournal(record.runId)).status).to.equal('succeeded')
   })
 
-  it('takes the Default branch for a single-AZ instance and fails there, without rebooting it', async () => {
+  it('takes the Default branch for a single-AZ instance and refuses there (exit 2, as the drill\'s preflight), without rebooting it', async () => {
     await createDbInstance('single-az-db', {MultiAZ: false})
     const {record, exitCode} = await run(shipped('opsctl-MultiAzFailoverTest.yaml'), {DBInstanceIdentifier: 'single-az-db'})
-    expect(exitCode).to.equal(1)
+    // The branch fails the run by looking for an instance that does not exist, before anything was changed.
+    expect(exitCode).to.equal(2)
     expect(statuses(record)).to.include({'not-multi-az': 'failed', 'reboot-with-failover': 'skipped'})
   })
 
