@@ -63,39 +63,47 @@ export async function findDbSnapshot(rds: RDSClient, id: string, abortSignal?: A
  * create whose retry meets "already exists" checks that the resource carries this run's id.
  */
 
-const instanceOfRun = (rds: RDSClient, id: string, runId: string, abortSignal?: AbortSignal) =>
-  async () => madeByRun(await findDbInstance(rds, id, abortSignal) ?? {}, runId)
-const snapshotOfRun = (rds: RDSClient, id: string, runId: string, abortSignal?: AbortSignal) =>
-  async () => madeByRun(await findDbSnapshot(rds, id, abortSignal) ?? {}, runId)
+/** What a create makes: found by kind and name, to tell a lost response from someone else's resource. */
+interface Made {
+  kind: 'DB instance' | 'DB snapshot'
+  id: string
+}
+
+/** Sends a create command of any kind (command typing aside, the client sends them all alike). */
+async function createForRun(rds: RDSClient, command: unknown, made: Made, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const find = made.kind === 'DB instance' ? findDbInstance : findDbSnapshot
+  const send = () => (rds as unknown as {send(command: unknown, options: unknown): Promise<unknown>}).send(command, {abortSignal})
+  await createOnce(send, async () => madeByRun(await find(rds, made.id, abortSignal) ?? {}, runId), `${made.kind} ${made.id}`)
+}
 
 export async function createDbSnapshot(rds: RDSClient, input: CreateDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {CreateDBSnapshotCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new CreateDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.DBSnapshotIdentifier!, runId, abortSignal), `DB snapshot ${input.DBSnapshotIdentifier}`)
+  await createForRun(rds, new CreateDBSnapshotCommand(input), {kind: 'DB snapshot', id: input.DBSnapshotIdentifier!}, runId, abortSignal)
 }
 
 export async function copyDbSnapshot(rds: RDSClient, input: CopyDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const {CopyDBSnapshotCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new CopyDBSnapshotCommand(input), {abortSignal}), snapshotOfRun(rds, input.TargetDBSnapshotIdentifier!, runId, abortSignal), `DB snapshot ${input.TargetDBSnapshotIdentifier}`)
+  await createForRun(rds, new CopyDBSnapshotCommand(input), {kind: 'DB snapshot', id: input.TargetDBSnapshotIdentifier!}, runId, abortSignal)
+}
+
+export async function restoreDbInstanceFromSnapshot(rds: RDSClient, input: RestoreDBInstanceFromDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {RestoreDBInstanceFromDBSnapshotCommand} = await import('@aws-sdk/client-rds')
+  await createForRun(rds, new RestoreDBInstanceFromDBSnapshotCommand(input), {kind: 'DB instance', id: input.DBInstanceIdentifier!}, runId, abortSignal)
+}
+
+export async function restoreDbInstanceToPointInTime(rds: RDSClient, input: RestoreDBInstanceToPointInTimeCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {RestoreDBInstanceToPointInTimeCommand} = await import('@aws-sdk/client-rds')
+  await createForRun(rds, new RestoreDBInstanceToPointInTimeCommand(input), {kind: 'DB instance', id: input.TargetDBInstanceIdentifier!}, runId, abortSignal)
+}
+
+export async function createDbInstanceReadReplica(rds: RDSClient, input: CreateDBInstanceReadReplicaCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {CreateDBInstanceReadReplicaCommand} = await import('@aws-sdk/client-rds')
+  await createForRun(rds, new CreateDBInstanceReadReplicaCommand(input), {kind: 'DB instance', id: input.DBInstanceIdentifier!}, runId, abortSignal)
 }
 
 export async function deleteDbSnapshot(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<void> {
   const {DeleteDBSnapshotCommand} = await import('@aws-sdk/client-rds')
   await deleteOnce(() => rds.send(new DeleteDBSnapshotCommand({DBSnapshotIdentifier: id}), {abortSignal}))
-}
-
-export async function restoreDbInstanceFromSnapshot(rds: RDSClient, input: RestoreDBInstanceFromDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
-  const {RestoreDBInstanceFromDBSnapshotCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new RestoreDBInstanceFromDBSnapshotCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal), `DB instance ${input.DBInstanceIdentifier}`)
-}
-
-export async function restoreDbInstanceToPointInTime(rds: RDSClient, input: RestoreDBInstanceToPointInTimeCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
-  const {RestoreDBInstanceToPointInTimeCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new RestoreDBInstanceToPointInTimeCommand(input), {abortSignal}), instanceOfRun(rds, input.TargetDBInstanceIdentifier!, runId, abortSignal), `DB instance ${input.TargetDBInstanceIdentifier}`)
-}
-
-export async function createDbInstanceReadReplica(rds: RDSClient, input: CreateDBInstanceReadReplicaCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
-  const {CreateDBInstanceReadReplicaCommand} = await import('@aws-sdk/client-rds')
-  await createOnce(() => rds.send(new CreateDBInstanceReadReplicaCommand(input), {abortSignal}), instanceOfRun(rds, input.DBInstanceIdentifier!, runId, abortSignal), `DB instance ${input.DBInstanceIdentifier}`)
 }
 
 /** Deletes without a final snapshot (what opsctl deletes is only ever what a run made for itself). */

@@ -1,3 +1,4 @@
+import {systemClock} from '../engine/clock.js'
 import {callScope} from './call-log.js'
 
 /** How long a call outside any step or collector deadline keeps retrying transient errors. */
@@ -49,21 +50,7 @@ export const retryTransientErrors = (next: (args: unknown) => Promise<unknown>) 
     } catch (error) {
       const waitMs = backoffMs(attempt)
       if (!isTransientAwsError(error) || scope?.signal?.aborted || Date.now() + waitMs > until) throw error
-      await pause(waitMs, scope?.signal)
+      await systemClock.sleep(waitMs, scope?.signal)
     }
   }
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
 }
