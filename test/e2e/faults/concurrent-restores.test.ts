@@ -3,29 +3,23 @@ import {expect} from 'chai'
 
 import {RUN_ID_TAG} from '../../../src/lib/aws/tags.js'
 import {opsctl, parseJson} from '../../support/cli.js'
-import {type FaultProxy, startFaultProxy} from '../../support/fault-proxy.js'
-import {testEnv} from '../../support/hooks.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {createDbInstance} from '../../support/rds.js'
 
 /** Two operators restore the same source to the same name at the same moment. */
 describe('two concurrent restores of one source (e2e)', function () {
   this.timeout(60_000)
-  let proxy: FaultProxy
-
-  before(async () => {
-    proxy = await startFaultProxy({target: testEnv.endpoint})
-  })
-  after(() => proxy.close())
+  const faults = faultProxyInFrontOfMoto()
 
   it('lets exactly one make the instance; the other fails or is refused with one sentence and leaves the winner\'s instance alone', async () => {
     await createDbInstance('tenant-shard-001', {StorageEncrypted: true})
     await opsctl(['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'baseline'])
     // Slow enough that both pass their check that the name is free before either restore is applied.
-    proxy.setLatency(300)
+    faults.proxy.setLatency(300)
     const args = ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'baseline', '--target', 'tenant-shard-001-copy', '--poll-interval', '1', '--json']
-    const env = {AWS_ENDPOINT_URL: proxy.endpoint}
+    const env = {AWS_ENDPOINT_URL: faults.proxy.endpoint}
     const results = await Promise.all([opsctl(args, {env}), opsctl(args, {env})])
-    proxy.clear()
+    faults.proxy.clear()
     const [winner, ...losers] = results.filter((r) => r.code === 0)
     expect(losers, results.map((r) => r.stderr).join('\n')).to.deep.equal([])
     const loser = results.find((r) => r !== winner)!

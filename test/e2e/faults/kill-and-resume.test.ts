@@ -7,7 +7,8 @@ import {expect} from 'chai'
 import type {RunRecord} from '../../../src/lib/engine/types.js'
 import {resetMoto} from '../../../src/lib/sandbox/moto-server.js'
 import {opsctl, parseJson} from '../../support/cli.js'
-import {type Fault, type FaultProxy, startFaultProxy} from '../../support/fault-proxy.js'
+import type {Fault} from '../../support/fault-proxy.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {testEnv} from '../../support/hooks.js'
 import {createDbInstance} from '../../support/rds.js'
 
@@ -87,18 +88,11 @@ const cases: Case[] = [
  */
 describe('kill -9 at every step boundary and during undo, then --resume (e2e)', function () {
   this.timeout(0)
-  let proxy: FaultProxy
-  const env = {} as NodeJS.ProcessEnv
-
-  before(async () => {
-    proxy = await startFaultProxy({target: testEnv.endpoint})
-    env.AWS_ENDPOINT_URL = proxy.endpoint
-  })
+  const faults = faultProxyInFrontOfMoto()
   afterEach(() => {
-    proxy.release()
-    proxy.clear()
+    faults.proxy.release()
+    faults.proxy.clear()
   })
-  after(() => proxy.close())
 
   /** A fresh estate and journal folder for one trial. */
   async function fresh(c: Case): Promise<void> {
@@ -108,9 +102,9 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
   }
 
   async function resumeOnce(c: Case): Promise<RunRecord> {
-    proxy.release()
-    proxy.clear()
-    const result = await opsctl([...c.args, '--resume', journal().runId, '--json'], {env})
+    faults.proxy.release()
+    faults.proxy.clear()
+    const result = await opsctl([...c.args, '--resume', journal().runId, '--json'], {env: faults.env})
     expect(result.code, `${result.stdout.slice(0, 3000)}\n${result.stderr}`).to.equal(0)
     return parseJson(result).result
   }
@@ -118,15 +112,15 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
   for (const c of cases) {
     it(`${c.workflow}: killed after each step, one resume finishes it with nothing duplicated or left`, async () => {
       await fresh(c)
-      const clean = await opsctl([...c.args, '--json'], {env})
+      const clean = await opsctl([...c.args, '--json'], {env: faults.env})
       expect(clean.code, clean.stderr).to.equal(0)
       const expected = await estate()
       const steps = parseJson(clean).result.steps.map((s: {id: string}) => s.id) as string[]
       for (const step of steps.slice(0, -1)) {
         await fresh(c)
         // Held a moment at the proxy, the next request is still unapplied when the kill lands.
-        proxy.setLatency(150)
-        const killed = await opsctl(c.args, {env, onSpawn: killWhen(`✔ ${step}:`, 'SIGKILL')})
+        faults.proxy.setLatency(150)
+        const killed = await opsctl(c.args, {env: faults.env, onSpawn: killWhen(`✔ ${step}:`, 'SIGKILL')})
         expect(killed.code, `killed after ${step}`).to.equal(null)
         const record = await resumeOnce(c)
         expect(record.status, `resumed after a kill after ${step}`).to.equal('succeeded')
@@ -137,15 +131,15 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
     for (const kill of c.undoKills) {
       it(`${c.workflow}: killed during the undo of ${kill.step} (${kill.operation} ${kill.fault === 'hang' ? 'not yet applied' : 'applied, its response lost'}), one resume finishes it`, async () => {
         await fresh(c)
-        await opsctl([...c.args, '--json'], {env})
+        await opsctl([...c.args, '--json'], {env: faults.env})
         const expected = await estate()
         await fresh(c)
-        proxy.setLatency(150)
-        proxy.inject({operation: kill.operation}, kill.fault, {times: Infinity})
+        faults.proxy.setLatency(150)
+        faults.proxy.inject({operation: kill.operation}, kill.fault, {times: Infinity})
         let pid = 0
-        const applied = proxy.nextRequest({operation: kill.operation}).then(() => process.kill(pid, 'SIGKILL'))
+        const applied = faults.proxy.nextRequest({operation: kill.operation}).then(() => process.kill(pid, 'SIGKILL'))
         // Ctrl-C right after the step: the run is undone, and the undo is killed at the request.
-        const killed = await opsctl(c.args, {env, onSpawn: (p, stdout) => {
+        const killed = await opsctl(c.args, {env: faults.env, onSpawn: (p, stdout) => {
           pid = p
           killWhen(`✔ ${kill.step}:`, 'SIGINT')(p, stdout)
         }})

@@ -2,8 +2,7 @@ import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from 
 import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../../support/cli.js'
-import {type FaultProxy, startFaultProxy} from '../../support/fault-proxy.js'
-import {testEnv} from '../../support/hooks.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {createDbInstance} from '../../support/rds.js'
 
 const rds = () => new RDSClient({})
@@ -16,15 +15,8 @@ const snapshotIds = async () => ((await rds().send(new DescribeDBSnapshotsComman
  */
 describe('lost responses of creates and deletes (e2e through the fault proxy)', function () {
   this.timeout(60_000)
-  let proxy: FaultProxy
-  let env: NodeJS.ProcessEnv
-
-  before(async () => {
-    proxy = await startFaultProxy({target: testEnv.endpoint})
-    env = {AWS_ENDPOINT_URL: proxy.endpoint}
-  })
-  afterEach(() => proxy.clear())
-  after(() => proxy.close())
+  const faults = faultProxyInFrontOfMoto()
+  afterEach(() => faults.proxy.clear())
 
   beforeEach(async () => {
     await createDbInstance('tenant-shard-001', {StorageEncrypted: true})
@@ -39,11 +31,11 @@ describe('lost responses of creates and deletes (e2e through the fault proxy)', 
   ]
   for (const run of runs) {
     it(`carries on when the response to ${run.operation} is lost after it was applied`, async () => {
-      proxy.inject({operation: run.operation}, 'reset-after')
-      const result = await opsctl([...run.args, '--poll-interval', '1', '--json'], {env})
+      faults.proxy.inject({operation: run.operation}, 'reset-after')
+      const result = await opsctl([...run.args, '--poll-interval', '1', '--json'], {env: faults.env})
       expect(result.code, result.stdout.slice(0, 3000) + result.stderr).to.equal(0)
       expect(parseJson(result).result.status).to.equal('succeeded')
-      expect(proxy.stats().faults['reset-after']).to.equal(1)
+      expect(faults.proxy.stats().faults['reset-after']).to.equal(1)
       expect(await instanceIds()).to.deep.equal(run.instances)
       expect(await snapshotIds()).to.deep.equal(run.snapshots)
     })

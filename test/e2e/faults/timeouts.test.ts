@@ -6,25 +6,19 @@ import {expect} from 'chai'
 
 import type {RunRecord} from '../../../src/lib/engine/types.js'
 import {opsctl} from '../../support/cli.js'
-import {type FaultProxy, startFaultProxy} from '../../support/fault-proxy.js'
-import {testEnv} from '../../support/hooks.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {createDbInstance} from '../../support/rds.js'
 
 /** Real timers, a real process: a step that cannot finish meets its --timeout, on every Node version. */
 describe('a step timeout with real timers (e2e through the fault proxy)', function () {
   this.timeout(60_000)
-  let proxy: FaultProxy
-
-  before(async () => {
-    proxy = await startFaultProxy({target: testEnv.endpoint})
-  })
-  after(() => proxy.close())
+  const faults = faultProxyInFrontOfMoto()
 
   it('fails a wait that never gets an answer after --timeout 2: exit 1, "timed out" in the journal, the snapshot it made deleted', async () => {
     await createDbInstance('tenant-shard-001')
     // Once the snapshot is requested, the wait's first look at it never gets an answer.
-    proxy.nextRequest({operation: 'CreateDBSnapshot'}).then(() => proxy.inject({operation: 'DescribeDBSnapshots'}, 'hang'))
-    const result = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--timeout', '2'], {env: {AWS_ENDPOINT_URL: proxy.endpoint}})
+    faults.proxy.nextRequest({operation: 'CreateDBSnapshot'}).then(() => faults.proxy.inject({operation: 'DescribeDBSnapshots'}, 'hang'))
+    const result = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--timeout', '2'], {env: {AWS_ENDPOINT_URL: faults.proxy.endpoint}})
     expect(result.code, result.stdout + result.stderr).to.equal(1)
     expect(result.stderr).to.contain('Error: Step wait-available timed out after 2 s')
     const dir = join(process.env.OPSCTL_HOME!, 'runs')
@@ -34,6 +28,6 @@ describe('a step timeout with real timers (e2e through the fault proxy)', functi
     expect(record.steps[2].error).to.deep.include({code: 'StepTimeout'})
     const {DBSnapshots} = await new RDSClient({}).send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))
     expect(DBSnapshots).to.deep.equal([])
-    proxy.release()
+    faults.proxy.release()
   })
 })

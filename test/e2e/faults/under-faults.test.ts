@@ -5,7 +5,8 @@ import {resetMoto} from '../../../src/lib/sandbox/moto-server.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
 import {testSession} from '../../support/aws.js'
 import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
-import {defaultFaultRates, type FaultProxy, startFaultProxy} from '../../support/fault-proxy.js'
+import {defaultFaultRates} from '../../support/fault-proxy.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {testEnv} from '../../support/hooks.js'
 import {createDbInstance} from '../../support/rds.js'
 
@@ -108,30 +109,23 @@ const cases: Case[] = [
  */
 describe('workflows under transient AWS faults (e2e through a fault proxy)', function () {
   this.timeout(0)
-  let proxy: FaultProxy
-  const underFaults = {} as NodeJS.ProcessEnv
-
-  before(async () => {
-    proxy = await startFaultProxy({target: testEnv.endpoint, seed: 20261201})
-    underFaults.AWS_ENDPOINT_URL = proxy.endpoint
-  })
-  after(() => proxy.close())
+  const proxied = faultProxyInFrontOfMoto({seed: 20261201})
 
   for (const c of cases) {
     it(`${c.name}: ${trials} run(s) under faults complete with the result of the run without faults`, async () => {
       const run = async (faults: boolean) => {
         await resetMoto(testEnv.endpoint)
         await c.arrange()
-        proxy.setRates(faults ? defaultFaultRates : {})
-        const result = await opsctl(c.args, {env: underFaults})
-        proxy.setRates({})
+        proxied.proxy.setRates(faults ? defaultFaultRates : {})
+        const result = await opsctl(c.args, {env: proxied.env})
+        proxied.proxy.setRates({})
         expect(result.code, `${faults ? 'with' : 'without'} faults:\n${result.stdout.slice(0, 2000)}\n${result.stderr}`).to.equal(c.exitCode)
         return c.observe(result)
       }
       const expected = await run(false)
-      proxy.clear()
+      proxied.proxy.clear()
       for (let trial = 1; trial <= trials; trial++) expect(await run(true), `trial ${trial}`).to.deep.equal(expected)
-      const {faults} = proxy.stats()
+      const {faults} = proxied.proxy.stats()
       expect(faults.throttle + faults['server-error'] + faults['reset-before'] + faults['reset-after'], 'faults injected').to.be.greaterThan(0)
     })
   }
