@@ -1,7 +1,3 @@
-/** `{{ Name }}`, `{{ step.Output }}`, `{{ variable:Name }}`, `{{ global:REGION }}`, `{{ ssm:/path }}`. */
-const referencePattern = /\{\{\s*([^{}]*?)\s*\}\}/g
-const wholeReference = /^\{\{\s*([^{}]*?)\s*\}\}$/
-
 /** The automation variables SSM provides to every execution. */
 export const automationVariables = [
   'global:ACCOUNT_ID', 'global:REGION', 'global:DATE', 'global:DATE_TIME', 'global:AWS_PARTITION', 'global:URL_SUFFIX',
@@ -24,9 +20,37 @@ export function parseReference(text: string): Reference {
   return {kind: 'parameter', name: text, text}
 }
 
+/** A `{{ … }}` in a string: where it starts and ends, and the text between the braces, trimmed. */
+interface Span {
+  start: number
+  end: number
+  text: string
+}
+
+/**
+ * Every `{{ text }}` of a string, where text holds no brace. One pass over the string: a regular expression
+ * with lazy spaces on both sides (as this once was) backtracks quadratically on a long "{{   …" with no end.
+ */
+function spansIn(value: string): Span[] {
+  const spans: Span[] = []
+  let from = 0
+  for (let open = value.indexOf('{{', from); open !== -1; open = value.indexOf('{{', from)) {
+    let end = open + 2
+    while (end < value.length && value[end] !== '{' && value[end] !== '}') end++
+    if (value.startsWith('}}', end)) {
+      spans.push({start: open, end: end + 2, text: value.slice(open + 2, end).trim()})
+      from = end + 2
+    } else {
+      // A brace that is not "}}" ends this try; the next "{{" starts at that brace at the earliest ("{{{" included).
+      from = Math.max(open + 1, end - 1)
+    }
+  }
+  return spans
+}
+
 /** Every `{{ }}` reference in a string. */
 export function referencesIn(value: string): Reference[] {
-  return [...value.matchAll(referencePattern)].map((m) => parseReference(m[1]))
+  return spansIn(value).map((span) => parseReference(span.text))
 }
 
 /** Every string inside a value (for walking inputs), with its path. */
@@ -42,12 +66,16 @@ export function* stringsIn(value: unknown, path: (string | number)[] = []): Gene
  */
 export function interpolate(value: unknown, resolve: (reference: Reference) => unknown): unknown {
   if (typeof value === 'string') {
-    const whole = wholeReference.exec(value)
-    if (whole) return resolve(parseReference(whole[1]))
-    return value.replace(referencePattern, (_, text: string) => {
-      const resolved = resolve(parseReference(text))
-      return typeof resolved === 'string' ? resolved : JSON.stringify(resolved)
-    })
+    const spans = spansIn(value)
+    if (spans.length === 1 && spans[0].start === 0 && spans[0].end === value.length) return resolve(parseReference(spans[0].text))
+    let text = ''
+    let from = 0
+    for (const span of spans) {
+      const resolved = resolve(parseReference(span.text))
+      text += value.slice(from, span.start) + (typeof resolved === 'string' ? resolved : JSON.stringify(resolved))
+      from = span.end
+    }
+    return text + value.slice(from)
   }
   if (Array.isArray(value)) return value.map((v) => interpolate(v, resolve))
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, resolve)]))
