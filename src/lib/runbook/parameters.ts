@@ -1,8 +1,12 @@
 import {UsageError} from '../cli/errors.js'
 import {isSecretName, registerSecret} from '../engine/secrets.js'
 import type {RunbookDocument} from './document.js'
+import {allowedPattern} from './patterns.js'
 import {didYouMean} from './suggest.js'
-import {fitsParameterType} from './validate.js'
+import {fitsParameterType} from './validate/declarations.js'
+
+/** A value as quoted in a message: a long one shortened, so that the message stays one readable sentence. */
+const quoted = (value: string) => (value.length <= 60 ? `"${value}"` : `"${value.slice(0, 40)}…" (${value.length.toLocaleString('en-US')} characters)`)
 
 /** `-p Name=Value` flags as a record; a flag without `=` is a usage error. */
 export function parseParameterFlags(flags: string[] = []): Record<string, string> {
@@ -20,7 +24,7 @@ export function parseParameterFlags(flags: string[] = []): Record<string, string
 
 /** A value given on the command line, as the parameter's type: lists by commas or JSON, maps as JSON. */
 function convert(name: string, text: string, type: string): unknown {
-  const fail = (hint: string) => new UsageError(`Parameter ${name} is ${type}, and "${text}" is not one; ${hint}.`, 'InvalidParameter')
+  const fail = (hint: string) => new UsageError(`Parameter ${name} is ${type}, and ${quoted(text)} is not one; ${hint}.`, 'InvalidParameter')
   const json = () => {
     try {
       return JSON.parse(text)
@@ -69,20 +73,14 @@ export function resolveParameters(document: RunbookDocument, given: Record<strin
     else throw new UsageError(`Parameter ${name} is required${definition.description ? ` (${String(definition.description).replace(/^\((Required|Optional)\)\s*/, '')})` : ''}; pass -p ${name}=<value>.`, 'MissingParameter')
     if (!(name in given)) continue
     const items = Array.isArray(resolved[name]) ? resolved[name] as unknown[] : [resolved[name]]
-    const allowed = Array.isArray(definition.allowedValues) ? definition.allowedValues.map(String) : undefined
-    if (allowed && items.some((v) => !allowed.includes(String(v)))) {
-      throw new UsageError(`Parameter ${name} is "${given[name]}", which is not one of ${allowed.join(', ')}.`, 'InvalidParameter')
+    const allowed = Array.isArray(definition.allowedValues) ? new Set(definition.allowedValues.map(String)) : undefined
+    if (allowed && items.some((v) => !allowed.has(String(v)))) {
+      throw new UsageError(`Parameter ${name} is ${quoted(given[name])}, which is not one of ${[...allowed].join(', ')}.`, 'InvalidParameter')
     }
-    if (typeof definition.allowedPattern === 'string') {
-      let pattern: RegExp | undefined
-      try {
-        pattern = new RegExp(definition.allowedPattern)
-      } catch {
-        pattern = undefined
-      }
-      const bad = pattern && items.find((v) => !pattern.test(String(v)))
-      if (bad !== undefined && pattern) throw new UsageError(`Parameter ${name} is "${String(bad)}", which does not match ${definition.allowedPattern}.`, 'InvalidParameter')
-    }
+    // A pattern opsctl cannot evaluate was already reported by the validator; SSM checks it at execution.
+    const pattern = typeof definition.allowedPattern === 'string' ? allowedPattern(definition.allowedPattern) : undefined
+    const bad = pattern && 'matches' in pattern ? items.find((v) => !pattern.matches(String(v))) : undefined
+    if (bad !== undefined) throw new UsageError(`Parameter ${name} is ${quoted(String(bad))}, which does not match ${definition.allowedPattern}.`, 'InvalidParameter')
   }
   return resolved
 }
