@@ -11,11 +11,17 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length]
 }
 
+/** Longer words are not compared: nobody mistypes 100 characters, and the comparison grows with the square of the length. */
+const MAX_COMPARED_LENGTH = 100
+
 /** The closest candidate by edit distance, when close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_COMPARED_LENGTH) return undefined
   let best: string | undefined
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: no need to compute it when that is already too far.
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue
     const d = editDistance(word.toLowerCase(), candidate.toLowerCase())
     if (d < bestDistance) {
       best = candidate
