@@ -1,6 +1,6 @@
 import type {AwsSession} from '../aws/session.js'
 import type {StepIO} from '../engine/types.js'
-import type {RunbookStep} from './document.js'
+import type {NodePath, RunbookStep} from './document.js'
 
 /** What a step gives back to the executor: its built-in outputs and the raw response its Selectors read. */
 export interface ActionResult {
@@ -27,6 +27,19 @@ export interface LocalStepContext {
   setVariable(name: string, value: unknown): void
 }
 
+/** What an action's own input checks may report and ask, paths relative to the step's `inputs`. */
+export interface InputCheck {
+  /** The step's name, for messages. */
+  step: string
+  error(rule: string, input: NodePath, message: string, fix: string): void
+  /** A Variable/operator condition of aws:branch choices and aws:loop's LoopCondition; a choice also carries NextStep. */
+  condition(condition: Record<string, unknown>, input: NodePath, isChoice: boolean): void
+  /** The declared variables of the document, with their types. */
+  variables: ReadonlyMap<string, string>
+  /** "did you mean X?" among the candidates. */
+  suggest(word: string, candidates: readonly string[], noun: string): string
+}
+
 /**
  * One Automation action: what the validator checks, what `runbook iam` derives, and (when the local
  * engine can run it) how it runs. One file per action under actions/, registered in actions/index.ts.
@@ -44,6 +57,10 @@ export interface ActionSpec {
   mutates(inputs: Record<string, unknown>): boolean
   /** The IAM actions it may call, from its inputs as written (references not resolved). */
   calls(inputs: Record<string, unknown>): string[]
+  /** SSM refuses onCancel on the step (aws:loop, aws:updateVariable). */
+  noOnCancel?: boolean
+  /** Checks of its inputs beyond the required ones (values as written: `{{ }}` references are not resolved). */
+  checkInputs?(inputs: Record<string, unknown>, check: InputCheck): void
   /** Inputs passed to `run` unresolved, because the action resolves them itself (aws:loop's Steps). */
   rawInputs?: string[]
   /** Absent when only SSM can run it: the local engine refuses the document before anything runs. */

@@ -1,5 +1,7 @@
 import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../cli/errors.js'
+import type {InputCheck} from './action.js'
+import {hasReference, isLiteral} from './validate/values.js'
 
 /** Automation's Service namespaces whose SDK v3 package or IAM prefix is not the namespace itself. */
 const sdkPackageOf: Record<string, string> = {
@@ -56,6 +58,13 @@ function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain)
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plain(v)]))
   return value
+}
+
+/** The inputs the API-calling actions share: a service namespace, a JSONPath PropertySelector, DesiredValues as a list. */
+export function checkApiInputs(inputs: Record<string, unknown>, check: InputCheck): void {
+  if (isLiteral(inputs.Service) && !/^[a-z0-9-]+$/.test(String(inputs.Service))) check.error('service', ['Service'], `Service "${inputs.Service}" of step ${check.step} is not a service namespace.`, 'use the lowercase namespace, e.g. ec2, rds, ssm, kms.')
+  if (inputs.PropertySelector !== undefined && !String(inputs.PropertySelector).startsWith('$')) check.error('selector', ['PropertySelector'], `PropertySelector of step ${check.step} must be a JSONPath starting with $.`, 'write e.g. $.DBInstances[0].DBInstanceStatus.')
+  if (inputs.DesiredValues !== undefined && !Array.isArray(inputs.DesiredValues) && !hasReference(inputs.DesiredValues)) check.error('desired-values', ['DesiredValues'], `DesiredValues of step ${check.step} must be a list.`, 'list the values, e.g. - available.')
 }
 
 /** The inputs of an executeAwsApi-style step that are the API's own parameters. */

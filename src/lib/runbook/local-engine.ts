@@ -23,7 +23,7 @@ import {isTrue, jumpTarget, nextOnSuccess, type StepNode, stepNodes} from './gra
 import {selectJsonPath} from './jsonpath.js'
 import {coerceOutput} from './output-types.js'
 import {RunbookRecorder} from './recorder.js'
-import {interpolate, type Reference, stringsIn} from './references.js'
+import {interpolate, type Reference, referencesIn, stringsIn} from './references.js'
 import {formatDiagnostic, validateRunbook} from './validate.js'
 
 export interface LocalRunOptions {
@@ -304,11 +304,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
 
   async function fetchParameterStoreValues(inputs: Record<string, unknown>): Promise<void> {
     for (const {value} of stringsIn(inputs)) {
-      for (const match of value.matchAll(/\{\{\s*(ssm:[^{}]*?)\s*\}\}/g)) {
-        if (parameterStore.has(match[1])) continue
+      for (const reference of referencesIn(value)) {
+        if (reference.kind !== 'parameter-store' || !reference.text.startsWith('ssm:') || parameterStore.has(reference.text)) continue
         const {GetParameterCommand, SSMClient} = await import('@aws-sdk/client-ssm')
-        const {Parameter} = await options.session.client(SSMClient).send(new GetParameterCommand({Name: match[1].slice(4)}))
-        parameterStore.set(match[1], Parameter?.Value)
+        const {Parameter} = await options.session.client(SSMClient).send(new GetParameterCommand({Name: reference.text.slice(4)}))
+        parameterStore.set(reference.text, Parameter?.Value)
       }
     }
   }

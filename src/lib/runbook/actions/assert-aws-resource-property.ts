@@ -1,6 +1,6 @@
 import {OpsctlError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
-import {apiParameters, callAwsApi, iamActionOf} from '../aws-api.js'
+import {apiParameters, callAwsApi, checkApiInputs, iamActionOf} from '../aws-api.js'
 import {selectJsonPath} from '../jsonpath.js'
 
 /** The values a PropertySelector picked, as strings, for comparison with DesiredValues. */
@@ -15,6 +15,7 @@ export const assertAwsResourceProperty: ActionSpec = {
   builtinOutputs: [],
   mutates: () => false,
   calls: (inputs) => [iamActionOf(String(inputs.Service), String(inputs.Api))],
+  checkInputs: checkApiInputs,
   async run(inputs, ctx) {
     const response = await callAwsApi(ctx.session, inputs.Service, inputs.Api, apiParameters(inputs), ctx.io.signal)
     const actual = selectedValues(response, inputs.PropertySelector)

@@ -1,6 +1,7 @@
 import {OpsctlError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
 import {evaluateCondition} from '../conditions.js'
+import {isEmpty, isMapping} from '../validate/values.js'
 
 export const branch: ActionSpec = {
   name: 'aws:branch',
@@ -8,6 +9,17 @@ export const branch: ActionSpec = {
   builtinOutputs: [],
   mutates: () => false,
   calls: () => [],
+  checkInputs({Choices: choices}, check) {
+    if (!Array.isArray(choices) || choices.length === 0) {
+      if (choices !== undefined && !isEmpty(choices)) check.error('branch', ['Choices'], `Choices of step ${check.step} must be a list.`, 'list each choice with NextStep, Variable and an operator.')
+      return
+    }
+    choices.forEach((choice, i) => {
+      if (!isMapping(choice)) return check.error('branch', ['Choices', i], `Choice ${i + 1} of step ${check.step} is not a mapping.`, 'write NextStep, Variable and an operator such as StringEquals.')
+      if (typeof choice.NextStep !== 'string') check.error('branch', ['Choices', i], `Choice ${i + 1} of step ${check.step} has no NextStep.`, 'add NextStep: <step name>.')
+      check.condition(choice, ['Choices', i], true)
+    })
+  },
   async run(inputs, ctx) {
     const choice = (inputs.Choices as Record<string, unknown>[]).find((c) => evaluateCondition(c))
     const nextStep = choice ? String(choice.NextStep) : inputs.Default === undefined ? undefined : String(inputs.Default)

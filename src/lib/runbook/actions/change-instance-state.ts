@@ -1,5 +1,6 @@
 import {UsageError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
+import {isLiteral} from '../validate/values.js'
 
 const pollIntervalMs = 5000
 const changeCall: Record<string, string> = {running: 'ec2:StartInstances', stopped: 'ec2:StopInstances', terminated: 'ec2:TerminateInstances'}
@@ -10,6 +11,9 @@ export const changeInstanceState: ActionSpec = {
   builtinOutputs: [],
   mutates: (inputs) => inputs.CheckStateOnly !== true,
   calls: (inputs) => ['ec2:DescribeInstances', ...(inputs.CheckStateOnly === true ? [] : changeCall[String(inputs.DesiredState)] ? [changeCall[String(inputs.DesiredState)]] : Object.values(changeCall))],
+  checkInputs({DesiredState: desired}, check) {
+    if (isLiteral(desired) && !changeCall[String(desired)]) check.error('desired-state', ['DesiredState'], `DesiredState of step ${check.step} is ${JSON.stringify(desired)}.`, 'use running, stopped or terminated.')
+  },
   async run(inputs, ctx) {
     const {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand} = await import('@aws-sdk/client-ec2')
     const ec2 = ctx.session.client(EC2Client)

@@ -1,5 +1,6 @@
 import {UsageError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
+import {isMapping, isWholeNumber} from '../validate/values.js'
 
 /** SSM's limit, also the default. */
 export const maxLoopIterations = 100
@@ -12,6 +13,19 @@ export const loop: ActionSpec = {
   mutates: () => false,
   calls: () => [],
   rawInputs: ['Steps', 'LoopCondition'],
+  noOnCancel: true,
+  checkInputs(inputs, check) {
+    const name = check.step
+    if (inputs.Steps !== undefined && (!Array.isArray(inputs.Steps) || inputs.Steps.length === 0)) check.error('loop', ['Steps'], `Steps of loop ${name} must be a non-empty list of steps.`, 'list the steps to repeat.')
+    if (inputs.MaxIterations !== undefined && (!isWholeNumber(inputs.MaxIterations, 1) || Number(inputs.MaxIterations) > maxLoopIterations)) {
+      check.error('loop', ['MaxIterations'], `MaxIterations of loop ${name} must be between 1 and ${maxLoopIterations}.`, `lower it to at most ${maxLoopIterations}.`)
+    }
+    if (isMapping(inputs.LoopCondition)) check.condition(inputs.LoopCondition, ['LoopCondition'], false)
+    else if (inputs.LoopCondition !== undefined) check.error('loop', ['LoopCondition'], `LoopCondition of loop ${name} must be a condition.`, 'write Variable and an operator, e.g. BooleanEquals: true.')
+    if (inputs.IteratorDataType !== undefined && !['Boolean', 'Integer', 'String', 'StringMap'].includes(String(inputs.IteratorDataType))) {
+      check.error('loop', ['IteratorDataType'], `IteratorDataType of loop ${name} is ${JSON.stringify(inputs.IteratorDataType)}.`, 'use Boolean, Integer, String or StringMap.')
+    }
+  },
   async run(inputs, ctx) {
     const limit = Math.min(Number(inputs.MaxIterations ?? maxLoopIterations), maxLoopIterations)
     const steps = inputs.Steps

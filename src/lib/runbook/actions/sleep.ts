@@ -1,5 +1,6 @@
 import {UsageError} from '../../cli/errors.js'
 import type {ActionSpec} from '../action.js'
+import {isLiteral} from '../validate/values.js'
 
 /** ISO 8601 durations as SSM accepts them: PT10S, PT5M, PT1H30M, P1D (at most 7 days). */
 export function durationMs(duration: string): number {
@@ -16,6 +17,16 @@ export const sleep: ActionSpec = {
   builtinOutputs: [],
   mutates: () => false,
   calls: () => [],
+  checkInputs({Duration: duration, Timestamp: timestamp}, check) {
+    if (isLiteral(duration)) {
+      try {
+        durationMs(String(duration))
+      } catch (e) {
+        check.error('duration', ['Duration'], (e as Error).message.replace(/;.*$/, '.'), 'write it like PT10S, PT5M or PT1H.')
+      }
+    }
+    if (isLiteral(timestamp) && Number.isNaN(Date.parse(String(timestamp)))) check.error('duration', ['Timestamp'], `Timestamp of step ${check.step} is not an ISO 8601 time.`, 'write it like 2026-01-01T12:00:00Z.')
+  },
   async run(inputs, ctx) {
     const ms = inputs.Duration === undefined ? Date.parse(String(inputs.Timestamp)) - ctx.io.clock.now() : durationMs(String(inputs.Duration))
     if (Number.isNaN(ms)) throw new UsageError(`Timestamp "${inputs.Timestamp}" of step ${ctx.step.name} is not an ISO 8601 time; write it like 2026-01-01T12:00:00Z.`, 'InvalidTimestamp')

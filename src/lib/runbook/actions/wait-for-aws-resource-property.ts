@@ -1,5 +1,5 @@
 import type {ActionSpec} from '../action.js'
-import {apiParameters, callAwsApi, iamActionOf} from '../aws-api.js'
+import {apiParameters, callAwsApi, checkApiInputs, iamActionOf} from '../aws-api.js'
 import {selectedValues} from './assert-aws-resource-property.js'
 
 const pollIntervalMs = 5000
@@ -10,6 +10,7 @@ export const waitForAwsResourceProperty: ActionSpec = {
   builtinOutputs: [],
   mutates: () => false,
   calls: (inputs) => [iamActionOf(String(inputs.Service), String(inputs.Api))],
+  checkInputs: checkApiInputs,
   async run(inputs, ctx) {
     const desired = (inputs.DesiredValues as unknown[]).map(String)
     // The step's timeoutSeconds (SSM's default: 3600) ends the wait through io.signal.
