@@ -85,7 +85,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   }
   const perRegion = await mapWithLimit(options.regions, REGION_CONCURRENCY, async (region) => {
     const regional = session.inRegion(region, {httpTimeouts: REGION_HTTP_TIMEOUTS})
-    const outcome = await collectRegionInventory({session: regional, region, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames, COLLECTOR_DEADLINE_MS)
+    const outcome = await collectRegionInventory({session: regional, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames, COLLECTOR_DEADLINE_MS)
     const findings: Finding[] = []
     for (const check of options.checks) {
       const base = {checkId: check.id, title: check.title, service: check.service, severity: check.severity, accountId, region}

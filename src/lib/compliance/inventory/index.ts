@@ -28,6 +28,8 @@ export interface CollectorContext {
   /** A session in the region being collected. */
   session: AwsSession
   region: string
+  /** The scanned account, from STS; undefined when STS could not be reached. */
+  accountId?: string
   /** Fetch tags that cost one call per resource only when the mutelist matches on tags. */
   withTags: boolean
   /** Shares one fetch between regions (a multi-region trail is seen from every region). */
