@@ -6,7 +6,7 @@ import {DescribeKeyCommand, KMSClient, paginateListKeys} from '@aws-sdk/client-k
 import {paginateDescribeDBClusters, paginateDescribeDBClusterSnapshots, paginateDescribeDBInstances, paginateDescribeDBSnapshots, RDSClient} from '@aws-sdk/client-rds'
 import {ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
 
-import {recordCallsInto} from '../../dist/lib/aws/call-log.js'
+import {withinCallScope} from '../../dist/lib/aws/call-log.js'
 import {AwsSession} from '../../dist/lib/aws/session.js'
 import {supportsRotation} from '../../dist/lib/compliance/inventory/kms.js'
 import {runComplianceScan, selectChecks} from '../../dist/lib/compliance/scan.js'
@@ -15,7 +15,7 @@ const services = process.argv[2].split(',')
 const session = await AwsSession.open({})
 const calls = []
 const started = performance.now()
-const result = await recordCallsInto(calls, () => runComplianceScan(session, {
+const result = await withinCallScope({calls}, () => runComplianceScan(session, {
   checks: selectChecks({services}), regions: [session.region], accountId: '123456789012', failOn: 'informational', minRetentionDays: 30,
 }))
 const wallMs = performance.now() - started

@@ -2,7 +2,7 @@ import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
 import {OpsctlError, UsageError} from '../cli/errors.js'
 import {checks as allChecks} from './checks/index.js'
-import {collectRegionInventory, mapWithLimit, type RegionInventory} from './inventory/index.js'
+import {collectRegionInventory, type InventoryProgress, mapWithLimit, type RegionInventory} from './inventory/index.js'
 import {muteEntryFor, type Mutelist} from './mutelist.js'
 import {
   atOrAbove, type Check, type CheckSummary, type ComplianceResult, type Finding, type FindingStatus,
@@ -67,6 +67,8 @@ export interface ScanOptions {
   mutelist?: Mutelist
   minRetentionDays: number
   now?: () => Date
+  /** Told when each inventory of each region starts and ends being read. */
+  onProgress?: (progress: InventoryProgress) => void
 }
 
 /** The error's name and first sentence (SDK messages can run on with hints about hidden fields). */
@@ -85,7 +87,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   }
   const perRegion = await mapWithLimit(options.regions, REGION_CONCURRENCY, async (region) => {
     const regional = session.inRegion(region, {httpTimeouts: REGION_HTTP_TIMEOUTS})
-    const outcome = await collectRegionInventory({session: regional, region, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames, COLLECTOR_DEADLINE_MS)
+    const outcome = await collectRegionInventory({session: regional, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames, COLLECTOR_DEADLINE_MS, options.onProgress)
     const findings: Finding[] = []
     for (const check of options.checks) {
       const base = {checkId: check.id, title: check.title, service: check.service, severity: check.severity, accountId, region}

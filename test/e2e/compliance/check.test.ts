@@ -2,6 +2,7 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {CreateVolumeCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {expect} from 'chai'
 
 import {complianceSeeder} from '../../../src/lib/sandbox/seed/compliance.js'
@@ -78,12 +79,42 @@ describe('opsctl compliance (e2e)', () => {
       expect(readFileSync(out, 'utf8')).to.match(/^status,severity,check_id,/)
     })
 
-    it('prints the terminal table grouped by severity with a one-line verdict', async () => {
+    it('prints a line per check with its counts and failing resources, then the verdict, and no progress in a pipe', async () => {
       const result = await opsctl(['compliance', 'check', '--services', 'rds', '--severity', 'critical'])
       expect(result.code).to.equal(3)
-      expect(result.stdout).to.match(/^CRITICAL {2}\d+ pass, \d+ fail, 0 muted, 0 error\nSTATUS/)
-      expect(result.stdout).to.contain('FAIL    rds-not-public')
+      expect(result.stdout).to.match(/^CRITICAL {2}rds-not-public {2}RDS DB instances are not publicly accessible {2}\(1 fail, \d+ pass\)\n {2}FAIL {3}DB instance compliance-legacy is publicly accessible\.\n/)
+      expect(result.stdout).to.contain('\nCRITICAL  rds-snapshot-private  RDS manual snapshots are not public  (1 fail, ')
       expect(result.stderr).to.contain('FAILED: 2 unmuted finding(s) at or above informational')
+      // Progress is for a person at a terminal: none in a pipe, on either stream.
+      for (const output of [result.stdout, result.stderr]) expect(output).not.to.match(/reading|waiting/)
+    })
+
+    it('judges only the EBS snapshots the account owns, not the public ones moto lists with them', async () => {
+      const seeded = (await new EC2Client({}).send(new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'tag:opsctl:seed', Values: ['compliance']}]}))).Snapshots!
+      expect(seeded).to.have.length(2)
+      const result = await opsctl(['compliance', 'check', '--checks', 'ebs-snapshot-encrypted', '--json'])
+      const {result: scan} = parseJson(result)
+      expect(scan.findings.map((f: {resourceId: string}) => f.resourceId)).to.have.members(seeded.map((s) => s.SnapshotId))
+      expect(scan.checks[0]).to.include({pass: 1, fail: 1})
+    })
+
+    it('lists the first 5 failing resources of a check, every one with --all-findings, and every one in --output files', async () => {
+      const ec2 = new EC2Client({})
+      for (let i = 0; i < 7; i++) await ec2.send(new CreateVolumeCommand({AvailabilityZone: 'us-east-1a', Size: 8, Encrypted: false}))
+      const failing = (await ec2.send(new DescribeVolumesCommand({Filters: [{Name: 'encrypted', Values: ['false']}]}))).Volumes!.length
+      const out = join(mkdtempSync(join(tmpdir(), 'opsctl-report-')), 'report.txt')
+      const rows = (text: string) => text.split('\n').filter((l) => /^ {2}FAIL {3}EBS volume vol-/.test(l)).length
+
+      const first = await opsctl(['compliance', 'check', '--checks', 'ebs-volume-encrypted', '--output', out])
+      expect(first.code, first.stderr).to.equal(3)
+      expect(first.stdout).to.match(new RegExp(`^HIGH {6}ebs-volume-encrypted {2}EBS volumes are encrypted {2}\\(${failing} fail, 1 pass\\)\n`))
+      expect(rows(first.stdout)).to.equal(5)
+      expect(first.stdout).to.contain(`  … and ${failing - 5} more (--all-findings to list every one)`)
+      expect(rows(readFileSync(out, 'utf8'))).to.equal(failing)
+
+      const all = await opsctl(['compliance', 'check', '--checks', 'ebs-volume-encrypted', '--all-findings'])
+      expect(rows(all.stdout)).to.equal(failing)
+      expect(all.stdout).not.to.contain('--all-findings to list')
     })
   })
 

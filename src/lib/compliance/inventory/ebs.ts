@@ -8,7 +8,7 @@ export interface EbsInventory {
   snapshots: Snapshot[]
 }
 
-export async function collectEbs({session}: CollectorContext): Promise<EbsInventory> {
+export async function collectEbs({session, accountId}: CollectorContext): Promise<EbsInventory> {
   const {EC2Client, GetEbsEncryptionByDefaultCommand, paginateDescribeSnapshots, paginateDescribeVolumes} = await import('@aws-sdk/client-ec2')
   const client = session.client(EC2Client)
   const [{EbsEncryptionByDefault}, volumes, snapshots] = await Promise.all([
@@ -16,5 +16,7 @@ export async function collectEbs({session}: CollectorContext): Promise<EbsInvent
     collectPages(paginateDescribeVolumes({client}, {MaxResults: 500}), (p) => p.Volumes),
     collectPages(paginateDescribeSnapshots({client}, {OwnerIds: ['self'], MaxResults: 1000}), (p) => p.Snapshots),
   ])
-  return {encryptionByDefault: EbsEncryptionByDefault ?? false, volumes, snapshots}
+  // OwnerIds self is all AWS needs, but emulators (moto) ignore it and list public snapshots of other accounts too.
+  const owned = accountId ? snapshots.filter((s) => s.OwnerId === accountId) : snapshots
+  return {encryptionByDefault: EbsEncryptionByDefault ?? false, volumes, snapshots: owned}
 }

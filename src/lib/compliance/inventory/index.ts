@@ -28,6 +28,8 @@ export interface CollectorContext {
   /** A session in the region being collected. */
   session: AwsSession
   region: string
+  /** The scanned account, from STS; undefined when STS could not be reached. */
+  accountId?: string
   /** Fetch tags that cost one call per resource only when the mutelist matches on tags. */
   withTags: boolean
   /** Shares one fetch between regions (a multi-region trail is seen from every region). */
@@ -51,17 +53,29 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
 
+/** How the read of one inventory of one region is going, for a live view (the scan itself never prints). */
+export interface InventoryProgress {
+  region: string
+  inventory: keyof RegionInventory
+  state: 'reading' | 'read' | 'unreadable'
+}
+
 /**
  * Collects the named inventories of one region in parallel, each retrying transient errors until its deadline;
  * one that still cannot be read is reported, never thrown, and never taken for an empty inventory.
  */
-export async function collectRegionInventory(ctx: CollectorContext, names: (keyof RegionInventory)[], deadlineMs: number): Promise<InventoryOutcome> {
+export async function collectRegionInventory(
+  ctx: CollectorContext, names: (keyof RegionInventory)[], deadlineMs: number, onProgress: (progress: InventoryProgress) => void = () => {},
+): Promise<InventoryOutcome> {
   const outcome: InventoryOutcome = {}
-  await Promise.all(names.map(async (name) => {
+  await Promise.all(names.map(async (inventory) => {
+    onProgress({region: ctx.region, inventory, state: 'reading'})
     try {
-      outcome[name] = {value: await withinCallScope({...callScope(), retryUntil: Date.now() + deadlineMs}, (): Promise<unknown> => collectors[name](ctx))} as never
+      outcome[inventory] = {value: await withinCallScope({...callScope(), retryUntil: Date.now() + deadlineMs}, (): Promise<unknown> => collectors[inventory](ctx))} as never
+      onProgress({region: ctx.region, inventory, state: 'read'})
     } catch (error) {
-      outcome[name] = {error: error as Error}
+      outcome[inventory] = {error: error as Error}
+      onProgress({region: ctx.region, inventory, state: 'unreadable'})
     }
   }))
   return outcome
