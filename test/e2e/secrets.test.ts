@@ -1,19 +1,24 @@
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {CreateKeyCommand, DecryptCommand, KMSClient} from '@aws-sdk/client-kms'
+import {CreateSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
 import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
 import {type CliResult, opsctl} from '../support/cli.js'
 
 /**
- * Canary secrets from each source — a parameter whose name marks it secret, and a SecureString read with
- * decryption — searched for in everything opsctl writes: stdout, stderr, journals, runs show, JUnit, the
+ * Canary secrets from each source — a parameter whose name marks it secret, a SecureString read with
+ * decryption, a Secrets Manager secret and KMS plaintext (a data key) — searched for in everything opsctl writes: stdout, stderr, journals, runs show, JUnit, the
  * Markdown summary and the GitHub step summary, in every output mode.
  */
 describe('secrets never reach output (e2e)', () => {
   const password = 'hunter2-Correct-Horse-Battery'
   const secureString = 'canary-SecureString-7f3a9d1e'
+  const managedSecret = 'canary-SecretsManager-40b2c7'
+  /** KMS plaintext is bytes, written out as base64 (and hex): its forms are learnt once the run has read it. */
+  const plaintexts: string[] = []
   let home: string
   const outputs: string[] = []
   const collect = (...results: CliResult[]) => outputs.push(...results.flatMap((r) => [r.stdout, r.stderr]))
@@ -31,8 +36,7 @@ describe('secrets never reach output (e2e)', () => {
     ]
     expect(outputs.length + files.length).to.be.greaterThan(2)
     for (const text of [...outputs, ...files.map((file) => readFileSync(file, 'utf8'))]) {
-      expect(text).not.to.contain(password)
-      expect(text).not.to.contain(secureString)
+      for (const canary of [password, secureString, managedSecret, ...plaintexts]) expect(text).not.to.contain(canary)
     }
   }
 
@@ -111,6 +115,54 @@ outputs: [readIt.Value]
     const runId = JSON.parse(json.stdout).result.runId
     collect(plain, json, await opsctl(['runs', 'show', runId]), await opsctl(['runs', 'show', runId, '--json']))
     expect(JSON.parse(json.stdout).result.steps[0].outputs).to.deep.include({Value: '***'})
+    expectNoCanary()
+  })
+
+  it('keeps a Secrets Manager secret and a KMS data key\'s plaintext out of outputs and of failed assertions', async () => {
+    await new SecretsManagerClient({}).send(new CreateSecretCommand({Name: 'tenants/acme/db', SecretString: managedSecret}))
+    const {KeyMetadata} = await new KMSClient({}).send(new CreateKeyCommand({Description: 'canary data keys'}))
+    const read = document('keys.yaml', `schemaVersion: '0.3'
+description: Reads a managed secret and makes a data key, then checks both against the wrong values.
+mainSteps:
+  - name: readSecret
+    action: aws:executeAwsApi
+    inputs: {Service: secretsmanager, Api: GetSecretValue, SecretId: tenants/acme/db}
+    outputs:
+      - {Name: Secret, Selector: $.SecretString, Type: String}
+  - name: makeDataKey
+    action: aws:executeAwsApi
+    inputs: {Service: kms, Api: GenerateDataKey, KeyId: ${KeyMetadata!.KeyId}, KeySpec: AES_256}
+    outputs:
+      - {Name: Plaintext, Selector: $.Plaintext, Type: String}
+      - {Name: Wrapped, Selector: $.CiphertextBlob, Type: String}
+  - name: checkSecret
+    action: aws:assertAwsResourceProperty
+    onFailure: Continue
+    inputs: {Service: secretsmanager, Api: GetSecretValue, SecretId: tenants/acme/db, PropertySelector: $.SecretString, DesiredValues: [something-else]}
+  - name: checkKey
+    action: aws:assertAwsResourceProperty
+    inputs: {Service: kms, Api: GenerateDataKey, KeyId: ${KeyMetadata!.KeyId}, KeySpec: AES_256, PropertySelector: $.Plaintext, DesiredValues: [something-else]}
+outputs: [readSecret.Secret, makeDataKey.Plaintext]
+`)
+    const env = {GITHUB_STEP_SUMMARY: join(home, 'github.md')}
+    const plain = await opsctl(['runbook', 'run', read, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')], {env})
+    const json = await opsctl(['runbook', 'run', read, '--json'], {env})
+    expect(plain.code, plain.stderr).to.equal(1)
+    expect(json.code).to.equal(1)
+    const record = JSON.parse(json.stdout).result
+    collect(plain, json, await opsctl(['runs', 'show', record.runId]), await opsctl(['runs', 'show', record.runId, '--json']))
+    expect(record.steps[0].outputs).to.deep.equal({Secret: '***'})
+    expect(record.steps[1].outputs.Plaintext).to.equal('***')
+    // The wrapped key is no secret: it stays readable evidence, and unwrapping it tells the canary to look for.
+    for (const journal of readdirSync(join(home, 'runs'))) {
+      const wrapped = JSON.parse(readFileSync(join(home, 'runs', journal), 'utf8')).steps[1].outputs.Wrapped
+      expect(wrapped).to.match(/^[A-Za-z0-9+/=]{20,}$/)
+      const {Plaintext} = await new KMSClient({}).send(new DecryptCommand({CiphertextBlob: Buffer.from(wrapped, 'base64')}))
+      plaintexts.push(Buffer.from(Plaintext!).toString('base64'), Buffer.from(Plaintext!).toString('hex'))
+    }
+    expect(plaintexts).to.have.length(4)
+    expect(record.steps[2].error.message).to.match(/^\$\.SecretString of secretsmanager GetSecretValue is \*\*\*, not something-else/)
+    expect(record.steps[3].error.message).to.match(/^\$\.Plaintext of kms GenerateDataKey is \*\*\*, not something-else/)
     expectNoCanary()
   })
 })

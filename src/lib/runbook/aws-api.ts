@@ -6,7 +6,7 @@ import {hasReference, isLiteral} from './validate/values.js'
 /** Automation's Service namespaces whose SDK v3 package or IAM prefix is not the namespace itself. */
 const sdkPackageOf: Record<string, string> = {
   config: 'config-service', logs: 'cloudwatch-logs', elbv2: 'elastic-load-balancing-v2', elb: 'elastic-load-balancing',
-  stepfunctions: 'sfn', events: 'eventbridge', 'resourcegroupstaggingapi': 'resource-groups-tagging-api',
+  stepfunctions: 'sfn', events: 'eventbridge', 'resourcegroupstaggingapi': 'resource-groups-tagging-api', secretsmanager: 'secrets-manager',
 }
 const iamPrefixOf: Record<string, string> = {
   elbv2: 'elasticloadbalancing', elb: 'elasticloadbalancing', stepfunctions: 'states', sfn: 'states', resourcegroupstaggingapi: 'tag',
@@ -34,7 +34,7 @@ export async function resolveAwsApi(service: string, api: string): Promise<{Clie
   try {
     module = await import(pkg)
   } catch {
-    throw new UsageError(`Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, config and cloudwatch, so run this document with --engine ssm.`, 'ServiceNotAvailable')
+    throw new UsageError(`Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, secretsmanager, config and cloudwatch, so run this document with --engine ssm.`, 'ServiceNotAvailable')
   }
   const clientName = Object.keys(module).find((k) => k.endsWith('Client') && k !== '__Client' && typeof module[k] === 'function')
   const Command = module[`${apiOperationName(api)}Command`]
