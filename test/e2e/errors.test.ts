@@ -31,6 +31,9 @@ describe('errors in one sentence (e2e)', () => {
     ['a misspelled flag', ['snapshot', 'create', 'db-1', '--dryrun'], 'Unknown flag --dryrun; did you mean --dry-run? (run "opsctl snapshot create --help" for its arguments, flags and examples)'],
     ['flags that exclude each other', ['snapshot', 'restore', 'db-1', '--snapshot', 's', '--latest'], '--latest cannot also be provided when using --snapshot; run "opsctl snapshot restore --help" for its arguments, flags and examples.'],
     ['a non-integer', ['backup', 'history', '--limit', 'many'], '--limit takes a whole number, not "many".'],
+    ['a flag without its value', ['snapshot', 'create', 'db-1', '--junit'], '--junit needs a value; run "opsctl snapshot create --help" for its arguments, flags and examples.'],
+    ['an option flag without its value', ['runbook', 'run', 'doc.yaml', '--engine'], '--engine needs one of local, ssm; run "opsctl runbook run --help" for its arguments, flags and examples.'],
+    ['an empty report path', ['snapshot', 'create', 'db-1', '--junit', ''], '--junit needs a file name; give the path of the file to write.'],
     ['a profile that does not exist', ['snapshot', 'create', 'db-1', '--profile', 'nosuch'], 'There is no profile "nosuch" in ~/.aws/config or ~/.aws/credentials; check the name with "aws configure list-profiles".'],
     ['an unknown workflow', ['runs', 'list', '--workflow', 'snapshot-craete'], 'There is no workflow "snapshot-craete"; did you mean snapshot-create? Workflows are snapshot-create, snapshot-restore, backup-test, failover-drill and runbook:<document name>.'],
   ] as const) {

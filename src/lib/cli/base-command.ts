@@ -56,6 +56,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).catch((error: Error & {parse?: unknown}) => {
+      // Whatever the parser refuses is bad input (exit 2), also its plain errors ("Flag --junit expects a value").
+      throw Object.assign(error, {parse: error.parse ?? {}})
     })
     this.flags = flags as FlagsOf<T>
     this.args = args as ArgsOf<T>

@@ -51,6 +51,7 @@ export function reportFileFlag(options: {description: string; helpGroup?: string
     helpGroup: options.helpGroup,
     helpValue: '<file>',
     async parse(input, context) {
+      if (input.trim() === '') throw new UsageError(`--${context.token.flag} needs a file name; give the path of the file to write.`, 'ReportNotWritable')
       const problem = await unwritable(input)
       if (problem) throw new UsageError(`--${context.token.flag} ${input}: ${problem}; choose a path opsctl can write.`, 'ReportNotWritable')
       return input

@@ -31,6 +31,8 @@ export function parseErrorSentence(error: ParseError, shape: CommandShape): stri
     const missing = error.args.map((a) => `${a.description ?? a.name} (${a.name})`).join(' and ')
     return `Missing the ${missing} argument; ${help(shape)}.`
   }
+  const valueless = /^Flag (--\S+) expects (a value|one of these values: (.*))$/.exec(message)
+  if (valueless) return `${valueless[1]} needs ${valueless[3] ? `one of ${valueless[3]}` : 'a value'}; ${help(shape)}.`
   const wrapped = /^Parsing (--\S+)\s*\n\t([\s\S]*)$/.exec(message)
   if (wrapped) {
     const integer = /^Expected an integer but received: (.*)$/.exec(wrapped[2])
