@@ -12,7 +12,7 @@ import {CreateKeyCommand, EnableKeyRotationCommand, KMSClient} from '@aws-sdk/cl
 import {CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient} from '@aws-sdk/client-rds'
 import {CreateBucketCommand, PutBucketEncryptionCommand, S3Client} from '@aws-sdk/client-s3'
 
-import {mapWithLimit} from '../../dist/lib/compliance/inventory/index.js'
+import {mapWithLimit} from '../../dist/lib/aws/paginate.js'
 import {findMotoServer, resetMoto, startMotoServer} from '../../dist/lib/sandbox/moto-server.js'
 
 const SERVICES = 'rds,kms,cloudtrail,ebs,s3'

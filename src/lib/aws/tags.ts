@@ -15,3 +15,7 @@ export function runTags(runId: string, workflow: string): {Key: string; Value: s
     {Key: 'opsctl:created-by', Value: `opsctl/${opsctlVersion}`},
   ]
 }
+
+/** AWS's list of {Key, Value} tags as a mapping (EC2, RDS, S3 and CloudTrail all answer with such lists). */
+export const tagMap = (tags: {Key?: string; Value?: string}[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']))

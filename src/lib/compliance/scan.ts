@@ -2,7 +2,8 @@ import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
 import {OpsctlError, UsageError} from '../cli/errors.js'
 import {checks as allChecks} from './checks/index.js'
-import {collectRegionInventory, type InventoryProgress, mapWithLimit, type RegionInventory} from './inventory/index.js'
+import {mapWithLimit} from '../aws/paginate.js'
+import {collectRegionInventory, type InventoryProgress, type RegionInventory} from './inventory/index.js'
 import {muteEntryFor, type Mutelist} from './mutelist.js'
 import {
   atOrAbove, type Check, type CheckSummary, type ComplianceResult, type Finding, type FindingStatus,

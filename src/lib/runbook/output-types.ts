@@ -1,10 +1,11 @@
 import {OpsctlError} from '../cli/errors.js'
+import {ExitCode} from '../cli/exit-codes.js'
 
 export const outputTypes = ['String', 'Integer', 'Boolean', 'StringList', 'StringMap', 'MapList'] as const
 
 /** Converts a selected value to a step output's declared Type, as SSM does; fails when it cannot. */
 export function coerceOutput(value: unknown, type: string, where: string): unknown {
-  const fail = () => new OpsctlError(`Output ${where} is ${JSON.stringify(value)}, which is not a ${type}; change its Selector or Type.`, 1, 'OutputType')
+  const fail = () => new OpsctlError(`Output ${where} is ${JSON.stringify(value)}, which is not a ${type}; change its Selector or Type.`, ExitCode.WorkflowFailed, 'OutputType')
   switch (type) {
     case 'String': return typeof value === 'string' ? value : value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
     case 'Integer': {

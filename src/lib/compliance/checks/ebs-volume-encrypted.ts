@@ -1,4 +1,4 @@
-import {tagMap} from '../inventory/index.js'
+import {tagMap} from '../../aws/tags.js'
 import type {Check} from '../types.js'
 
 export const ebsVolumeEncrypted: Check = {

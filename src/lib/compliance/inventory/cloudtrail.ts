@@ -1,6 +1,8 @@
 import type {GetEventSelectorsCommandOutput, GetTrailStatusCommandOutput, Trail} from '@aws-sdk/client-cloudtrail'
 
-import {type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY, tagMap} from './index.js'
+import {mapWithLimit} from '../../aws/paginate.js'
+import {tagMap} from '../../aws/tags.js'
+import {type CollectorContext, SERVICE_CONCURRENCY} from './collector.js'
 
 export interface CloudTrailTrail {
   trail: Trail

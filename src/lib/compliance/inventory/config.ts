@@ -1,6 +1,7 @@
 import type {ComplianceByConfigRule, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel, DeliveryChannelStatus} from '@aws-sdk/client-config-service'
 
-import {collectPages, type CollectorContext} from './index.js'
+import {collectPages} from '../../aws/paginate.js'
+import {type CollectorContext} from './collector.js'
 
 export interface ConfigInventory {
   recorders: ConfigurationRecorder[]

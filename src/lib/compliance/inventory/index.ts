@@ -1,6 +1,6 @@
 import {callScope, withinCallScope} from '../../aws/call-log.js'
-import type {AwsSession} from '../../aws/session.js'
 import {type CloudTrailInventory, collectCloudTrail} from './cloudtrail.js'
+import type {CollectorContext} from './collector.js'
 import {collectConfig, collectConfigDelivery, collectConfigRules, type ConfigDeliveryInventory, type ConfigInventory, type ConfigRulesInventory} from './config.js'
 import {collectEbs, type EbsInventory} from './ebs.js'
 import {collectKms, type KmsInventory} from './kms.js'
@@ -23,21 +23,6 @@ export interface RegionInventory {
   ebs: EbsInventory
   s3: S3Inventory
 }
-
-export interface CollectorContext {
-  /** A session in the region being collected. */
-  session: AwsSession
-  region: string
-  /** The scanned account, from STS; undefined when STS could not be reached. */
-  accountId?: string
-  /** Fetch tags that cost one call per resource only when the mutelist matches on tags. */
-  withTags: boolean
-  /** Shares one fetch between regions (a multi-region trail is seen from every region). */
-  once<T>(key: string, fetch: () => Promise<T>): Promise<T>
-}
-
-/** Calls per service that may run at the same time: fast, yet below the API rate limits. */
-export const SERVICE_CONCURRENCY = 8
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
   rds: collectRds,
@@ -80,27 +65,3 @@ export async function collectRegionInventory(
   }))
   return outcome
 }
-
-/** Maps over items with at most `limit` calls in flight, keeping the order of the input. */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await fn(items[index])
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
-  return results
-}
-
-/** Every item of every page of a paginated call. */
-export async function collectPages<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] | undefined): Promise<T[]> {
-  const items: T[] = []
-  for await (const page of pages) items.push(...(itemsOf(page) ?? []))
-  return items
-}
-
-export const tagMap = (tags: {Key?: string; Value?: string}[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']))

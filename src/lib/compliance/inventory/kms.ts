@@ -1,6 +1,7 @@
 import type {KeyMetadata} from '@aws-sdk/client-kms'
 
-import {collectPages, type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY} from './index.js'
+import {collectPages, mapWithLimit} from '../../aws/paginate.js'
+import {type CollectorContext, SERVICE_CONCURRENCY} from './collector.js'
 
 export interface KmsKey {
   metadata: KeyMetadata

@@ -1,6 +1,8 @@
 import type {ServerSideEncryptionRule} from '@aws-sdk/client-s3'
 
-import {collectPages, type CollectorContext, mapWithLimit, SERVICE_CONCURRENCY, tagMap} from './index.js'
+import {collectPages, mapWithLimit} from '../../aws/paginate.js'
+import {tagMap} from '../../aws/tags.js'
+import {type CollectorContext, SERVICE_CONCURRENCY} from './collector.js'
 
 export interface S3Bucket {
   name: string

@@ -1,6 +1,7 @@
 import type {ResourceComplianceSummaryItem} from '@aws-sdk/client-ssm'
 
-import {collectPages, type CollectorContext} from './index.js'
+import {collectPages} from '../../aws/paginate.js'
+import {type CollectorContext} from './collector.js'
 
 export interface SsmInventory {
   /** One item per managed node and compliance type (Patch, Association, Custom:…). */

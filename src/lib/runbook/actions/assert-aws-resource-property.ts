@@ -1,4 +1,5 @@
 import {OpsctlError} from '../../cli/errors.js'
+import {ExitCode} from '../../cli/exit-codes.js'
 import type {ActionSpec} from '../action.js'
 import {apiParameters, callAwsApi, checkApiInputs, iamActionOf} from '../aws-api.js'
 import {selectJsonPath} from '../jsonpath.js'
@@ -21,7 +22,7 @@ export const assertAwsResourceProperty: ActionSpec = {
     const actual = selectedValues(response, inputs.PropertySelector)
     const desired = (inputs.DesiredValues as unknown[]).map(String)
     if (actual.length === 0 || !actual.every((v) => desired.includes(v))) {
-      throw new OpsctlError(`${inputs.PropertySelector} of ${inputs.Service} ${inputs.Api} is ${actual.join(', ') || 'absent'}, not ${desired.join(' or ')}.`, 1, 'AssertionFailed')
+      throw new OpsctlError(`${inputs.PropertySelector} of ${inputs.Service} ${inputs.Api} is ${actual.join(', ') || 'absent'}, not ${desired.join(' or ')}.`, ExitCode.WorkflowFailed, 'AssertionFailed')
     }
     return {response}
   },

@@ -1,4 +1,5 @@
 import {OpsctlError} from '../../cli/errors.js'
+import {ExitCode} from '../../cli/exit-codes.js'
 import type {ActionSpec} from '../action.js'
 import {evaluateCondition} from '../conditions.js'
 import {isEmpty, isMapping} from '../validate/values.js'
@@ -23,7 +24,7 @@ export const branch: ActionSpec = {
   async run(inputs, ctx) {
     const choice = (inputs.Choices as Record<string, unknown>[]).find((c) => evaluateCondition(c))
     const nextStep = choice ? String(choice.NextStep) : inputs.Default === undefined ? undefined : String(inputs.Default)
-    if (!nextStep) throw new OpsctlError(`No choice of branch step ${ctx.step.name} matched and it has no Default; add a Default step.`, 1, 'NoChoiceMatched')
+    if (!nextStep) throw new OpsctlError(`No choice of branch step ${ctx.step.name} matched and it has no Default; add a Default step.`, ExitCode.WorkflowFailed, 'NoChoiceMatched')
     return {nextStep, outputs: {NextStep: nextStep}}
   },
 }

@@ -1,4 +1,5 @@
 import {OpsctlError} from '../../cli/errors.js'
+import {ExitCode} from '../../cli/exit-codes.js'
 import type {ActionSpec} from '../action.js'
 
 export const executeAutomation: ActionSpec = {
@@ -10,7 +11,7 @@ export const executeAutomation: ActionSpec = {
   async run(inputs, ctx) {
     const nested = await ctx.runDocument(String(inputs.DocumentName), (inputs.RuntimeParameters ?? {}) as Record<string, unknown>)
     const outputs = {ExecutionId: nested.executionId, Status: nested.status, Output: JSON.stringify(nested.outputs)}
-    if (nested.status !== 'Success') throw new OpsctlError(`Nested runbook ${inputs.DocumentName} (execution ${nested.executionId}) ended ${nested.status}.`, 1, 'NestedAutomationFailed')
+    if (nested.status !== 'Success') throw new OpsctlError(`Nested runbook ${inputs.DocumentName} (execution ${nested.executionId}) ended ${nested.status}.`, ExitCode.WorkflowFailed, 'NestedAutomationFailed')
     return {outputs, response: nested.outputs}
   },
 }

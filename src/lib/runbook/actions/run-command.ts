@@ -1,10 +1,7 @@
-import type {CommandInvocation} from '@aws-sdk/client-ssm'
-
+import {runCommandToEnd} from '../../aws/ssm.js'
 import {OpsctlError} from '../../cli/errors.js'
+import {ExitCode} from '../../cli/exit-codes.js'
 import type {ActionSpec} from '../action.js'
-
-const pollIntervalMs = 5000
-const finished = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed'])
 
 /** Run Command takes each parameter as a list of strings; runbooks often write a single string. */
 const asParameterLists = (parameters: Record<string, unknown> = {}) =>
@@ -18,24 +15,8 @@ export const runCommand: ActionSpec = {
   mutates: () => true,
   calls: () => ['ssm:SendCommand', 'ssm:ListCommandInvocations'],
   async run(inputs, ctx) {
-    const {ListCommandInvocationsCommand, SendCommandCommand, SSMClient} = await import('@aws-sdk/client-ssm')
-    const ssm = ctx.session.client(SSMClient)
-    const {Command} = await ssm.send(new SendCommandCommand({...inputs, Parameters: asParameterLists(inputs.Parameters)} as never), {abortSignal: ctx.io.signal})
-    const commandId = Command!.CommandId!
-    let invocations: CommandInvocation[] = []
-    for (;;) {
-      invocations = []
-      let NextToken: string | undefined
-      do {
-        const page = await ssm.send(new ListCommandInvocationsCommand({CommandId: commandId, Details: true, NextToken}), {abortSignal: ctx.io.signal})
-        invocations.push(...(page.CommandInvocations ?? []))
-        NextToken = page.NextToken
-      } while (NextToken)
-      const done = invocations.filter((i) => finished.has(i.Status ?? ''))
-      if (invocations.length > 0 && done.length === invocations.length) break
-      ctx.io.progress(`command ${commandId}: ${done.length} of ${invocations.length || '?'} instances done`)
-      await ctx.io.clock.sleep(pollIntervalMs, ctx.io.signal)
-    }
+    const {SSMClient} = await import('@aws-sdk/client-ssm')
+    const {commandId, invocations} = await runCommandToEnd(ctx.session.client(SSMClient), {...inputs, Parameters: asParameterLists(inputs.Parameters)} as never, ctx.io)
     const failed = invocations.filter((i) => i.Status !== 'Success')
     const first = failed[0] ?? invocations[0]
     const plugin = first.CommandPlugins?.[0]
@@ -47,7 +28,7 @@ export const runCommand: ActionSpec = {
       Instances: invocations.map((i) => ({InstanceId: i.InstanceId, Status: i.Status, ResponseCode: i.CommandPlugins?.[0]?.ResponseCode})),
     }
     if (failed.length > 0) {
-      throw new OpsctlError(`Command ${commandId} ${first.Status} on ${failed.map((i) => i.InstanceId).join(', ')}: ${(plugin?.Output ?? '').trim().split('\n').at(-1) || 'no output'}; see "aws ssm get-command-invocation --command-id ${commandId} --instance-id ${first.InstanceId}".`, 1, 'CommandFailed')
+      throw new OpsctlError(`Command ${commandId} ${first.Status} on ${failed.map((i) => i.InstanceId).join(', ')}: ${(plugin?.Output ?? '').trim().split('\n').at(-1) || 'no output'}; see "aws ssm get-command-invocation --command-id ${commandId} --instance-id ${first.InstanceId}".`, ExitCode.WorkflowFailed, 'CommandFailed')
     }
     return {outputs}
   },

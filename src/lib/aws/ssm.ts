@@ -1,0 +1,36 @@
+import type {CommandInvocation, SendCommandCommandInput, SSMClient} from '@aws-sdk/client-ssm'
+
+/** What polling needs: a clock to wait on, the signal that stops the wait, and a place to say how it goes (a step's StepIO fits). */
+export interface Polling {
+  clock: {sleep(ms: number, signal?: AbortSignal): Promise<void>}
+  signal: AbortSignal
+  progress(message: string): void
+}
+
+export interface CommandRun {
+  commandId: string
+  /** One per instance, each finished (Success, Failed, Cancelled or TimedOut), with its plugins' output. */
+  invocations: CommandInvocation[]
+}
+
+const finished = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed'])
+
+/** Sends a Run Command (to instances or Targets) and polls its invocations until every one has finished. */
+export async function runCommandToEnd(ssm: SSMClient, input: SendCommandCommandInput, polling: Polling, pollIntervalMs = 5000): Promise<CommandRun> {
+  const {ListCommandInvocationsCommand, SendCommandCommand} = await import('@aws-sdk/client-ssm')
+  const {Command} = await ssm.send(new SendCommandCommand(input), {abortSignal: polling.signal})
+  const commandId = Command!.CommandId!
+  for (;;) {
+    const invocations: CommandInvocation[] = []
+    let NextToken: string | undefined
+    do {
+      const page = await ssm.send(new ListCommandInvocationsCommand({CommandId: commandId, Details: true, NextToken}), {abortSignal: polling.signal})
+      invocations.push(...(page.CommandInvocations ?? []))
+      NextToken = page.NextToken
+    } while (NextToken)
+    const done = invocations.filter((i) => finished.has(i.Status ?? ''))
+    if (invocations.length > 0 && done.length === invocations.length) return {commandId, invocations}
+    polling.progress(`command ${commandId}: ${done.length} of ${invocations.length || '?'} instances done`)
+    await polling.clock.sleep(pollIntervalMs, polling.signal)
+  }
+}

@@ -1,0 +1,17 @@
+import type {AwsSession} from '../../aws/session.js'
+
+/** What a collector of one region's inventory gets. */
+export interface CollectorContext {
+  /** A session in the region being collected. */
+  session: AwsSession
+  region: string
+  /** The scanned account, from STS; undefined when STS could not be reached. */
+  accountId?: string
+  /** Fetch tags that cost one call per resource only when the mutelist matches on tags. */
+  withTags: boolean
+  /** Shares one fetch between regions (a multi-region trail is seen from every region). */
+  once<T>(key: string, fetch: () => Promise<T>): Promise<T>
+}
+
+/** Calls per service that may run at the same time: fast, yet below the API rate limits. */
+export const SERVICE_CONCURRENCY = 8
