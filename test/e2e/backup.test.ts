@@ -43,15 +43,35 @@ describe('opsctl backup (e2e against moto)', () => {
     const envelope = parseJson(result)
     expectMatchesSchema(envelope, 'backup-test')
     expect(envelope.error).to.deep.include({code: 'ObjectiveMissed'})
-    expect(envelope.error!.message).to.match(/^The backup-test run missed its objective: retention: backups are kept 7 days, below the required 30 \(--min-retention\); encryption: storage is not encrypted/)
+    expect(envelope.error!.message).to.equal(`The backup-test run missed its objective: check-retention; check-encryption (run ${envelope.result.runId}).`)
     expect(envelope.result.outcome.verdict).to.equal('failed')
+    expect(envelope.result.outcome.checks.find((c: {check: string}) => c.check === 'retention')).to.deep.include({passed: false, detail: 'backups are kept 7 days, below the required 30 (--min-retention)'})
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     const junit = await readFile(join(dir, 'backup-test.xml'), 'utf8')
-    expect(junit).to.contain('<testcase name="check-retention"')
-    expect(junit).to.match(/<testcase name="objective"[^>]*>\s*<failure type="ObjectiveMissed" message="retention: backups are kept 7 days/)
+    expect(junit).to.match(/<testcase name="check-retention"[^>]*>\s*<failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 \(--min-retention\)"\/>/)
+    expect(junit).to.match(/<testcase name="objective"[^>]*>\s*<failure type="ObjectiveMissed" message="check-retention; check-encryption"\/>/)
 
     const history = parseJson(await opsctl(['backup', 'history', '--json']))
     expect(history.result.tests.map((t: {verdict: string}) => t.verdict)).to.deep.equal(['failed'])
+  })
+
+  it('shows a missed policy check as a failed step, each finding once, in plain lines and the Markdown summary', async () => {
+    await createDbInstance('tenant-shard-001', {BackupRetentionPeriod: 7, StorageEncrypted: true})
+    const summary = join(process.env.OPSCTL_HOME!, 'summary.md')
+    const result = await opsctl(['backup', 'test', 'tenant-shard-001', '--poll-interval', '1', '--summary', summary])
+    expect(result.code).to.equal(4)
+    const finding = 'backups are kept 7 days, below the required 30 (--min-retention)'
+    expect(result.stdout).to.contain(`✖ check-retention: missed: ${finding}`)
+    expect(result.stdout).to.contain('✔ check-encryption')
+    expect(result.stdout).to.match(/backup-test succeeded in \S+, objective MISSED: check-retention \(run /)
+    expect(result.stdout.split(finding)).to.have.length(2)
+    expect(result.stderr).not.to.contain('Warning:')
+    expect(result.stderr).to.contain('Error: The backup-test run missed its objective: check-retention (run ')
+    const markdown = await readFile(summary, 'utf8')
+    expect(markdown).to.contain('### opsctl backup-test: ❌ objective missed')
+    expect(markdown).to.contain('> ❌ Missed: check-retention')
+    expect(markdown).to.contain(`| ❌ | Policy: automated backups are kept at least the minimum retention | missed: ${finding} |`)
+    expect(markdown.split(finding)).to.have.length(2)
   })
 
   it('says so when no backup test has been recorded', async () => {

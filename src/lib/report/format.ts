@@ -1,4 +1,4 @@
-import type {RunRecord, StepResult} from '../engine/types.js'
+import type {RunRecord, StepResult, StepStatus} from '../engine/types.js'
 import {color} from './colors.js'
 
 export function formatDuration(ms: number | undefined): string {
@@ -9,10 +9,16 @@ export function formatDuration(ms: number | undefined): string {
   return `${minutes}m${Math.round((ms % 60_000) / 1000)}s`
 }
 
+/** How people see a step end: one that completed but missed its objective is shown as failed, as `missed`. */
+export type ShownStatus = StepStatus | 'missed'
+
+export const shownStatus = (step: StepResult): ShownStatus => (step.status === 'succeeded' && step.missed ? 'missed' : step.status)
+
 /** The sentence shown beside a step's final state, the same in every renderer. */
 export function stepDetail(step: StepResult): string {
-  switch (step.status) {
+  switch (shownStatus(step)) {
     case 'failed': return `${step.error?.code}: ${step.error?.message}`
+    case 'missed': return `missed: ${step.missed}`
     case 'planned': return `planned (dry run)${step.actions.length > 0 ? `: would call ${step.actions.join(', ')}` : ''}`
     case 'skipped': return `skipped${step.note ? `: ${step.note}` : ''}`
     case 'undone': return 'undone'

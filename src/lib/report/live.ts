@@ -3,7 +3,7 @@ import {Listr, type ListrTaskWrapper} from 'listr2'
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord, StepResult} from '../engine/types.js'
 import {color} from './colors.js'
-import {formatDuration, runHeadline, runVerdict, stepDetail, writeWarning} from './format.js'
+import {formatDuration, runHeadline, runVerdict, shownStatus, stepDetail, writeWarning} from './format.js'
 
 interface LiveStep {
   task?: ListrTaskWrapper<any, any, any>
@@ -34,7 +34,7 @@ export class LiveReporter implements RunReporter {
           live.task = task
           if (live.progress) task.output = live.progress
           const result = await live.finished
-          if (result.status === 'failed') throw new Error(stepDetail(result))
+          if (['failed', 'missed'].includes(shownStatus(result))) throw new Error(stepDetail(result))
           if (result.status !== 'succeeded') task.skip(`${step.title} — ${stepDetail(result)}`)
           else task.title = `${step.title} ${color.gray(formatDuration(result.durationMs))}`
         },

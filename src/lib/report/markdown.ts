@@ -1,7 +1,7 @@
 import type {RunRecord} from '../engine/types.js'
-import {formatDuration, stepDetail} from './format.js'
+import {formatDuration, shownStatus, stepDetail} from './format.js'
 
-const icons: Record<string, string> = {succeeded: '✅', failed: '❌', skipped: '⏭️', planned: '📝', undone: '↩️', pending: '⏸️', running: '▶️'}
+const icons: Record<string, string> = {succeeded: '✅', failed: '❌', missed: '❌', skipped: '⏭️', planned: '📝', undone: '↩️', pending: '⏸️', running: '▶️'}
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
@@ -15,14 +15,14 @@ export function renderMarkdown(record: RunRecord): string {
     '',
   ]
   if (record.error) lines.push(`> ${cell(record.error.message)}`, '')
-  for (const missed of record.objective?.missed ?? []) lines.push(`> ❌ Missed: ${cell(missed)}`, '')
+  if (record.objective?.met === false) lines.push(`> ❌ Missed: ${cell(record.objective.missed.join('; '))}`, '')
   for (const warning of record.warnings ?? []) lines.push(`> ⚠️ ${cell(warning)}`, '')
   const metrics = Object.entries(record.metrics)
   if (metrics.length > 0) lines.push(metrics.map(([k, v]) => `**${k}**: ${v}`).join(' · '), '')
   lines.push('| | Step | Result |', '|---|---|---|')
   for (const step of record.steps) {
     const undo = step.undo ? ` (undo ${step.undo.status})` : ''
-    lines.push(`| ${icons[step.status] ?? ''} | ${cell(step.title)} | ${cell(stepDetail(step))}${undo} |`)
+    lines.push(`| ${icons[shownStatus(step)] ?? ''} | ${cell(step.title)} | ${cell(stepDetail(step))}${undo} |`)
   }
   return lines.join('\n') + '\n'
 }

@@ -70,6 +70,38 @@ describe('run renderers', () => {
     })
   })
 
+  describe('a step that missed its objective', () => {
+    const check = {id: 'check-retention', title: 'Policy: retention', mutates: false, actions: [], status: 'succeeded' as const, durationMs: 2,
+      missed: 'backups are kept 7 days, below the required 30 (--min-retention)', calls: []}
+    const missed: RunRecord = {...record, workflow: 'backup-test', status: 'succeeded', error: undefined, warnings: [], steps: [record.steps[0], check],
+      objective: {met: false, missed: ['check-retention']}}
+
+    it('is a failing test case in JUnit, beside the failing objective that names it', () => {
+      const xml = renderJunit(missed)
+      expect(xml).to.match(/<testsuite name="backup-test" tests="3" failures="2"/)
+      expect(xml).to.contain('<testcase name="check-retention" classname="opsctl.backup-test" time="0.002">\n      <failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 (--min-retention)"/>')
+      expect(xml).to.contain('<failure type="ObjectiveMissed" message="check-retention"/>')
+    })
+
+    it('is ❌ in the Markdown summary, its detail given once', () => {
+      const markdown = renderMarkdown(missed)
+      expect(markdown).to.contain('| ❌ | Policy: retention | missed: backups are kept 7 days, below the required 30 (--min-retention) |')
+      expect(markdown).to.contain('> ❌ Missed: check-retention\n')
+      expect(markdown.match(/backups are kept 7 days/g)).to.have.length(1)
+    })
+
+    it('is ✖ in plain lines, and the verdict names it without repeating the detail', () => {
+      const lines: string[] = []
+      const plain = new PlainReporter((line) => lines.push(line))
+      plain.stepFinished(check)
+      plain.runFinished(missed)
+      expect(lines).to.deep.equal([
+        '✖ check-retention: missed: backups are kept 7 days, below the required 30 (--min-retention)',
+        'backup-test succeeded in 30.5s, objective MISSED: check-retention (run 20261123T192515Z-4f9a1c)',
+      ])
+    })
+  })
+
   describe('Markdown summary', () => {
     const markdown = renderMarkdown(record)
 
