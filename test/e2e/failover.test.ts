@@ -1,19 +1,10 @@
-import {CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, RDSClient} from '@aws-sdk/client-rds'
+import {DescribeDBClustersCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../support/cli.js'
-import {createDbInstance} from '../support/rds.js'
+import {createAuroraCluster, createDbInstance} from '../support/rds.js'
 import {expectMatchesSchema} from '../support/schema.js'
 
-async function createAuroraCluster(id: string, members: string[]): Promise<void> {
-  const rds = new RDSClient({})
-  await rds.send(new CreateDBClusterCommand({
-    DBClusterIdentifier: id, Engine: 'aurora-postgresql', EngineVersion: '16.4', MasterUsername: 'opsadmin', MasterUserPassword: 'not-a-real-password-1',
-  }))
-  for (const member of members) {
-    await rds.send(new CreateDBInstanceCommand({DBInstanceIdentifier: member, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large'}))
-  }
-}
 
 const writerOf = async (cluster: string) => {
   const {DBClusters} = await new RDSClient({}).send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))

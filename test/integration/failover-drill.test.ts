@@ -1,7 +1,5 @@
 import {CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand} from '@aws-sdk/client-cloudwatch'
 import {
-  CreateDBClusterCommand,
-  CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
   DescribeDBInstancesCommand,
   RDSClient,
@@ -15,7 +13,7 @@ import {runWorkflow} from '../../src/lib/engine/runner.js'
 import {type DrillInput, failoverDrillContext, resolveDrillOptions} from '../../src/lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../src/lib/recovery/failover/drill.js'
 import {testSession} from '../support/aws.js'
-import {createDbInstance} from '../support/rds.js'
+import {createAuroraCluster, createDbInstance} from '../support/rds.js'
 
 const defaults: DrillInput = {keep: false, alarms: [], targetRtoSeconds: 120, timeoutSeconds: 900, alarmTimeoutSeconds: 300}
 
@@ -47,14 +45,6 @@ async function drill(input: Partial<DrillInput>, options: {clock?: VirtualClock;
 const rds = () => new RDSClient({})
 const instances = async () => (await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
 
-async function createAuroraCluster(id: string, members: string[]): Promise<void> {
-  await rds().send(new CreateDBClusterCommand({
-    DBClusterIdentifier: id, Engine: 'aurora-postgresql', EngineVersion: '16.4', MasterUsername: 'opsadmin', MasterUserPassword: 'not-a-real-password-1',
-  }))
-  for (const member of members) {
-    await rds().send(new CreateDBInstanceCommand({DBInstanceIdentifier: member, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large'}))
-  }
-}
 
 async function createAlarm(name: string, state: 'OK' | 'ALARM'): Promise<void> {
   const cloudwatch = new CloudWatchClient({})
