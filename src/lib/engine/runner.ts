@@ -207,6 +207,7 @@ class WorkflowRun<C> {
   private async undoStep(step: Step<C>, result: StepResult): Promise<void> {
     result.undo = {status: 'running'}
     await writeJournal(this.record)
+    this.reporter.undoStarted(result)
     const timeoutMs = valueFor(step.undoTimeoutMs, this.options.context) ?? UNDO_TIMEOUT_MS
     try {
       await this.within(result, {parent: this.interrupts.undo, ms: timeoutMs, expired: () => new StepTimeoutError(step.id, timeoutMs, 'The undo of step')},

@@ -36,6 +36,8 @@ export class PlainReporter implements RunReporter {
     this.out(`${marks[shownStatus(step)] ?? ' '} ${step.id}: ${stepDetail(step)}`)
   }
 
+  undoStarted(): void {}
+
   stepUndone(step: StepResult): void {
     this.out(step.undo?.status === 'succeeded'
       ? `${marks.undone} ${step.id}: undone`
