@@ -99,7 +99,8 @@ export async function renderedOnTerminal(args: string[], options: {env?: NodeJS.
     while (!existsSync(statusFile) || (await tmux(socket, ['display-message', '-p', '-t', 'run', '#{pane_dead}'])).trim() !== '1') {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    return {screen: (await tmux(socket, ['capture-pane', '-p', '-S', '-', '-t', 'run'])).trimEnd(), code: Number(readFileSync(statusFile, 'utf8'))}
+    const screen = (await tmux(socket, ['capture-pane', '-p', '-S', '-', '-t', 'run'])).replace(/\n*Pane is dead \(.*\)\s*$/, '')
+    return {screen: screen.trimEnd(), code: Number(readFileSync(statusFile, 'utf8'))}
   } finally {
     await tmux(socket, ['kill-server']).catch(() => undefined)
     rmSync(dirname(statusFile), {recursive: true, force: true})

@@ -4,6 +4,7 @@ import {expect} from 'chai'
 import {validateXML} from 'xmllint-wasm'
 
 import type {RunRecord} from '../../../src/lib/engine/types.js'
+import {table} from '../../../src/lib/report/format.js'
 import {renderJunit} from '../../../src/lib/report/junit.js'
 import {renderMarkdown} from '../../../src/lib/report/markdown.js'
 import {PlainReporter} from '../../../src/lib/report/plain.js'
@@ -137,6 +138,25 @@ describe('run renderers', () => {
         'snapshot-create failed in 30.5s (run 20261123T192515Z-4f9a1c)',
       ])
       expect(lines.join('')).not.to.match(/\u001B\[/)
+    })
+  })
+
+  describe('tables for terminals', () => {
+    const rows = [['20261123T192515Z-4f9a1c', 'runbook:opsctl-MultiAzFailoverTest', 'DBInstanceIdentifier=tenant-shard-001 AutomationAssumeRole=']]
+
+    it('cut the columns that may be cut, the widest first, with an ellipsis, until the table fits', () => {
+      const lines = table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 80, columns: {WORKFLOW: 16, PARAMETERS: 16}}).split('\n')
+      expect(lines.map((line) => line.length)).to.deep.equal([63, 80, 80])
+      expect(lines[2]).to.equal('20261123T192515Z-4f9a1c  runbook:opsctl-MultiAzFai…  DBInstanceIdentifier=tenan…')
+    })
+
+    it('never cut a column below its narrowest width, nor one that may not be cut', () => {
+      const line = table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 40, columns: {WORKFLOW: 16, PARAMETERS: 16}}).split('\n')[2]
+      expect(line).to.equal('20261123T192515Z-4f9a1c  runbook:opsctl-…  DBInstanceIdent…')
+    })
+
+    it('leave a table that fits as it is', () => {
+      expect(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 200, columns: {WORKFLOW: 16, PARAMETERS: 16}})).to.equal(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows))
     })
   })
 })
