@@ -93,7 +93,7 @@ describe('opsctl command line (e2e)', () => {
       const summaryFile = `${dir}/github-summary.md`
       const result = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--dry-run', '--junit', `${dir}/r.xml`, '--summary', `${dir}/s.md`], {env: {GITHUB_STEP_SUMMARY: summaryFile}})
       expect(result.code, result.stderr).to.equal(0)
-      expect(result.stdout).to.contain('○ create-snapshot: planned (dry run): would call rds:CreateDBSnapshot')
+      expect(result.stdout).to.contain('○ create-snapshot: Create the DB snapshot, tagged with the run id — planned (dry run): would call rds:CreateDBSnapshot')
       const {readFile} = await import('node:fs/promises')
       const junit = await readFile(`${dir}/r.xml`, 'utf8')
       expect(junit).to.match(/<testcase name="check-instance"/).and.to.match(/<testcase name="create-snapshot"[^>]*>\s*<skipped/)

@@ -33,7 +33,9 @@ export class PlainReporter implements RunReporter {
   }
 
   stepFinished(step: StepResult): void {
-    this.out(`${marks[shownStatus(step)] ?? ' '} ${step.id}: ${stepDetail(step)}`)
+    // A step that never started (skipped, planned) had no ▶ line to name it: its title goes on this one.
+    const title = step.startedAt ? '' : `${step.title} — `
+    this.out(`${marks[shownStatus(step)] ?? ' '} ${step.id}: ${title}${stepDetail(step)}`)
   }
 
   undoStarted(): void {}

@@ -24,8 +24,8 @@ const record: RunRecord = {
   warnings: ['No snapshot of tenant-shard-001 in the last 24 hours.'],
   error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
   steps: [
-    {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
-    {id: 'create-snapshot', title: 'Create | snapshot', mutates: true, actions: ['rds:CreateDBSnapshot'], status: 'failed', durationMs: 300,
+    {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', startedAt: '2026-11-23T19:25:15.100Z', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
+    {id: 'create-snapshot', title: 'Create | snapshot', mutates: true, actions: ['rds:CreateDBSnapshot'], status: 'failed', startedAt: '2026-11-23T19:25:16.300Z', durationMs: 300,
       error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
       undo: {status: 'succeeded'}, calls: [{service: 'RDS', operation: 'CreateDBSnapshot', requestId: 'req-2', error: 'AccessDenied'}]},
     {id: 'wait-available', title: 'Wait', mutates: false, actions: [], status: 'pending', calls: []},
@@ -72,7 +72,7 @@ describe('run renderers', () => {
   })
 
   describe('a step that missed its objective', () => {
-    const check = {id: 'check-retention', title: 'Policy: retention', mutates: false, actions: [], status: 'succeeded' as const, durationMs: 2,
+    const check = {id: 'check-retention', title: 'Policy: retention', mutates: false, actions: [], status: 'succeeded' as const, startedAt: '2026-11-23T19:25:15.100Z', durationMs: 2,
       missed: 'backups are kept 7 days, below the required 30 (--min-retention)', calls: []}
     const missed: RunRecord = {...record, workflow: 'backup-test', status: 'succeeded', error: undefined, warnings: [], steps: [record.steps[0], check],
       objective: {met: false, missed: ['check-retention']}}
@@ -138,6 +138,17 @@ describe('run renderers', () => {
         'snapshot-create failed in 30.5s (run 20261123T192515Z-4f9a1c)',
       ])
       expect(lines.join('')).not.to.match(/\u001B\[/)
+    })
+
+    it('names a step that never started (skipped, planned) by its title too, since no ▶ line did', () => {
+      const lines: string[] = []
+      const plain = new PlainReporter((line) => lines.push(line))
+      plain.stepFinished({...record.steps[2], status: 'skipped', note: 'not on the path this run took'})
+      plain.stepFinished({...record.steps[1], status: 'planned', startedAt: undefined})
+      expect(lines).to.deep.equal([
+        '↷ wait-available: Wait — skipped: not on the path this run took',
+        '○ create-snapshot: Create | snapshot — planned (dry run): would call rds:CreateDBSnapshot',
+      ])
     })
   })
 
