@@ -21,6 +21,17 @@ describe('opsctl failover (e2e against moto)', () => {
     expect(result.stderr).not.to.match(/at .*\.js/)
   })
 
+  it('refuses a Multi-AZ drill on the emulator up front in one sentence (exit 2), also as a dry run, instead of polling until the timeout', async () => {
+    await createDbInstance('tenant-shard-001', {MultiAZ: true})
+    for (const args of [['--yes'], ['--dry-run']]) {
+      const result = await opsctl(['failover', 'drill', 'tenant-shard-001', ...args])
+      expect(result.code, result.stderr).to.equal(2)
+      expect(result.stderr.trim()).to.equal(`Error: The endpoint ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill tenant-shard-001 on AWS.`)
+      expect(result.stdout).to.contain('✖ check-multi-az: EmulatorCannotFailOver: ')
+      expect(result.stdout).not.to.contain('▶ force-failover')
+    }
+  })
+
   it('refuses to fail over without a terminal and without --yes (exit 2), and changes nothing', async () => {
     await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
     const result = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu'])

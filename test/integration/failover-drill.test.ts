@@ -75,19 +75,33 @@ describe('failover drill against moto', () => {
       expect(byMember.record.error?.message).to.contain('is a member of Aurora DB cluster tenants-eu')
     })
 
-    it('refuses an unknown alarm, naming it', async () => {
+    it('refuses a Multi-AZ drill against the emulator up front, since it cannot fail an instance over, and changes nothing', async () => {
       await createDbInstance('tenant-shard-001', {MultiAZ: true})
+      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001'})
+      expect(exitCode).to.equal(2)
+      expect(record.error).to.deep.equal({
+        code: 'EmulatorCannotFailOver',
+        message: `The endpoint ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill tenant-shard-001 on AWS.`,
+      })
+      expect(record.steps.find((s) => s.id === 'check-multi-az')?.status).to.equal('failed')
+      expect(failoverStatus).to.equal('pending')
+      expect(record.steps.flatMap((s) => s.calls).map((c) => c.operation)).not.to.include('RebootDBInstance')
+    })
+
+    // The alarm checks come in every mode; replica promotion reaches them on moto.
+    it('refuses an unknown alarm, naming it', async () => {
+      await createDbInstance('tenant-shard-001')
       await createAlarm('tenant-shard-001-cpu', 'OK')
-      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001', alarms: ['tenant-shard-001-cpu', 'no-such-alarm']})
+      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', alarms: ['tenant-shard-001-cpu', 'no-such-alarm']})
       expect(exitCode).to.equal(2)
       expect(record.error?.message).to.contain('No CloudWatch alarm named no-such-alarm in us-east-1')
       expect(failoverStatus).to.equal('pending')
     })
 
     it('refuses to start while an alarm is in ALARM', async () => {
-      await createDbInstance('tenant-shard-001', {MultiAZ: true})
+      await createDbInstance('tenant-shard-001')
       await createAlarm('tenant-shard-001-cpu', 'ALARM')
-      const {exitCode, record} = await drill({dbInstance: 'tenant-shard-001', alarms: ['tenant-shard-001-cpu']})
+      const {exitCode, record} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', alarms: ['tenant-shard-001-cpu']})
       expect(exitCode).to.equal(2)
       expect(record.error?.code).to.equal('AlarmNotOk')
     })
