@@ -74,6 +74,24 @@ describe('opsctl backup (e2e against moto)', () => {
     expect(markdown.split(finding)).to.have.length(2)
   })
 
+  it('draws the RTO trend of each instance in the history, and charts it in the summary of the next test', async () => {
+    await createDbInstance('tenant-shard-001', {StorageEncrypted: true})
+    const first = parseJson(await opsctl(['backup', 'test', 'tenant-shard-001', '--poll-interval', '1', '--json']))
+    const summary = join(process.env.OPSCTL_HOME!, 'summary.md')
+    const second = await opsctl(['backup', 'test', 'tenant-shard-001', '--poll-interval', '1', '--summary', summary])
+    expect(second.code, second.stderr).to.equal(0)
+    const markdown = await readFile(summary, 'utf8')
+    expect(markdown).to.contain('#### RTO of the backup tests of tenant-shard-001')
+    expect(markdown).to.match(/```mermaid\nxychart-beta\n {2}title "RTO of the backup tests of tenant-shard-001 \(s\)"\n {2}x-axis \["\d\d-\d\d \d\d:\d\d", "this run"\]\n {2}y-axis "RTO \(s\)" 0 --> 1\n {2}line \[0, 0\]\n```/)
+
+    const history = parseJson(await opsctl(['backup', 'history', '--json']))
+    expectMatchesSchema(history, 'backup-history')
+    expect(history.result.trends).to.deep.equal([{dbInstanceId: 'tenant-shard-001', rtoSeconds: [first.result.metrics.rtoSeconds, 0]}])
+    const table = await opsctl(['backup', 'history'])
+    expect(table.stdout).to.match(/^INSTANCE\s+TESTS\s+LAST RTO\s+RTO, OLDEST → NEWEST$/m)
+    expect(table.stdout).to.match(/^tenant-shard-001\s+2\s+0ms\s+▁▁ 0ms–0ms$/m)
+  })
+
   it('says so when no backup test has been recorded', async () => {
     const result = await opsctl(['backup', 'history', 'tenant-shard-009'])
     expect(result.code).to.equal(0)

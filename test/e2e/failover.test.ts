@@ -1,10 +1,12 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {DescribeDBClustersCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../support/cli.js'
 import {createAuroraCluster, createDbInstance} from '../support/rds.js'
 import {expectMatchesSchema} from '../support/schema.js'
-
 
 const writerOf = async (cluster: string) => {
   const {DBClusters} = await new RDSClient({}).send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))
@@ -64,6 +66,22 @@ describe('opsctl failover (e2e against moto)', () => {
     expect(listed.result.drills).to.have.length(1)
     expect(listed.result.drills[0]).to.include({runId: envelope.result.runId, mode: 'cluster', target: 'tenants-eu', verdict: 'met'})
     expect(listed.result.trends[0]).to.include({target: 'tenants-eu', drills: 1, direction: 'too few drills'})
+  })
+
+  it('charts the RTO of the earlier drills of the target and this one in the Markdown summary, and draws it in the history', async () => {
+    await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
+    expect((await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes'])).code).to.equal(0)
+    const summary = join(process.env.OPSCTL_HOME!, 'drill.md')
+    const drilled = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes', '--summary', summary], {env: {GITHUB_STEP_SUMMARY: join(process.env.OPSCTL_HOME!, 'step-summary.md')}})
+    expect(drilled.code, drilled.stderr).to.equal(0)
+    for (const file of [summary, join(process.env.OPSCTL_HOME!, 'step-summary.md')]) {
+      const markdown = readFileSync(file, 'utf8')
+      expect(markdown).to.contain('#### RTO of the cluster drills of tenants-eu')
+      expect(markdown).to.match(/```mermaid\nxychart-beta\n(.*\n)* {2}x-axis \["[^"]+", "this run"\]\n(.*\n)* {2}line \[[\d.]+, [\d.]+\]\n```/)
+    }
+    const history = await opsctl(['failover', 'history', 'tenants-eu'])
+    expect(history.stdout).to.match(/^tenants-eu\s+cluster\s+2\s+.*[▁▂▃▄▅▆▇█]{2} [\d.]+ s–[\d.]+ s$/m)
+    expectMatchesSchema(parseJson(await opsctl(['failover', 'history', '--json'])), 'failover-history')
   })
 
   it('prints the transitions, the RTO figures and the verdict for people', async () => {

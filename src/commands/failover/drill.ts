@@ -5,6 +5,7 @@ import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {failoverDrillContext, type FailoverDrillOptions, failoverModes, resolveDrillOptions} from '../../lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../lib/recovery/failover/drill.js'
+import {drillRtoTrend} from '../../lib/recovery/failover/history.js'
 import type {Transition} from '../../lib/recovery/failover/measure.js'
 
 export default class FailoverDrill extends WorkflowCommand<typeof FailoverDrill> {
@@ -58,6 +59,7 @@ In replica-promotion mode a read replica is created (or --replica names an exist
       context: (session) => failoverDrillContext(session, options),
       confirm: {question: confirmationQuestion(options), yes: flags.yes},
       describe: describeDrill,
+      rtoTrend: () => drillRtoTrend(options.target, options.mode),
     })
   }
 }

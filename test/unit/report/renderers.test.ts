@@ -8,6 +8,7 @@ import {table} from '../../../src/lib/report/format.js'
 import {renderJunit} from '../../../src/lib/report/junit.js'
 import {renderMarkdown} from '../../../src/lib/report/markdown.js'
 import {PlainReporter} from '../../../src/lib/report/plain.js'
+import {rtoSparkline} from '../../../src/lib/report/trend.js'
 
 const record: RunRecord = {
   runId: '20261123T192515Z-4f9a1c',
@@ -168,6 +169,48 @@ describe('run renderers', () => {
 
     it('leave a table that fits as it is', () => {
       expect(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 200, columns: {WORKFLOW: 16, PARAMETERS: 16}})).to.equal(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows))
+    })
+  })
+
+  describe('the RTO trend', () => {
+    const seconds = (s: number) => `${s} s`
+
+    it('is a sparkline of the last runs, oldest → newest, lowest ▁ to highest █, with the range', () => {
+      expect(rtoSparkline([60, 65, 70, 90, 130], seconds)).to.equal('▁▂▂▄█ 60 s–130 s')
+      expect(rtoSparkline([0, 0, 0], seconds)).to.equal('▁▁▁ 0 s–0 s')
+      expect(rtoSparkline([], seconds)).to.equal('')
+      expect(rtoSparkline([...Array(20).keys()], seconds)).to.equal('▁▂▂▃▄▄▅▅▆▇▇█ 8 s–19 s')
+    })
+
+    it('is charted in the Markdown summary with Mermaid, the run itself last, when there are earlier runs', () => {
+      const drill: RunRecord = {...record, workflow: 'failover-drill', status: 'succeeded', error: undefined}
+      const trend = {runs: 'the multi-az drills of tenant-shard-001', points: [
+        {runId: '20261121T030000Z-aaaaaa', startedAt: '2026-11-21T03:00:00.000Z', rtoSeconds: 61.7},
+        {runId: '20261122T030000Z-bbbbbb', startedAt: '2026-11-22T03:00:00.000Z', rtoSeconds: 90},
+        {runId: record.runId, startedAt: record.startedAt, rtoSeconds: 74},
+      ]}
+      const markdown = renderMarkdown(drill, trend)
+      expect(markdown).to.contain([
+        '#### RTO of the multi-az drills of tenant-shard-001',
+        '',
+        'The last 3, oldest → newest: ▁█▄ 61.7 s–90 s; this run 74 s.',
+        '',
+        '```mermaid',
+        'xychart-beta',
+        '  title "RTO of the multi-az drills of tenant-shard-001 (s)"',
+        '  x-axis ["11-21 03:00", "11-22 03:00", "this run"]',
+        '  y-axis "RTO (s)" 0 --> 100',
+        '  line [61.7, 90, 74]',
+        '```',
+      ].join('\n'))
+      expect(markdown.indexOf('xychart-beta')).to.be.lessThan(markdown.indexOf('| | Step | Result |'))
+      expect(renderMarkdown(drill, {...trend, points: trend.points.slice(2)})).not.to.contain('mermaid')
+    })
+
+    it('keeps a place of its own for each run in the chart, also for runs in the same minute', () => {
+      const at = '2026-11-21T03:00:00.000Z'
+      const markdown = renderMarkdown(record, {runs: 'x', points: [{runId: 'a', startedAt: at, rtoSeconds: 1}, {runId: 'b', startedAt: at, rtoSeconds: 2}]})
+      expect(markdown).to.contain('  x-axis ["11-21 03:00", "11-21 03:00 (2)"]')
     })
   })
 })
