@@ -46,7 +46,7 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
     this.say(runs.length === 0
       ? 'No runs recorded yet.'
       : table(['RUN', 'WORKFLOW', 'STATUS', 'DURATION', 'PARAMETERS'], runs.map((r) => [
-        r.runId, r.workflow, r.objectiveMet === false ? 'objective missed' : `${r.status}${r.dryRun && r.status !== 'planned' ? ' (dry run)' : ''}`, formatDuration(r.durationMs),
+        r.runId, r.workflow, r.objectiveMet === false ? 'objective missed' : `${r.status}${r.dryRun ? ' (dry run)' : ''}`, formatDuration(r.durationMs),
         Object.entries(r.parameters).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '),
       ]), {width: outputWidth(), columns: {WORKFLOW: 16, PARAMETERS: 16}}))
     return {runs}

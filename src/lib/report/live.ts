@@ -117,7 +117,7 @@ export class LiveReporter implements RunReporter {
   private report(step: StepResult): void {
     const live = this.steps.get(step.id)
     if (!live) return
-    live.result = {...step, undo: step.undo && {...step.undo}}
+    live.result = {...step}
     if (live.shown && live.task) show(live.task, live.result)
   }
 }
