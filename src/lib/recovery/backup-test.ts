@@ -34,7 +34,7 @@ export function backupTestContext(session: AwsSession, options: Omit<BackupTestC
 }
 
 /** One policy check or objective of a backup test, as recorded in its step's outputs. */
-export interface BackupCheck {
+interface BackupCheck {
   check: string
   passed: boolean
   detail: string
