@@ -20,7 +20,7 @@ const workflows = [
   {explain: 'The quarterly backup test: policy checks, restore of the newest automated snapshot, verification, RTO and RPO, and the temporary instance deleted.', args: ['backup', 'test', 'tenant-shard-001', '--max-rto', '1800', '--max-rpo', '90000', '--poll-interval', '1']},
   {explain: 'The same test of the non-compliant instance misses its policy (1-day retention, not encrypted): exit 4, with the evidence in the run record.', args: ['backup', 'test', 'legacy-reporting', '--poll-interval', '1'], expectExit: 4},
   {explain: 'Past backup tests from the journals: date, instance, snapshot, RTO, RPO, verdict.', args: ['backup', 'history']},
-  {explain: 'Preflight of a Multi-AZ failover drill of a tenant shard: every check runs, the failover is only planned (moto cannot fail an instance over).', args: ['failover', 'drill', 'tenant-shard-001', '--dry-run']},
+  {explain: 'A Multi-AZ failover drill of a tenant shard is refused up front on the sandbox, since moto cannot fail an instance over (exit 2); the preflight says so instead of polling until the timeout.', args: ['failover', 'drill', 'tenant-shard-001', '--yes'], expectExit: 2},
   {explain: 'Fail the Aurora cluster over to its reader, watching its CPU alarm, and measure the RTO against the 120 s objective.', args: ['failover', 'drill', '--cluster', 'tenants-aurora', '--alarm', 'tenants-aurora-cpu-above-60', '--yes']},
   {explain: 'Past failover drills from the journals, with the RTO trend.', args: ['failover', 'history']},
   {explain: 'A Multi-AZ drill of the single-AZ legacy instance is refused, with the command that would enable Multi-AZ (exit 2).', args: ['failover', 'drill', 'legacy-reporting', '--yes'], expectExit: 2},

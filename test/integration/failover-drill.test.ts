@@ -1,7 +1,5 @@
 import {CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand} from '@aws-sdk/client-cloudwatch'
 import {
-  CreateDBClusterCommand,
-  CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
   DescribeDBInstancesCommand,
   RDSClient,
@@ -15,7 +13,7 @@ import {runWorkflow} from '../../src/lib/engine/runner.js'
 import {type DrillInput, failoverDrillContext, resolveDrillOptions} from '../../src/lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../src/lib/recovery/failover/drill.js'
 import {testSession} from '../support/aws.js'
-import {createDbInstance} from '../support/rds.js'
+import {createAuroraCluster, createDbInstance} from '../support/rds.js'
 
 const defaults: DrillInput = {keep: false, alarms: [], targetRtoSeconds: 120, timeoutSeconds: 900, alarmTimeoutSeconds: 300}
 
@@ -47,14 +45,6 @@ async function drill(input: Partial<DrillInput>, options: {clock?: VirtualClock;
 const rds = () => new RDSClient({})
 const instances = async () => (await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
 
-async function createAuroraCluster(id: string, members: string[]): Promise<void> {
-  await rds().send(new CreateDBClusterCommand({
-    DBClusterIdentifier: id, Engine: 'aurora-postgresql', EngineVersion: '16.4', MasterUsername: 'opsadmin', MasterUserPassword: 'not-a-real-password-1',
-  }))
-  for (const member of members) {
-    await rds().send(new CreateDBInstanceCommand({DBInstanceIdentifier: member, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large'}))
-  }
-}
 
 async function createAlarm(name: string, state: 'OK' | 'ALARM'): Promise<void> {
   const cloudwatch = new CloudWatchClient({})
@@ -85,19 +75,33 @@ describe('failover drill against moto', () => {
       expect(byMember.record.error?.message).to.contain('is a member of Aurora DB cluster tenants-eu')
     })
 
-    it('refuses an unknown alarm, naming it', async () => {
+    it('refuses a Multi-AZ drill against the emulator up front, since it cannot fail an instance over, and changes nothing', async () => {
       await createDbInstance('tenant-shard-001', {MultiAZ: true})
+      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001'})
+      expect(exitCode).to.equal(2)
+      expect(record.error).to.deep.equal({
+        code: 'EmulatorCannotFailOver',
+        message: `The endpoint ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill tenant-shard-001 on AWS.`,
+      })
+      expect(record.steps.find((s) => s.id === 'check-multi-az')?.status).to.equal('failed')
+      expect(failoverStatus).to.equal('pending')
+      expect(record.steps.flatMap((s) => s.calls).map((c) => c.operation)).not.to.include('RebootDBInstance')
+    })
+
+    // The alarm checks come in every mode; replica promotion reaches them on moto.
+    it('refuses an unknown alarm, naming it', async () => {
+      await createDbInstance('tenant-shard-001')
       await createAlarm('tenant-shard-001-cpu', 'OK')
-      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001', alarms: ['tenant-shard-001-cpu', 'no-such-alarm']})
+      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', alarms: ['tenant-shard-001-cpu', 'no-such-alarm']})
       expect(exitCode).to.equal(2)
       expect(record.error?.message).to.contain('No CloudWatch alarm named no-such-alarm in us-east-1')
       expect(failoverStatus).to.equal('pending')
     })
 
     it('refuses to start while an alarm is in ALARM', async () => {
-      await createDbInstance('tenant-shard-001', {MultiAZ: true})
+      await createDbInstance('tenant-shard-001')
       await createAlarm('tenant-shard-001-cpu', 'ALARM')
-      const {exitCode, record} = await drill({dbInstance: 'tenant-shard-001', alarms: ['tenant-shard-001-cpu']})
+      const {exitCode, record} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', alarms: ['tenant-shard-001-cpu']})
       expect(exitCode).to.equal(2)
       expect(record.error?.code).to.equal('AlarmNotOk')
     })

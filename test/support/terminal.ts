@@ -1,4 +1,7 @@
 import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -62,5 +65,44 @@ export function onTerminal(args: string[], options: {env?: NodeJS.ProcessEnv} = 
         })
       })
     },
+  }
+}
+
+const tmux = (socket: string, args: string[], env?: NodeJS.ProcessEnv) => new Promise<string>((resolve, reject) => {
+  const child = spawn('tmux', ['-L', socket, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk) => (out += chunk))
+  child.stderr.on('data', (chunk) => (err += chunk))
+  child.on('error', reject)
+  child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`tmux ${args.join(' ')} failed: ${err}`))))
+})
+
+let sessions = 0
+
+/**
+ * Runs the built CLI to its end in a terminal emulator (a detached tmux session, `columns` wide) and returns
+ * the screen as a person sees it once the CLI has ended, scrollback included: every redraw of the live list
+ * resolved into its final lines, which `script`'s raw stream does not show.
+ */
+export async function renderedOnTerminal(args: string[], options: {env?: NodeJS.ProcessEnv; columns?: number} = {}): Promise<{screen: string; code: number}> {
+  const socket = `opsctl-test-${process.pid}-${sessions++}`
+  const statusFile = join(mkdtempSync(join(tmpdir(), 'opsctl-terminal-')), 'status')
+  const env = Object.fromEntries(Object.entries({...process.env, CI: undefined, TMUX: undefined, ...options.env}).filter(([, v]) => v !== undefined))
+  // The exit status goes to a file: tmux does not always reap a pane's process, so #{pane_dead_status} may never come.
+  const command = `${[process.execPath, bin, ...args].map(quote).join(' ')}; echo $? > ${quote(statusFile)}`
+  // A server of its own, so the CLI gets this environment; the pane stays after the CLI has ended, to be read.
+  await tmux(socket, ['-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';', 'set-option', '-g', 'history-limit', '10000', ';',
+    'new-session', '-d', '-s', 'run', '-x', String(options.columns ?? 100), '-y', '50', command], env)
+  try {
+    // Dead once tmux has read the terminal's last output.
+    while (!existsSync(statusFile) || (await tmux(socket, ['display-message', '-p', '-t', 'run', '#{pane_dead}'])).trim() !== '1') {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const screen = (await tmux(socket, ['capture-pane', '-p', '-S', '-', '-t', 'run'])).replace(/\n*Pane is dead \(.*\)\s*$/, '')
+    return {screen: screen.trimEnd(), code: Number(readFileSync(statusFile, 'utf8'))}
+  } finally {
+    await tmux(socket, ['kill-server']).catch(() => undefined)
+    rmSync(dirname(statusFile), {recursive: true, force: true})
   }
 }

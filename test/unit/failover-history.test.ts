@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {writeJournal} from '../../src/lib/engine/journal.js'
 import type {RunRecord} from '../../src/lib/engine/types.js'
-import {failoverHistory} from '../../src/lib/recovery/failover/history.js'
+import {drillRtoTrend, failoverHistory} from '../../src/lib/recovery/failover/history.js'
 
 let sequence = 0
 
@@ -46,7 +46,7 @@ describe('failover history (from the journals)', () => {
   it('says a target is worsening when the last RTO is well above the median of the earlier drills', async () => {
     for (const [day, rto] of [[1, 60], [2, 70], [3, 65], [4, 110]]) await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'})
     const {trends} = await failoverHistory('tenant-shard-001')
-    expect(trends).to.deep.equal([{target: 'tenant-shard-001', mode: 'multi-az', drills: 4, lastRtoSeconds: 110, medianRtoSeconds: 65, direction: 'worsening'}])
+    expect(trends).to.deep.equal([{target: 'tenant-shard-001', mode: 'multi-az', drills: 4, rtoSeconds: [60, 70, 65, 110], lastRtoSeconds: 110, medianRtoSeconds: 65, direction: 'worsening'}])
   })
 
   it('says improving or steady, and keeps targets and modes apart', async () => {
@@ -56,10 +56,21 @@ describe('failover history (from the journals)', () => {
     const {drills, trends} = await failoverHistory()
     expect(drills).to.have.length(6)
     expect(trends).to.have.deep.members([
-      {target: 'tenant-shard-001', mode: 'replica-promotion', drills: 1, lastRtoSeconds: 20, direction: 'too few drills'},
-      {target: 'tenant-shard-001', mode: 'multi-az', drills: 3, lastRtoSeconds: 60, medianRtoSeconds: 95, direction: 'improving'},
-      {target: 'tenants-eu', mode: 'cluster', drills: 2, lastRtoSeconds: 31, medianRtoSeconds: 30, direction: 'steady'},
+      {target: 'tenant-shard-001', mode: 'replica-promotion', drills: 1, rtoSeconds: [20], lastRtoSeconds: 20, direction: 'too few drills'},
+      {target: 'tenant-shard-001', mode: 'multi-az', drills: 3, rtoSeconds: [100, 90, 60], lastRtoSeconds: 60, medianRtoSeconds: 95, direction: 'improving'},
+      {target: 'tenants-eu', mode: 'cluster', drills: 2, rtoSeconds: [30, 31], lastRtoSeconds: 31, medianRtoSeconds: 30, direction: 'steady'},
     ])
+  })
+
+  it('gives the RTO trend of a target in one mode, oldest first, for the chart in a drill\'s summary', async () => {
+    const runs = []
+    for (const [day, rto] of [[1, 60], [2, 75]]) runs.push(await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'}))
+    await pastDrill('tenant-shard-001', {day: 3, status: 'failed'})
+    await pastDrill('tenant-shard-001', {day: 4, rto: 20, verdict: 'met', mode: 'replica-promotion'})
+    expect(await drillRtoTrend('tenant-shard-001', 'multi-az')).to.deep.equal({runs: 'the multi-az drills of tenant-shard-001', points: [
+      {runId: runs[0], startedAt: '2026-01-01T03:00:00.000Z', rtoSeconds: 60},
+      {runId: runs[1], startedAt: '2026-01-02T03:00:00.000Z', rtoSeconds: 75},
+    ]})
   })
 
   it('is empty when no drill of the target was recorded', async () => {

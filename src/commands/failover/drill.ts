@@ -5,11 +5,12 @@ import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {failoverDrillContext, type FailoverDrillOptions, failoverModes, resolveDrillOptions} from '../../lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../lib/recovery/failover/drill.js'
+import {drillRtoTrend} from '../../lib/recovery/failover/history.js'
 import type {Transition} from '../../lib/recovery/failover/measure.js'
 
 export default class FailoverDrill extends WorkflowCommand<typeof FailoverDrill> {
   static override summary = 'Force a Multi-AZ failover, an Aurora writer failover or a replica promotion, and measure the recovery time against the target.'
-  static override description = `Preflight checks come first, each a read-only step: the DB instance or cluster exists and is available, Multi-AZ is on (multi-az mode) or the cluster has a reader (cluster mode), no modifications are pending, the given CloudWatch alarms are OK, and a snapshot from the last 24 hours exists (a warning otherwise). A failed check exits 2 before anything changes.
+  static override description = `Preflight checks come first, each a read-only step: the DB instance or cluster exists and is available, Multi-AZ is on and the endpoint is AWS, not an emulator such as the sandbox, which cannot fail an instance over (multi-az mode), or the cluster has a reader (cluster mode), no modifications are pending, the given CloudWatch alarms are OK, and a snapshot from the last 24 hours exists (a warning otherwise). A failed check exits 2 before anything changes.
 
 The drill then asks for confirmation (--yes answers it; without a terminal and without --yes the command refuses), makes the failover happen, and polls every second (every 5 s once the target RTO has passed), recording each change of status, availability zone or writer, and alarm state. RTO comes from the RDS events (failover started → completed) when they exist, otherwise from the first unavailable to the first recovered observation; both are reported, with the poll interval as the resolution.
 
@@ -58,6 +59,7 @@ In replica-promotion mode a read replica is created (or --replica names an exist
       context: (session) => failoverDrillContext(session, options),
       confirm: {question: confirmationQuestion(options), yes: flags.yes},
       describe: describeDrill,
+      rtoTrend: () => drillRtoTrend(options.target, options.mode),
     })
   }
 }

@@ -5,7 +5,7 @@ import {closest} from '../../lib/cli/closest.js'
 import {UsageError} from '../../lib/cli/errors.js'
 import {listJournals} from '../../lib/engine/journal.js'
 import {recoveryWorkflows} from '../../lib/recovery/workflow-names.js'
-import {formatDuration, table} from '../../lib/report/format.js'
+import {formatDuration, outputWidth, table} from '../../lib/report/format.js'
 
 export interface RunListing {
   runId: string
@@ -22,6 +22,7 @@ export interface RunListing {
 export default class RunsList extends BaseCommand<typeof RunsList> {
   static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'List past runs from the journals in $OPSCTL_HOME/runs, newest first.'
+  static override description = 'One line per run, within the terminal\'s width (100 columns when not on a terminal): the workflow and parameters are cut with "…" when they do not fit. The run id starts with the run\'s start time (UTC). --json has every field whole; "opsctl runs show <run>" shows one run.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     {description: 'Only snapshot runs, as JSON', command: '<%= config.bin %> <%= command.id %> --workflow snapshot-create --json'},
@@ -41,12 +42,13 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
     const runs = records.map(({runId, workflow, status, dryRun, objective, startedAt, durationMs, parameters}) => ({
       runId, workflow, status, dryRun, objectiveMet: objective?.met, startedAt, durationMs, parameters,
     }))
+    // The run id starts with the run's UTC start time, so no column of its own; --json has startedAt and the parameters whole.
     this.say(runs.length === 0
       ? 'No runs recorded yet.'
-      : table(['RUN', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'PARAMETERS'], runs.map((r) => [
-        r.runId, r.workflow, `${r.status}${r.dryRun ? ' (dry run)' : ''}${r.objectiveMet === false ? ', objective missed' : ''}`, r.startedAt, formatDuration(r.durationMs),
+      : table(['RUN', 'WORKFLOW', 'STATUS', 'DURATION', 'PARAMETERS'], runs.map((r) => [
+        r.runId, r.workflow, r.objectiveMet === false ? 'objective missed' : `${r.status}${r.dryRun ? ' (dry run)' : ''}`, formatDuration(r.durationMs),
         Object.entries(r.parameters).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' '),
-      ])))
+      ]), {width: outputWidth(), columns: {WORKFLOW: 16, PARAMETERS: 16}}))
     return {runs}
   }
 }

@@ -5,6 +5,7 @@ import {newRunId, readJournal} from '../engine/journal.js'
 import {runWorkflow} from '../engine/runner.js'
 import type {RunRecord, Workflow} from '../engine/types.js'
 import {type ReportFiles, reporterFor, writeReports} from '../report/index.js'
+import type {RtoTrend} from '../report/trend.js'
 import {BaseCommand} from './base-command.js'
 import {canPrompt, confirmChange} from './confirm.js'
 import {ObjectiveMissedError, OpsctlError} from './errors.js'
@@ -26,6 +27,8 @@ export interface WorkflowRun<C> {
   confirm?: {question: string; yes: boolean}
   /** Lines that tell people what a completed run produced (printed unless --json, also when the objective was missed). */
   describe?(outcome: Record<string, unknown>, record: RunRecord): string[]
+  /** The RTO of the target's runs from the journals, this one included: charted in the Markdown summary. */
+  rtoTrend?(): Promise<RtoTrend>
 }
 
 /** A command that changes something: it runs as a workflow with a journal, dry run, resume and reports. */
@@ -66,6 +69,7 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
       say: (text) => this.say(text),
       warn: (message) => this.warn(message),
       describe: run.describe,
+      rtoTrend: run.rtoTrend,
       resumable: true,
     })
   }
@@ -77,10 +81,10 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
  */
 export async function settleRun(
   {record, exitCode}: {record: RunRecord; exitCode: ExitCode},
-  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; describe?: WorkflowRun<unknown>['describe']; resumable: boolean},
+  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; resumable: boolean} & Pick<WorkflowRun<unknown>, 'describe' | 'rtoTrend'>,
 ): Promise<RunRecord> {
   // A report that cannot be written is a warning: it must never take the place of the run's own outcome.
-  for (const problem of await writeReports(record, options.reports)) options.warn(problem)
+  for (const problem of await writeReports(record, options.reports, options.rtoTrend)) options.warn(problem)
   if (record.outcome && options.describe) options.say(options.describe(record.outcome, record).join('\n'))
   if (record.objective?.met === false) {
     throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)

@@ -7,6 +7,8 @@ export interface RunReporter {
   stepProgress(step: StepResult, message: string): void
   /** The step reached succeeded, failed, skipped or planned. */
   stepFinished(step: StepResult): void
+  /** The step's compensation starts (journalled first, step.undo is running); the run stops to undo what it did. */
+  undoStarted(step: StepResult): void
   /** The step's compensation ran (step.undo says how it went). */
   stepUndone(step: StepResult): void
   warning(message: string): void
@@ -18,6 +20,7 @@ export const silentReporter: RunReporter = {
   stepStarted() {},
   stepProgress() {},
   stepFinished() {},
+  undoStarted() {},
   stepUndone() {},
   warning() {},
   runFinished() {},

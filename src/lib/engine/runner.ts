@@ -145,7 +145,7 @@ class WorkflowRun<C> {
   private reuse(index: number, earlier: StepResult): void {
     const result = this.record.steps[index]
     const completedAt = earlier.completedAt ?? earlier.endedAt
-    Object.assign(result, {status: 'skipped', note: `completed by an earlier attempt at ${completedAt}`, completedAt, outputs: earlier.outputs})
+    Object.assign(result, {status: 'skipped', note: `completed by an earlier attempt at ${completedAt}`, completedAt, outputs: earlier.outputs, missed: earlier.missed})
     this.reused.add(index)
     if (earlier.outputs) this.outputs.set(earlier.id, earlier.outputs)
     this.reporter.stepFinished(result)
@@ -207,6 +207,7 @@ class WorkflowRun<C> {
   private async undoStep(step: Step<C>, result: StepResult): Promise<void> {
     result.undo = {status: 'running'}
     await writeJournal(this.record)
+    this.reporter.undoStarted(result)
     const timeoutMs = valueFor(step.undoTimeoutMs, this.options.context) ?? UNDO_TIMEOUT_MS
     try {
       await this.within(result, {parent: this.interrupts.undo, ms: timeoutMs, expired: () => new StepTimeoutError(step.id, timeoutMs, 'The undo of step')},
@@ -240,6 +241,9 @@ class WorkflowRun<C> {
       signal,
       progress: (message) => this.reporter.stepProgress(result, message),
       warn: (message) => this.warn(message),
+      missed: (detail) => {
+        result.missed = detail
+      },
       outputOf: (id) => this.outputs.get(id),
       metric: (name, value) => {
         this.record.metrics[name] = value
@@ -260,8 +264,10 @@ class WorkflowRun<C> {
     if (failure) record.error = toStepError(failure.error)
     else if (!this.planning && options.workflow.outcome) {
       record.outcome = redact(options.workflow.outcome((id) => this.outputs.get(id)), this.secrets)
-      const missed = options.workflow.objective?.(record.outcome)
-      if (missed) record.objective = {met: missed.length === 0, missed}
+      if (options.workflow.objective) {
+        const missed = [...record.steps.filter((s) => s.missed).map((s) => s.id), ...options.workflow.objective(record.outcome)]
+        record.objective = {met: missed.length === 0, missed}
+      }
     }
     this.finish(record)
   }

@@ -12,6 +12,12 @@ export interface StepIO {
   /** A line of progress for the live view (for example "snapshot 40% done"). */
   progress(message: string): void
   warn(message: string): void
+  /**
+   * The step completed but missed its objective (a policy check or limit of a test, said in one sentence):
+   * it still counts as completed for resume and undo, every report shows it as failed with this detail, and
+   * the run's objective lists it, so a run that completes with a miss exits 4.
+   */
+  missed(detail: string): void
   /** Outputs of an earlier step of this run (also after a resume). */
   outputOf(stepId: string): StepOutputs | undefined
   /** Records a measured figure on the run, e.g. metric('rtoSeconds', 74). */
@@ -42,8 +48,9 @@ export interface Workflow<C> {
   /** What a successful run produced, in the domain's words (recorded as RunRecord.outcome). */
   outcome?(outputOf: (stepId: string) => StepOutputs | undefined): Record<string, unknown>
   /**
-   * For drills and tests: what the run missed of its objective, judged on the outcome (RTO above
-   * target, a policy check failed). An empty list means met. A miss ends the run with exit 4.
+   * For drills and tests: what the run missed of its objective judged on the whole outcome (RTO above
+   * target), besides the steps that recorded a miss themselves (io.missed). An empty list means met.
+   * A miss ends the run with exit 4.
    */
   objective?(outcome: Record<string, unknown>): string[]
 }
@@ -71,6 +78,8 @@ export interface StepResult {
   durationMs?: number
   outputs?: StepOutputs
   error?: StepError
+  /** Set on a completed step that missed its objective (io.missed): what it missed, in one sentence. */
+  missed?: string
   /** Journalled as running before the compensation starts, so a resume after a crash knows it may be half-done. */
   undo?: {status: 'running' | 'succeeded' | 'failed'; error?: StepError}
   calls: AwsCall[]
@@ -94,7 +103,10 @@ export interface RunRecord {
   warnings: string[]
   steps: StepResult[]
   outcome?: Record<string, unknown>
-  /** Set for workflows with an objective: whether a completed run met it, and what it missed. */
+  /**
+   * Set for workflows with an objective: whether a completed run met it, and what it missed: the id of
+   * each step that missed its own (its detail is that step's `missed`), then what the outcome missed.
+   */
   objective?: {met: boolean; missed: string[]}
   error?: StepError
   /** Start times of the earlier attempts this run resumed. */

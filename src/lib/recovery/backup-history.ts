@@ -1,5 +1,6 @@
 import {listJournals} from '../engine/journal.js'
 import type {RunRecord} from '../engine/types.js'
+import {rtoPoints, type RtoTrend} from '../report/trend.js'
 import {BACKUP_TEST_WORKFLOW} from './workflow-names.js'
 
 export interface BackupTestEntry {
@@ -33,4 +34,25 @@ function verdictOf(record: RunRecord): BackupTestEntry['verdict'] {
   if (record.outcome) return record.outcome.verdict as 'passed' | 'failed'
   if (record.status === 'failed') return record.error?.code === 'ObjectiveMissed' ? 'failed' : 'error'
   return record.status === 'interrupted' ? 'interrupted' : 'running'
+}
+
+/** How the recovery time of one instance's backup tests moves. */
+export interface BackupTrend {
+  dbInstanceId: string
+  /** The RTO of each test that ran to the end (passed or failed), oldest → newest. */
+  rtoSeconds: number[]
+}
+
+/** The tests that ran to the end and measured an RTO, oldest first. */
+const measured = (tests: BackupTestEntry[]) => rtoPoints(tests.filter((t) => t.verdict === 'passed' || t.verdict === 'failed'))
+
+/** Per instance, in the order of its newest test: the RTO of its tests, oldest → newest. */
+export function backupTrends(tests: BackupTestEntry[]): BackupTrend[] {
+  const instances = [...new Set(tests.map((t) => t.dbInstanceId))]
+  return instances.map((dbInstanceId) => ({dbInstanceId, rtoSeconds: measured(tests.filter((t) => t.dbInstanceId === dbInstanceId)).map((p) => p.rtoSeconds)}))
+}
+
+/** The RTO of every backup test of an instance that ran to the end, oldest first: for the trend in a test's summary. */
+export async function backupRtoTrend(dbInstanceId: string): Promise<RtoTrend> {
+  return {runs: `the backup tests of ${dbInstanceId}`, points: measured(await backupTestHistory(dbInstanceId))}
 }

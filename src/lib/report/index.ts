@@ -7,6 +7,7 @@ import {renderJunit} from './junit.js'
 import {LiveReporter} from './live.js'
 import {renderMarkdown} from './markdown.js'
 import {PlainReporter} from './plain.js'
+import type {RtoTrend} from './trend.js'
 
 /**
  * Live list on a terminal; plain lines in CI or a pipe; nothing under --json (stdout is for the JSON alone).
@@ -24,15 +25,23 @@ export interface ReportFiles {
   summary?: string
 }
 
-/** Writes the requested report files, and the GitHub job summary when GITHUB_STEP_SUMMARY is set; says which could not be written. */
-export async function writeReports(record: RunRecord, files: ReportFiles): Promise<string[]> {
-  const markdown = maskSecrets(renderMarkdown(record))
+/**
+ * Writes the requested report files, and the GitHub job summary when GITHUB_STEP_SUMMARY is set; says which
+ * could not be written. `rtoTrend` is read (from the journals) only when there is a summary to write.
+ */
+export async function writeReports(record: RunRecord, files: ReportFiles, rtoTrend?: () => Promise<RtoTrend>): Promise<string[]> {
+  const problems: string[] = []
+  const summarised = (files.summary || process.env.GITHUB_STEP_SUMMARY) && !record.dryRun
+  const trend = summarised ? await rtoTrend?.().catch((error: Error) => {
+    problems.push(`Could not read the RTO of the earlier runs for the summary (${error.message}); it has this run's only.`)
+    return undefined
+  }) : undefined
+  const markdown = maskSecrets(renderMarkdown(record, trend))
   const writes: [string, string | undefined, () => Promise<void>][] = [
     ['JUnit report', files.junit, () => writeFile(files.junit!, maskSecrets(renderJunit(record)))],
     ['summary', files.summary, () => writeFile(files.summary!, markdown)],
     ['GitHub step summary', process.env.GITHUB_STEP_SUMMARY, () => appendFile(process.env.GITHUB_STEP_SUMMARY!, markdown + '\n')],
   ]
-  const problems: string[] = []
   for (const [what, file, write] of writes) {
     if (file) await write().catch((error: Error) => problems.push(`Could not write the ${what} to ${file} (${error.message}).`))
   }

@@ -1,4 +1,5 @@
 import type {RunRecord} from '../engine/types.js'
+import {shownStatus} from './format.js'
 
 export const escapeXml = (text: string) =>
   text.replace(/[<>&"']/g, (c) => ({'<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;'})[c]!)
@@ -40,13 +41,14 @@ export function junitDocument(suite: JunitSuite): string {
 export function renderJunit(record: RunRecord): string {
   const seconds = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
   const objectiveMissed = record.objective?.met === false
-  const failures = record.steps.filter((s) => s.status === 'failed').length + (objectiveMissed ? 1 : 0)
+  const failures = record.steps.filter((s) => ['failed', 'missed'].includes(shownStatus(s))).length + (objectiveMissed ? 1 : 0)
   const tests = record.steps.length + (record.objective ? 1 : 0)
   const skipped = record.steps.filter((s) => ['skipped', 'planned', 'pending'].includes(s.status)).length
   const cases = record.steps.map((step) => {
     const attrs = `name="${escapeXml(step.id)}" classname="opsctl.${escapeXml(record.workflow)}" time="${seconds(step.durationMs)}"`
     const body: string[] = []
     if (step.status === 'failed') body.push(`<failure type="${escapeXml(step.error?.code ?? 'Error')}" message="${escapeXml(step.error?.message ?? '')}"/>`)
+    if (shownStatus(step) === 'missed') body.push(`<failure type="ObjectiveMissed" message="${escapeXml(step.missed!)}"/>`)
     if (['skipped', 'planned', 'pending'].includes(step.status)) body.push(`<skipped message="${escapeXml(step.status === 'pending' ? 'not run' : step.note ?? step.status)}"/>`)
     const calls = step.calls.map((c) => `${c.service}.${c.operation}${c.requestId ? ` request-id=${c.requestId}` : ''}${c.error ? ` error=${c.error}` : ''}`)
     const out = [step.title, ...(step.undo ? [`undo: ${step.undo.status}`] : []), ...calls].join('\n')

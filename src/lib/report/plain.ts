@@ -1,12 +1,13 @@
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord, StepResult} from '../engine/types.js'
 import {color} from './colors.js'
-import {runHeadline, runVerdict, stepDetail, writeWarning} from './format.js'
+import {runHeadline, runVerdict, shownStatus, stepDetail, writeWarning} from './format.js'
 
 const marks: Record<string, string> = {
   running: color.cyan('▶'),
   succeeded: color.green('✔'),
   failed: color.red('✖'),
+  missed: color.red('✖'),
   skipped: color.gray('↷'),
   planned: color.yellow('○'),
   undone: color.magenta('↩'),
@@ -32,8 +33,12 @@ export class PlainReporter implements RunReporter {
   }
 
   stepFinished(step: StepResult): void {
-    this.out(`${marks[step.status] ?? ' '} ${step.id}: ${stepDetail(step)}`)
+    // A step that never started (skipped, planned) had no ▶ line to name it: its title goes on this one.
+    const title = step.startedAt ? '' : `${step.title} — `
+    this.out(`${marks[shownStatus(step)] ?? ' '} ${step.id}: ${title}${stepDetail(step)}`)
   }
+
+  undoStarted(): void {}
 
   stepUndone(step: StepResult): void {
     this.out(step.undo?.status === 'succeeded'

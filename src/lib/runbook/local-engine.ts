@@ -258,6 +258,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
       warn: (message) => recorder.warning(message),
       outputOf: (id) => stepOutputs.get(id),
       metric: () => undefined,
+      missed: () => undefined,
     }
     const retryUntil = timeoutMs === undefined ? undefined : Date.now() + timeoutMs
     try {

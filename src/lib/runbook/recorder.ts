@@ -50,7 +50,8 @@ export class RunbookRecorder {
       const inputs = (node.step.inputs ?? {}) as Record<string, unknown>
       const result: StepResult = {
         id,
-        title: typeof node.step.description === 'string' ? node.step.description.split('\n')[0] : `${node.name} (${action})`,
+        // The name first: it is how the document, its jumps and its outputs refer to the step.
+        title: typeof node.step.description === 'string' ? `${node.name}: ${node.step.description.split('\n')[0]}` : `${node.name} (${action})`,
         mutates: spec?.mutates(inputs) ?? true,
         actions: [...new Set(spec?.calls(inputs).filter((a) => /^[a-z0-9-]+:[A-Za-z0-9*]+$/.test(a)) ?? [])],
         status: 'pending',

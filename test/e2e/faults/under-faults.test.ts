@@ -8,7 +8,7 @@ import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
 import {defaultFaultRates} from '../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {testEnv} from '../../support/hooks.js'
-import {createDbInstance} from '../../support/rds.js'
+import {createAuroraCluster, createDbInstance} from '../../support/rds.js'
 
 /** Trials per workflow: a few in CI, more for the figures in the README (FAULT_TRIALS=12 npm run test:e2e). */
 const trials = Number(process.env.FAULT_TRIALS ?? 2)
@@ -28,11 +28,6 @@ interface Case {
   observe(result: CliResult): Promise<unknown>
 }
 
-async function createAuroraCluster(id: string, members: string[]): Promise<void> {
-  const {CreateDBClusterCommand, CreateDBInstanceCommand} = await import('@aws-sdk/client-rds')
-  await rds().send(new CreateDBClusterCommand({DBClusterIdentifier: id, Engine: 'aurora-postgresql', EngineVersion: '16.4', MasterUsername: 'opsadmin', MasterUserPassword: 'not-a-real-password-1'}))
-  for (const member of members) await rds().send(new CreateDBInstanceCommand({DBInstanceIdentifier: member, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large'}))
-}
 
 /** The outcome without what differs from run to run whatever the faults: times, durations and restore points. */
 const outcome = (result: CliResult): Record<string, any> => Object.fromEntries(Object.entries(parseJson(result).result.outcome as Record<string, unknown>).filter(([key]) => !/(At|Time|Seconds|Point)$/.test(key)))

@@ -7,6 +7,7 @@ import {expect} from 'chai'
 import {opsctl, parseJson} from '../../support/cli.js'
 import {createDbInstance} from '../../support/rds.js'
 import {expectMatchesSchema} from '../../support/schema.js'
+import {renderedOnTerminal} from '../../support/terminal.js'
 
 const failover = 'runbooks/opsctl-MultiAzFailoverTest.yaml'
 
@@ -67,6 +68,18 @@ describe('opsctl runbook (e2e)', () => {
     expect(readFileSync(junit, 'utf8')).to.contain('reboot-with-failover')
     const shown = await opsctl(['runs', 'show', envelope.result.runId, '--json'])
     expect(parseJson(shown).result.status).to.equal('succeeded')
+  })
+
+  it('names a step the run did not take, in plain lines as on the live list', async () => {
+    await createDbInstance('tenant-shard-001', {MultiAZ: true})
+    const plain = await opsctl(['runbook', 'run', failover, '-p', 'DBInstanceIdentifier=tenant-shard-001'])
+    expect(plain.code, plain.stderr).to.equal(0)
+    expect(plain.stdout).to.contain('▶ describe-before: describeBefore: Record where the primary runs before the failover.')
+    expect(plain.stdout).to.contain('↷ not-multi-az: notMultiAz: Fail the test with the reason in its output. — skipped: not on the path this run took')
+    const live = await renderedOnTerminal(['runbook', 'run', failover, '-p', 'DBInstanceIdentifier=tenant-shard-001'], {columns: 120})
+    expect(live.code, live.screen).to.equal(0)
+    expect(live.screen).to.match(/^↓ notMultiAz: Fail the test with the reason in its output\. — skipped: not on the path this run took$/m)
+    expect(live.screen).to.match(/^✔ rebootWithFailover: Reboot with ForceFailover/m)
   })
 
   it('refuses a document with an action only SSM runs, before anything runs', async () => {

@@ -139,6 +139,49 @@ describe('step engine', () => {
       expect(record.status).to.equal('succeeded')
       expect(record.objective).to.deep.equal({met: false, missed: ['RTO 190 s is above the target of 120 s']})
     })
+
+    describe('missed by a step', () => {
+      const missing = (log: string[], overrides: Parameters<typeof recordingWorkflow>[1] = {}): Workflow<unknown> => ({
+        ...recordingWorkflow(log, {
+          check: {async run(_ctx, io) {
+            log.push('run check')
+            io.missed('retention 7 days is below the required 30')
+            return {passed: false}
+          }},
+          ...overrides,
+        }),
+        outcome: () => ({}),
+        objective: () => [],
+      })
+
+      it('keeps the step completed, lists it by id in the objective and exits 4', async () => {
+        const log: string[] = []
+        const {record, exitCode} = await runWorkflow({workflow: missing(log), context: {}, parameters: {}, clock: new VirtualClock()})
+        expect(exitCode).to.equal(ExitCode.ObjectiveMissed)
+        expect(record.status).to.equal('succeeded')
+        expect(record.steps[0]).to.deep.include({status: 'succeeded', missed: 'retention 7 days is below the required 30'})
+        expect(record.objective).to.deep.equal({met: false, missed: ['check']})
+        expect(record.warnings).to.deep.equal([])
+        expect(log).to.deep.equal(['run check', 'run create-a', 'run create-b', 'run verify'])
+      })
+
+      it('is undone like a completed step when a later step fails, and the run fails (exit 1)', async () => {
+        const log: string[] = []
+        const {record, exitCode} = await runWorkflow({workflow: missing(log, {verify: {run: fail()}}), context: {}, parameters: {}, clock: new VirtualClock()})
+        expect(exitCode).to.equal(ExitCode.WorkflowFailed)
+        expect(log).to.include('undo check')
+        expect(record.objective).to.equal(undefined)
+      })
+
+      it('is skipped on resume with its miss kept, so the resumed run still misses its objective', async () => {
+        const log: string[] = []
+        const first = await runWorkflow({workflow: missing(log, {verify: {run: fail()}}), context: {}, parameters: {}, clock: new VirtualClock(), undoOnFailure: false})
+        const resumed = await runWorkflow({workflow: missing(log), context: {}, parameters: {}, resume: first.record, clock: new VirtualClock()})
+        expect(resumed.record.steps[0]).to.deep.include({status: 'skipped', missed: 'retention 7 days is below the required 30'})
+        expect(resumed.record.objective).to.deep.equal({met: false, missed: ['check']})
+        expect(resumed.exitCode).to.equal(ExitCode.ObjectiveMissed)
+      })
+    })
   })
 
   describe('dry run', () => {

@@ -52,14 +52,20 @@ describe('backup test workflow (scripted RDS timelines)', () => {
 
   it('misses the objectives when RTO and RPO exceed their limits, and still deletes the temporary instance', async () => {
     rds.timeline = [...Array(10).fill('creating'), 'available']
-    const {exitCode, outcome, reporter} = await backupTest({maxRtoSeconds: 300, maxRpoSeconds: 86_400})
+    const {exitCode, outcome, record, reporter} = await backupTest({maxRtoSeconds: 300, maxRpoSeconds: 86_400})
     expect(exitCode).to.equal(ExitCode.ObjectiveMissed)
     expect(outcome).to.include({verdict: 'failed', temporaryInstanceDeleted: true})
     expect(outcome!.checks.filter((c: {passed: boolean}) => !c.passed).map((c: {detail: string}) => c.detail)).to.deep.equal([
       'RTO 600 s is above the limit of 300 s (--max-rto)',
       'RPO 93600 s is above the limit of 86400 s (--max-rpo)',
     ])
-    expect(reporter.warnings).to.include(`${sourceId}: RTO 600 s is above the limit of 300 s (--max-rto).`)
+    // Each finding once: on its own step, referred to by id in the objective, never also as a warning.
+    expect(record.steps.filter((s) => s.missed).map((s) => [s.id, s.status, s.missed])).to.deep.equal([
+      ['check-rto', 'succeeded', 'RTO 600 s is above the limit of 300 s (--max-rto)'],
+      ['check-rpo', 'succeeded', 'RPO 93600 s is above the limit of 86400 s (--max-rpo)'],
+    ])
+    expect(record.objective).to.deep.equal({met: false, missed: ['check-rto', 'check-rpo']})
+    expect(reporter.warnings).to.deep.equal([])
     expect(rds.changes()).to.deep.equal(['RestoreDBInstanceFromDBSnapshot', 'DeleteDBInstance'])
   })
 

@@ -11,6 +11,7 @@ import {expect} from 'chai'
 
 import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
 import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {snapshotCreateContext, snapshotCreateWorkflow} from '../../../src/lib/recovery/snapshots.js'
 import {testSession} from '../../support/aws.js'
@@ -44,7 +45,7 @@ describe('snapshot create workflow (scripted RDS timelines)', () => {
       parameters: {dbInstanceId: 'tenant-shard-001'},
       runId,
       clock,
-      reporter: {runStarted() {}, stepStarted() {}, stepProgress: (_s, m) => progress.push(m), stepFinished() {}, stepUndone() {}, warning() {}, runFinished() {}},
+      reporter: {...silentReporter, stepProgress: (_s, m) => progress.push(m)},
     })
     return {...outcome, progress, waitedMs: clock.now() - started}
   }

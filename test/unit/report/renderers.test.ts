@@ -4,9 +4,11 @@ import {expect} from 'chai'
 import {validateXML} from 'xmllint-wasm'
 
 import type {RunRecord} from '../../../src/lib/engine/types.js'
+import {table} from '../../../src/lib/report/format.js'
 import {renderJunit} from '../../../src/lib/report/junit.js'
 import {renderMarkdown} from '../../../src/lib/report/markdown.js'
 import {PlainReporter} from '../../../src/lib/report/plain.js'
+import {rtoSparkline} from '../../../src/lib/report/trend.js'
 
 const record: RunRecord = {
   runId: '20261123T192515Z-4f9a1c',
@@ -23,8 +25,8 @@ const record: RunRecord = {
   warnings: ['No snapshot of tenant-shard-001 in the last 24 hours.'],
   error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
   steps: [
-    {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
-    {id: 'create-snapshot', title: 'Create | snapshot', mutates: true, actions: ['rds:CreateDBSnapshot'], status: 'failed', durationMs: 300,
+    {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', startedAt: '2026-11-23T19:25:15.100Z', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
+    {id: 'create-snapshot', title: 'Create | snapshot', mutates: true, actions: ['rds:CreateDBSnapshot'], status: 'failed', startedAt: '2026-11-23T19:25:16.300Z', durationMs: 300,
       error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
       undo: {status: 'succeeded'}, calls: [{service: 'RDS', operation: 'CreateDBSnapshot', requestId: 'req-2', error: 'AccessDenied'}]},
     {id: 'wait-available', title: 'Wait', mutates: false, actions: [], status: 'pending', calls: []},
@@ -70,6 +72,38 @@ describe('run renderers', () => {
     })
   })
 
+  describe('a step that missed its objective', () => {
+    const check = {id: 'check-retention', title: 'Policy: retention', mutates: false, actions: [], status: 'succeeded' as const, startedAt: '2026-11-23T19:25:15.100Z', durationMs: 2,
+      missed: 'backups are kept 7 days, below the required 30 (--min-retention)', calls: []}
+    const missed: RunRecord = {...record, workflow: 'backup-test', status: 'succeeded', error: undefined, warnings: [], steps: [record.steps[0], check],
+      objective: {met: false, missed: ['check-retention']}}
+
+    it('is a failing test case in JUnit, beside the failing objective that names it', () => {
+      const xml = renderJunit(missed)
+      expect(xml).to.match(/<testsuite name="backup-test" tests="3" failures="2"/)
+      expect(xml).to.contain('<testcase name="check-retention" classname="opsctl.backup-test" time="0.002">\n      <failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 (--min-retention)"/>')
+      expect(xml).to.contain('<failure type="ObjectiveMissed" message="check-retention"/>')
+    })
+
+    it('is ❌ in the Markdown summary, its detail given once', () => {
+      const markdown = renderMarkdown(missed)
+      expect(markdown).to.contain('| ❌ | Policy: retention | missed: backups are kept 7 days, below the required 30 (--min-retention) |')
+      expect(markdown).to.contain('> ❌ Missed: check-retention\n')
+      expect(markdown.match(/backups are kept 7 days/g)).to.have.length(1)
+    })
+
+    it('is ✖ in plain lines, and the verdict names it without repeating the detail', () => {
+      const lines: string[] = []
+      const plain = new PlainReporter((line) => lines.push(line))
+      plain.stepFinished(check)
+      plain.runFinished(missed)
+      expect(lines).to.deep.equal([
+        '✖ check-retention: missed: backups are kept 7 days, below the required 30 (--min-retention)',
+        'backup-test succeeded in 30.5s, objective MISSED: check-retention (run 20261123T192515Z-4f9a1c)',
+      ])
+    })
+  })
+
   describe('Markdown summary', () => {
     const markdown = renderMarkdown(record)
 
@@ -105,6 +139,78 @@ describe('run renderers', () => {
         'snapshot-create failed in 30.5s (run 20261123T192515Z-4f9a1c)',
       ])
       expect(lines.join('')).not.to.match(/\u001B\[/)
+    })
+
+    it('names a step that never started (skipped, planned) by its title too, since no ▶ line did', () => {
+      const lines: string[] = []
+      const plain = new PlainReporter((line) => lines.push(line))
+      plain.stepFinished({...record.steps[2], status: 'skipped', note: 'not on the path this run took'})
+      plain.stepFinished({...record.steps[1], status: 'planned', startedAt: undefined})
+      expect(lines).to.deep.equal([
+        '↷ wait-available: Wait — skipped: not on the path this run took',
+        '○ create-snapshot: Create | snapshot — planned (dry run): would call rds:CreateDBSnapshot',
+      ])
+    })
+  })
+
+  describe('tables for terminals', () => {
+    const rows = [['20261123T192515Z-4f9a1c', 'runbook:opsctl-MultiAzFailoverTest', 'DBInstanceIdentifier=tenant-shard-001 AutomationAssumeRole=']]
+
+    it('cut the columns that may be cut, the widest first, with an ellipsis, until the table fits', () => {
+      const lines = table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 80, columns: {WORKFLOW: 16, PARAMETERS: 16}}).split('\n')
+      expect(lines.map((line) => line.length)).to.deep.equal([63, 80, 80])
+      expect(lines[2]).to.equal('20261123T192515Z-4f9a1c  runbook:opsctl-MultiAzFai…  DBInstanceIdentifier=tenan…')
+    })
+
+    it('never cut a column below its narrowest width, nor one that may not be cut', () => {
+      const line = table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 40, columns: {WORKFLOW: 16, PARAMETERS: 16}}).split('\n')[2]
+      expect(line).to.equal('20261123T192515Z-4f9a1c  runbook:opsctl-…  DBInstanceIdent…')
+    })
+
+    it('leave a table that fits as it is', () => {
+      expect(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 200, columns: {WORKFLOW: 16, PARAMETERS: 16}})).to.equal(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows))
+    })
+  })
+
+  describe('the RTO trend', () => {
+    const seconds = (s: number) => `${s} s`
+
+    it('is a sparkline of the last runs, oldest → newest, lowest ▁ to highest █, with the range', () => {
+      expect(rtoSparkline([60, 65, 70, 90, 130], seconds)).to.equal('▁▂▂▄█ 60 s–130 s')
+      expect(rtoSparkline([0, 0, 0], seconds)).to.equal('▁▁▁ 0 s–0 s')
+      expect(rtoSparkline([], seconds)).to.equal('')
+      expect(rtoSparkline([...Array(20).keys()], seconds)).to.equal('▁▂▂▃▄▄▅▅▆▇▇█ 8 s–19 s')
+    })
+
+    it('is charted in the Markdown summary with Mermaid, the run itself last, when there are earlier runs', () => {
+      const drill: RunRecord = {...record, workflow: 'failover-drill', status: 'succeeded', error: undefined}
+      const trend = {runs: 'the multi-az drills of tenant-shard-001', points: [
+        {runId: '20261121T030000Z-aaaaaa', startedAt: '2026-11-21T03:00:00.000Z', rtoSeconds: 61.7},
+        {runId: '20261122T030000Z-bbbbbb', startedAt: '2026-11-22T03:00:00.000Z', rtoSeconds: 90},
+        {runId: record.runId, startedAt: record.startedAt, rtoSeconds: 74},
+      ]}
+      const markdown = renderMarkdown(drill, trend)
+      expect(markdown).to.contain([
+        '#### RTO of the multi-az drills of tenant-shard-001',
+        '',
+        'The last 3, oldest → newest: ▁█▄ 61.7 s–90 s; this run 74 s.',
+        '',
+        '```mermaid',
+        'xychart-beta',
+        '  title "RTO of the multi-az drills of tenant-shard-001 (s)"',
+        '  x-axis ["11-21 03:00", "11-22 03:00", "this run"]',
+        '  y-axis "RTO (s)" 0 --> 100',
+        '  line [61.7, 90, 74]',
+        '```',
+      ].join('\n'))
+      expect(markdown.indexOf('xychart-beta')).to.be.lessThan(markdown.indexOf('| | Step | Result |'))
+      expect(renderMarkdown(drill, {...trend, points: trend.points.slice(2)})).not.to.contain('mermaid')
+    })
+
+    it('keeps a place of its own for each run in the chart, also for runs in the same minute', () => {
+      const at = '2026-11-21T03:00:00.000Z'
+      const markdown = renderMarkdown(record, {runs: 'x', points: [{runId: 'a', startedAt: at, rtoSeconds: 1}, {runId: 'b', startedAt: at, rtoSeconds: 2}]})
+      expect(markdown).to.contain('  x-axis ["11-21 03:00", "11-21 03:00 (2)"]')
     })
   })
 })

@@ -27,10 +27,13 @@ export interface FailoverDrillOptions {
 export interface FailoverDrillContext extends FailoverDrillOptions {
   rds: RDSClient
   cloudwatch: CloudWatchClient
+  /** The AWS emulator the clients reach (the sandbox's moto_server), which cannot fail a DB instance over. */
+  emulator?: string
 }
 
 export function failoverDrillContext(session: AwsSession, options: FailoverDrillOptions): FailoverDrillContext {
-  return {...options, rds: session.client(RDSClient), cloudwatch: session.client(CloudWatchClient)}
+  // Emulators are reached through AWS_ENDPOINT_URL and AWS through the SDK's own endpoints (DESIGN.md: no endpoint in code).
+  return {...options, rds: session.client(RDSClient), cloudwatch: session.client(CloudWatchClient), emulator: process.env.AWS_ENDPOINT_URL || undefined}
 }
 
 export interface DrillInput {

@@ -1,5 +1,6 @@
 import {listJournals} from '../../engine/journal.js'
 import type {RunRecord} from '../../engine/types.js'
+import {rtoPoints, type RtoTrend} from '../../report/trend.js'
 import type {FailoverDrillOptions} from './context.js'
 import {FAILOVER_DRILL_WORKFLOW} from '../workflow-names.js'
 import type {FailoverDrillOutcome} from './drill.js'
@@ -20,6 +21,8 @@ export interface DrillTrend {
   mode: string
   /** Drills with a measured RTO. */
   drills: number
+  /** The RTO of each of them, oldest → newest. */
+  rtoSeconds: number[]
   lastRtoSeconds?: number
   /** Median RTO of the drills before the last one. */
   medianRtoSeconds?: number
@@ -47,14 +50,17 @@ function pastDrill(record: RunRecord): PastDrill {
   }
 }
 
+/** The drills that ran to the end (met or missed their objective) and measured an RTO, oldest first. */
+const measured = (drills: PastDrill[]) => rtoPoints(drills.filter((d) => d.verdict === 'met' || d.verdict === 'missed'))
+
 /** How a target's recovery time moves: the last drill against the median of the earlier ones. */
 function trendOf(target: string, mode: string, drills: PastDrill[]): DrillTrend {
-  const rtos = drills.filter((d) => d.rtoSeconds !== undefined && (d.verdict === 'met' || d.verdict === 'missed')).map((d) => d.rtoSeconds!)
-  if (rtos.length < 2) return {target, mode, drills: rtos.length, lastRtoSeconds: rtos[0], direction: 'too few drills'}
-  const [last, ...earlier] = rtos
-  const medianRtoSeconds = median(earlier)
-  const direction = last < medianRtoSeconds * 0.9 ? 'improving' : last > medianRtoSeconds * 1.1 ? 'worsening' : 'steady'
-  return {target, mode, drills: rtos.length, lastRtoSeconds: last, medianRtoSeconds, direction}
+  const rtoSeconds = measured(drills).map((p) => p.rtoSeconds)
+  const last = rtoSeconds.at(-1)
+  if (rtoSeconds.length < 2) return {target, mode, drills: rtoSeconds.length, rtoSeconds, lastRtoSeconds: last, direction: 'too few drills'}
+  const medianRtoSeconds = median(rtoSeconds.slice(0, -1))
+  const direction = last! < medianRtoSeconds * 0.9 ? 'improving' : last! > medianRtoSeconds * 1.1 ? 'worsening' : 'steady'
+  return {target, mode, drills: rtoSeconds.length, rtoSeconds, lastRtoSeconds: last, medianRtoSeconds, direction}
 }
 
 /** Past drills from the journals (runs that reached the failover), newest first, and a trend per target and mode. */
@@ -71,4 +77,10 @@ export async function failoverHistory(target?: string): Promise<{drills: PastDri
   }
   const trends = [...groups.values()].map((group) => trendOf(group[0].target, group[0].mode, group))
   return {drills, trends}
+}
+
+/** The RTO of every drill of a target in one mode that ran to the end, oldest first: for the trend in a drill's summary. */
+export async function drillRtoTrend(target: string, mode: string): Promise<RtoTrend> {
+  const {drills} = await failoverHistory(target)
+  return {runs: `the ${mode} drills of ${target}`, points: measured(drills.filter((d) => d.mode === mode))}
 }

@@ -90,6 +90,10 @@ const checkStandby = (options: FailoverDrillOptions): DrillStep => {
         if (!instance.MultiAZ) {
           throw new UsageError(`DB instance ${ctx.target} is not Multi-AZ, so it has no standby to fail over to; enable it with "aws rds modify-db-instance --db-instance-identifier ${ctx.target} --multi-az --apply-immediately" and run the drill again.`, 'NotMultiAz')
         }
+        // Said up front: the emulator accepts the reboot but never moves the instance, so the drill would only poll until --timeout.
+        if (ctx.emulator) {
+          throw new UsageError(`The endpoint ${ctx.emulator} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill ${ctx.target} on AWS.`, 'EmulatorCannotFailOver')
+        }
         return {availabilityZone: instance.AvailabilityZone, secondaryAvailabilityZone: instance.SecondaryAvailabilityZone}
       },
     }
