@@ -8,7 +8,7 @@ import {expect} from 'chai'
 
 import {tagValue} from '../../src/lib/aws/rds.js'
 import {RUN_ID_TAG} from '../../src/lib/aws/tags.js'
-import {VirtualClock} from '../../src/lib/engine/clock.js'
+import {VirtualClock} from '../../src/lib/time/clock.js'
 import {runWorkflow} from '../../src/lib/engine/runner.js'
 import {type DrillInput, failoverDrillContext, resolveDrillOptions} from '../../src/lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../src/lib/recovery/failover/drill.js'

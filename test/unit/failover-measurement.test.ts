@@ -10,7 +10,7 @@ import {
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {VirtualClock} from '../../src/lib/engine/clock.js'
+import {VirtualClock} from '../../src/lib/time/clock.js'
 import {silentReporter} from '../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../src/lib/engine/runner.js'
 import {type FailoverDrillOptions, resolveDrillOptions} from '../../src/lib/recovery/failover/context.js'

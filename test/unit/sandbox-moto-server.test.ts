@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {UsageError} from '../../src/lib/cli/errors.js'
+import {UsageError} from '../../src/lib/errors/errors.js'
 import {findMotoServer} from '../../src/lib/sandbox/moto-server.js'
 
 describe('finding moto_server', () => {

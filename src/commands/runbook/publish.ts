@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {UsageError} from '../../lib/cli/errors.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {loadValidRunbook} from '../../lib/runbook/local-engine.js'
 import {publishDocument, type PublishedDocument} from '../../lib/runbook/ssm-engine.js'
 import {runbookFiles} from '../../lib/runbook/validate.js'

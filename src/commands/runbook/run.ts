@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {canPrompt, confirmChange} from '../../lib/cli/confirm.js'
-import {UsageError} from '../../lib/cli/errors.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {settleRun, WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import {newRunId} from '../../lib/engine/journal.js'
 import type {RunRecord} from '../../lib/engine/types.js'

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {UsageError} from '../../lib/cli/errors.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {type AutomationStatus, automationStatus} from '../../lib/runbook/ssm-engine.js'
 import {table} from '../../lib/report/format.js'
 

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {OpsctlError} from '../../lib/cli/errors.js'
-import {ExitCode} from '../../lib/cli/exit-codes.js'
+import {OpsctlError} from '../../lib/errors/errors.js'
+import {ExitCode} from '../../lib/errors/exit-codes.js'
 import {formatDiagnostic, validateFiles, type ValidationResult} from '../../lib/runbook/validate.js'
 
 export default class RunbookValidate extends BaseCommand<typeof RunbookValidate> {

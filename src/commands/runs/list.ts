@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {closest} from '../../lib/cli/closest.js'
-import {UsageError} from '../../lib/cli/errors.js'
+import {closest} from '../../lib/errors/did-you-mean.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {listJournals} from '../../lib/engine/journal.js'
 import {recoveryWorkflows} from '../../lib/recovery/workflow-names.js'
 import {formatDuration, outputWidth, table} from '../../lib/report/format.js'

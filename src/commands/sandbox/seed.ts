@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {UsageError} from '../../lib/cli/errors.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {table} from '../../lib/report/format.js'
 import {useSandboxEnvironment} from '../../lib/sandbox/environment.js'
 import {requireRunningSandbox} from '../../lib/sandbox/sandbox.js'

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {assertDbInstanceIdentifier} from '../../lib/aws/rds.js'
-import {UsageError} from '../../lib/cli/errors.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {secondsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'

@@ -1,6 +1,6 @@
 import {type CloudWatchClient, DescribeAlarmsCommand} from '@aws-sdk/client-cloudwatch'
 
-import {NotFoundError} from '../cli/errors.js'
+import {NotFoundError} from '../errors/errors.js'
 
 /** Alarm name → state (OK, ALARM or INSUFFICIENT_DATA), metric and composite alarms alike. */
 export type AlarmStates = Record<string, string>

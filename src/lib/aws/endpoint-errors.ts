@@ -1,5 +1,5 @@
-import {OpsctlError, UsageError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 
 interface FailedCall {
   name?: string

@@ -5,8 +5,8 @@
  * answer from a real conflict, once for every workflow.
  */
 
-import {OpsctlError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
+import {OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 
 interface NamedError {
   name?: string

@@ -1,6 +1,6 @@
 import {DescribeKeyCommand, InvalidArnException, type KeyMetadata, type KMSClient, NotFoundException} from '@aws-sdk/client-kms'
 
-import {NotFoundError} from '../cli/errors.js'
+import {NotFoundError} from '../errors/errors.js'
 
 /** The KMS key behind a key id, key ARN, alias name or alias ARN, or a usage error naming it and the region. */
 export async function describeKmsKey(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<KeyMetadata> {

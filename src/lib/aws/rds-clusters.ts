@@ -1,6 +1,6 @@
 import {type DBCluster, DBClusterNotFoundFault, DescribeDBClustersCommand, type RDSClient} from '@aws-sdk/client-rds'
 
-import {NotFoundError} from '../cli/errors.js'
+import {NotFoundError} from '../errors/errors.js'
 
 /** The Aurora DB cluster, or a usage error naming it and the region. */
 export async function describeDbCluster(rds: RDSClient, id: string, abortSignal?: AbortSignal): Promise<DBCluster> {

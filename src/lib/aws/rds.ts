@@ -3,7 +3,7 @@ import type {
   RestoreDBInstanceFromDBSnapshotCommandInput, RestoreDBInstanceToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds'
 
-import {NotFoundError, UsageError} from '../cli/errors.js'
+import {NotFoundError, UsageError} from '../errors/errors.js'
 import {createOnce, deleteOnce} from './idempotent.js'
 import {madeByRun} from './tags.js'
 

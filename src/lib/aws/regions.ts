@@ -1,4 +1,4 @@
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 
 /** Regions opsctl accepts. A typo in a region must fail before any call, not time out on a DNS lookup. */
 export const knownRegions: readonly string[] = [

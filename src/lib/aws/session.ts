@@ -1,8 +1,8 @@
 import type {AwsCredentialIdentityProvider} from '@smithy/types'
 
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 import {opsctlVersion} from '../version.js'
-import {registerSecret} from '../engine/secrets.js'
+import {registerSecret} from '../secrets/secrets.js'
 import {recordCall} from './call-log.js'
 import {endpointError} from './endpoint-errors.js'
 import {assertKnownRegion} from './regions.js'

@@ -1,4 +1,4 @@
-import {systemClock} from '../engine/clock.js'
+import {systemClock} from '../time/clock.js'
 import {callScope} from './call-log.js'
 
 /** How long a call outside any step or collector deadline keeps retrying transient errors. */

@@ -1,11 +1,11 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsSession} from '../aws/session.js'
-import {maskTerminalOutput} from '../engine/secrets.js'
+import {maskTerminalOutput} from '../secrets/secrets.js'
 import {color} from '../report/colors.js'
 import {writeWarning} from '../report/format.js'
 import {describeError} from './describe-error.js'
-import {OpsctlError} from './errors.js'
+import {OpsctlError} from '../errors/errors.js'
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>

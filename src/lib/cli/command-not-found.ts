@@ -1,8 +1,8 @@
 import {Errors, type Hook, toConfiguredId} from '@oclif/core'
 
 import {color} from '../report/colors.js'
-import {editDistance} from './closest.js'
-import {ExitCode} from './exit-codes.js'
+import {editDistance} from '../errors/did-you-mean.js'
+import {ExitCode} from '../errors/exit-codes.js'
 
 /** Suggests the nearest command and exits 2 (oclif's plugin exits 127 and prompts, which breaks CI). */
 const hook: Hook<'command_not_found'> = async function (opts) {

@@ -1,6 +1,6 @@
 import {createInterface} from 'node:readline/promises'
 
-import {UsageError} from './errors.js'
+import {UsageError} from '../errors/errors.js'
 
 /** There is a person at a terminal to answer a prompt. */
 export const canPrompt = () => Boolean(process.stdin.isTTY && process.stdout.isTTY)

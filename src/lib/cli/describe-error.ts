@@ -1,5 +1,5 @@
-import {ExitCode} from './exit-codes.js'
-import {OpsctlError} from './errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {OpsctlError} from '../errors/errors.js'
 import {type CommandShape, parseErrorSentence} from './parse-errors.js'
 
 export interface DescribedError {

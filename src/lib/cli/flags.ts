@@ -1,6 +1,6 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
-import {UsageError} from './errors.js'
+import {UsageError} from '../errors/errors.js'
 
 /** The longest wait opsctl accepts: a week. Node's timers overflow past 24.8 days, and no runbook step waits that long. */
 export const MAX_WAIT_SECONDS = 7 * 86_400

@@ -1,4 +1,4 @@
-import {closest} from './closest.js'
+import {closest} from '../errors/did-you-mean.js'
 
 /** What a parse error's sentence may name: the command as typed, and its flags. */
 export interface CommandShape {

@@ -8,8 +8,8 @@ import {type ReportFiles, reporterFor, writeReports} from '../report/index.js'
 import type {RtoTrend} from '../report/trend.js'
 import {BaseCommand} from './base-command.js'
 import {canPrompt, confirmChange} from './confirm.js'
-import {ObjectiveMissedError, OpsctlError} from './errors.js'
-import {ExitCode} from './exit-codes.js'
+import {ObjectiveMissedError, OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import {reportFileFlag} from './flags.js'
 
 export interface WorkflowRun<C> {

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 
 import {isMap, isScalar, isSeq, LineCounter, type Node, parseDocument} from 'yaml'
 
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 import type {Finding} from './types.js'
 
 /**

@@ -1,6 +1,6 @@
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
-import {OpsctlError, UsageError} from '../cli/errors.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
 import {checks as allChecks} from './checks/index.js'
 import {mapWithLimit} from '../aws/paginate.js'
 import {collectRegionInventory, type InventoryProgress, type RegionInventory} from './inventory/index.js'

@@ -1,4 +1,4 @@
-import type {Clock} from './clock.js'
+import type {Clock} from '../time/clock.js'
 
 /** A signal its owner controls, and the one call that frees its timer and its listener on the parent. */
 export interface OwnedSignal {

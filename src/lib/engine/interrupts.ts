@@ -1,4 +1,4 @@
-import {InterruptedError} from '../cli/errors.js'
+import {InterruptedError} from '../errors/errors.js'
 
 /**
  * SIGINT and SIGTERM for as long as a run lasts, including its undo and its last journal write. The first

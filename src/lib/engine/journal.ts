@@ -3,8 +3,8 @@ import {mkdir, readdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {UsageError} from '../cli/errors.js'
-import {maskSecrets} from './secrets.js'
+import {UsageError} from '../errors/errors.js'
+import {maskSecrets} from '../secrets/secrets.js'
 import type {RunRecord} from './types.js'
 
 /** Where opsctl keeps its journals and sandbox state: $OPSCTL_HOME, default ~/.opsctl. */

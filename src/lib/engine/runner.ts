@@ -1,14 +1,14 @@
 import {isDeepStrictEqual} from 'node:util'
 
 import {withinCallScope} from '../aws/call-log.js'
-import {OpsctlError, StepTimeoutError, UsageError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
+import {OpsctlError, StepTimeoutError, UsageError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import {opsctlVersion} from '../version.js'
-import {type Clock, systemClock} from './clock.js'
+import {type Clock, systemClock} from '../time/clock.js'
 import {ownedSignal, raceSignal} from './deadline.js'
 import {Interrupts} from './interrupts.js'
 import {newRunId, writeJournal} from './journal.js'
-import {redact} from './redact.js'
+import {redact} from '../secrets/redact.js'
 import {type RunReporter, silentReporter} from './reporter.js'
 import type {RunRecord, Step, StepError, StepIO, StepOutputs, StepResult, Workflow} from './types.js'
 

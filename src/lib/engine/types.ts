@@ -1,5 +1,5 @@
 import type {AwsCall} from '../aws/call-log.js'
-import type {Clock} from './clock.js'
+import type {Clock} from '../time/clock.js'
 
 export type StepOutputs = Record<string, unknown>
 

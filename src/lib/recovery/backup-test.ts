@@ -1,7 +1,7 @@
 import {RDSClient} from '@aws-sdk/client-rds'
 
 import type {AwsSession} from '../aws/session.js'
-import {ObjectiveMissedError} from '../cli/errors.js'
+import {ObjectiveMissedError} from '../errors/errors.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
 import {deleteInstanceOfRun, waitUntilDeleted} from './instances.js'
 import {

@@ -2,8 +2,8 @@ import {type DBInstance, ModifyDBInstanceCommand, type RDSClient} from '@aws-sdk
 
 import {deleteDbInstance, findDbInstance} from '../aws/rds.js'
 import {madeByRun} from '../aws/tags.js'
-import {OpsctlError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
+import {OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import type {StepIO} from '../engine/types.js'
 
 /** What waiting on a DB instance needs: restores, backup tests and drills all have it. */

@@ -13,8 +13,8 @@ import {
 } from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {madeByRun, runTags} from '../aws/tags.js'
-import {NotFoundError, OpsctlError, UsageError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
+import {NotFoundError, OpsctlError, UsageError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
 import {
   checkKmsKeyStep, copySnapshotStep, copyToRestore, deleteCopyStep, isRequestedKey, type RekeyContext, requestedKey, waitCopyAvailableStep,

@@ -5,7 +5,7 @@ import {
 } from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {madeByRun, RUN_ID_TAG, runTags} from '../aws/tags.js'
-import {OpsctlError, UsageError} from '../cli/errors.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
 import type {StepIO, Workflow} from '../engine/types.js'
 import {SNAPSHOT_CREATE_WORKFLOW} from './workflow-names.js'
 

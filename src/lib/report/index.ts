@@ -1,7 +1,7 @@
 import {appendFile, writeFile} from 'node:fs/promises'
 
 import {type RunReporter, silentReporter} from '../engine/reporter.js'
-import {maskSecrets} from '../engine/secrets.js'
+import {maskSecrets} from '../secrets/secrets.js'
 import type {RunRecord} from '../engine/types.js'
 import {renderJunit} from './junit.js'
 import {LiveReporter} from './live.js'

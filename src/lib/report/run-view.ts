@@ -1,4 +1,4 @@
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 import type {RunRecord, StepResult} from '../engine/types.js'
 import {formatDuration, runVerdict, shownStatus, stepDetail, table, truncate} from './format.js'
 

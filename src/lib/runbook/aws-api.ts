@@ -1,5 +1,5 @@
 import type {AwsSession} from '../aws/session.js'
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 import type {InputCheck} from './action.js'
 import {hasReference, isLiteral} from './validate/values.js'
 

@@ -1,4 +1,4 @@
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 
 type Segment = {key: string} | {index: number} | {wildcard: true} | {descend: string}
 

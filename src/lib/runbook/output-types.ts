@@ -1,5 +1,5 @@
-import {OpsctlError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
+import {OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 
 export const outputTypes = ['String', 'Integer', 'Boolean', 'StringList', 'StringMap', 'MapList'] as const
 

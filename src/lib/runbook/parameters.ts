@@ -1,8 +1,8 @@
-import {UsageError} from '../cli/errors.js'
-import {isSecretName, registerSecret} from '../engine/secrets.js'
+import {UsageError} from '../errors/errors.js'
+import {isSecretName, registerSecret} from '../secrets/secrets.js'
 import type {RunbookDocument} from './document.js'
 import {allowedPattern} from './patterns.js'
-import {didYouMean} from './suggest.js'
+import {didYouMean} from '../errors/did-you-mean.js'
 import {fitsParameterType} from './validate/declarations.js'
 
 /** A value as quoted in a message: a long one shortened, so that the message stays one readable sentence. */

@@ -8,9 +8,9 @@ import {
 import {parse} from 'yaml'
 
 import type {AwsSession} from '../aws/session.js'
-import {NotFoundError} from '../cli/errors.js'
-import {ExitCode} from '../cli/exit-codes.js'
-import {type Clock, systemClock} from '../engine/clock.js'
+import {NotFoundError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
+import {type Clock, systemClock} from '../time/clock.js'
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord, RunStatus} from '../engine/types.js'
 import type {LoadedRunbook} from './document.js'

@@ -1,7 +1,7 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../errors/errors.js'
 import {type LoadedRunbook, loadRunbookFile} from './document.js'
 import {stepNodes} from './graph.js'
 import {checkDeclarations} from './validate/declarations.js'

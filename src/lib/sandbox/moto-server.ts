@@ -5,7 +5,7 @@ import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {OpsctlError, UsageError} from '../cli/errors.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
 
 const run = promisify(execFile)
 

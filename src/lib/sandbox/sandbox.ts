@@ -4,7 +4,7 @@ import {link, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {OpsctlError, UsageError} from '../cli/errors.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
 import {opsctlHome} from '../engine/journal.js'
 import {findMotoServer, motoAnswers, startMotoServer} from './moto-server.js'
 

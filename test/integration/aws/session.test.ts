@@ -7,7 +7,7 @@ import {expect} from 'chai'
 
 import {type AwsCall, withinCallScope} from '../../../src/lib/aws/call-log.js'
 import {AwsSession} from '../../../src/lib/aws/session.js'
-import {UsageError} from '../../../src/lib/cli/errors.js'
+import {UsageError} from '../../../src/lib/errors/errors.js'
 import {opsctlVersion} from '../../../src/lib/version.js'
 
 /** Runs `fn` with environment variables changed, restoring them afterwards. */

@@ -1,8 +1,8 @@
 import {CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {backupTestHistory} from '../../../src/lib/recovery/backup-history.js'

@@ -13,7 +13,7 @@ import {
 import {expect} from 'chai'
 
 import {tagValue} from '../../../src/lib/aws/rds.js'
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../../src/lib/recovery/restore.js'

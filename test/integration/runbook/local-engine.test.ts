@@ -5,7 +5,7 @@ import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CreateDBSnapshotCommand, DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {readJournal} from '../../../src/lib/engine/journal.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {assertRunnableLocally, loadValidRunbook, runLocally, shippedRunbooksDir} from '../../../src/lib/runbook/local-engine.js'

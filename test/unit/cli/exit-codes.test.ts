@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {expect} from 'chai'
 
-import {exitCodeMeanings} from '../../../src/lib/cli/exit-codes.js'
+import {exitCodeMeanings} from '../../../src/lib/errors/exit-codes.js'
 
 describe('exit codes', () => {
   it('are documented in the README exactly as the code defines them', () => {

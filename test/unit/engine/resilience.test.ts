@@ -1,9 +1,9 @@
 import {expect} from 'chai'
 import sinon from 'sinon'
 
-import {UsageError} from '../../../src/lib/cli/errors.js'
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {systemClock, VirtualClock} from '../../../src/lib/engine/clock.js'
+import {UsageError} from '../../../src/lib/errors/errors.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {systemClock, VirtualClock} from '../../../src/lib/time/clock.js'
 import {readJournal} from '../../../src/lib/engine/journal.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import type {RunRecord, Step, Workflow} from '../../../src/lib/engine/types.js'

@@ -3,9 +3,9 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {UsageError} from '../../../src/lib/cli/errors.js'
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {UsageError} from '../../../src/lib/errors/errors.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {readJournal, runsDir} from '../../../src/lib/engine/journal.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import type {Step, Workflow} from '../../../src/lib/engine/types.js'

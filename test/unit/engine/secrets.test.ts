@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
-import {redact} from '../../../src/lib/engine/redact.js'
-import {isSecretName, maskSecrets, registerSecret} from '../../../src/lib/engine/secrets.js'
+import {redact} from '../../../src/lib/secrets/redact.js'
+import {isSecretName, maskSecrets, registerSecret} from '../../../src/lib/secrets/secrets.js'
 
 describe('secrets tracked by value', () => {
   it('masks a registered value wherever it appears, also escaped for JSON, XML and Markdown', () => {

@@ -1,8 +1,8 @@
 import {DeleteDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {type BackupTestContext, backupTestContext, backupTestWorkflow} from '../../../src/lib/recovery/backup-test.js'
 import {testSession} from '../../support/aws.js'

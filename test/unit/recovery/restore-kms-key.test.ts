@@ -3,8 +3,8 @@ import {CopyDBSnapshotCommand, DeleteDBSnapshotCommand, RestoreDBInstanceFromDBS
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {snapshotRestoreContext, snapshotRestoreWorkflow} from '../../../src/lib/recovery/restore.js'
 import {testSession} from '../../support/aws.js'

@@ -1,8 +1,8 @@
 import {DeleteDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../../src/lib/recovery/restore.js'
 import {testSession} from '../../support/aws.js'

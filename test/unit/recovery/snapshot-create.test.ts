@@ -9,8 +9,8 @@ import {
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {ExitCode} from '../../../src/lib/cli/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {snapshotCreateContext, snapshotCreateWorkflow} from '../../../src/lib/recovery/snapshots.js'

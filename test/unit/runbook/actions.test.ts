@@ -2,7 +2,7 @@ import {ListCommandInvocationsCommand, SendCommandCommand, type ServiceInputType
 import {type AwsStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {evaluateCondition} from '../../../src/lib/runbook/conditions.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {selectJsonPath} from '../../../src/lib/runbook/jsonpath.js'

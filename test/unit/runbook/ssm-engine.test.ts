@@ -5,7 +5,7 @@ import {
 import {type AwsStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {VirtualClock} from '../../../src/lib/engine/clock.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {readJournal} from '../../../src/lib/engine/journal.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {automationStatus, runInSsm} from '../../../src/lib/runbook/ssm-engine.js'

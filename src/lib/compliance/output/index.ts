@@ -1,4 +1,4 @@
-import {UsageError} from '../../cli/errors.js'
+import {UsageError} from '../../errors/errors.js'
 import type {ComplianceResult} from '../types.js'
 import {renderCsv} from './csv.js'
 import {renderJunit} from './junit.js'

@@ -3,7 +3,7 @@ import {RDSClient} from '@aws-sdk/client-rds'
 
 import {assertDbClusterIdentifier, assertDbInstanceIdentifier} from '../../aws/rds.js'
 import type {AwsSession} from '../../aws/session.js'
-import {UsageError} from '../../cli/errors.js'
+import {UsageError} from '../../errors/errors.js'
 
 export const failoverModes = ['multi-az', 'cluster', 'replica-promotion'] as const
 export type FailoverMode = (typeof failoverModes)[number]

@@ -4,7 +4,7 @@ import {describeAlarmStates} from '../../aws/alarms.js'
 import {describeDbInstance, findDbInstance} from '../../aws/rds.js'
 import {clusterWriter, describeDbCluster} from '../../aws/rds-clusters.js'
 import {madeByRun} from '../../aws/tags.js'
-import {NotFoundError, UsageError} from '../../cli/errors.js'
+import {NotFoundError, UsageError} from '../../errors/errors.js'
 import type {Step, StepIO} from '../../engine/types.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 

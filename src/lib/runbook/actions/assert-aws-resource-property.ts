@@ -1,5 +1,5 @@
-import {OpsctlError} from '../../cli/errors.js'
-import {ExitCode} from '../../cli/exit-codes.js'
+import {OpsctlError} from '../../errors/errors.js'
+import {ExitCode} from '../../errors/exit-codes.js'
 import type {ActionSpec} from '../action.js'
 import {apiParameters, callAwsApi, checkApiInputs, iamActionOf} from '../aws-api.js'
 import {selectJsonPath} from '../jsonpath.js'

@@ -1,5 +1,5 @@
-import {OpsctlError} from '../../cli/errors.js'
-import {ExitCode} from '../../cli/exit-codes.js'
+import {OpsctlError} from '../../errors/errors.js'
+import {ExitCode} from '../../errors/exit-codes.js'
 import type {ActionSpec} from '../action.js'
 import {evaluateCondition} from '../conditions.js'
 import {isEmpty, isMapping} from '../validate/values.js'

@@ -1,4 +1,4 @@
-import {UsageError} from '../../cli/errors.js'
+import {UsageError} from '../../errors/errors.js'
 import type {ActionSpec} from '../action.js'
 import {isMapping, isWholeNumber} from '../validate/values.js'
 

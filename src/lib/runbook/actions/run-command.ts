@@ -1,6 +1,6 @@
 import {runCommandToEnd} from '../../aws/ssm.js'
-import {OpsctlError} from '../../cli/errors.js'
-import {ExitCode} from '../../cli/exit-codes.js'
+import {OpsctlError} from '../../errors/errors.js'
+import {ExitCode} from '../../errors/exit-codes.js'
 import type {ActionSpec} from '../action.js'
 
 /** Run Command takes each parameter as a list of strings; runbooks often write a single string. */

@@ -6,7 +6,7 @@ import {CreateDBClusterCommand, CreateDBInstanceCommand, RDSClient} from '@aws-s
 
 import {findDbInstance} from '../../aws/rds.js'
 import {describeDbCluster} from '../../aws/rds-clusters.js'
-import {NotFoundError, OpsctlError} from '../../cli/errors.js'
+import {NotFoundError, OpsctlError} from '../../errors/errors.js'
 import {findKeyByAlias, SHARD_KEY_ALIAS} from './kms.js'
 import type {Seeder} from './seeder.js'
 

@@ -13,7 +13,7 @@ import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 
 import {describeDbInstance} from '../../aws/rds.js'
 import type {AwsSession} from '../../aws/session.js'
-import {NotFoundError} from '../../cli/errors.js'
+import {NotFoundError} from '../../errors/errors.js'
 import {findDbSnapshot} from '../../aws/rds.js'
 import {findKeyByAlias} from './kms.js'
 import {type Seeder, type SeedReport, unlessMissing} from './seeder.js'

@@ -1,6 +1,6 @@
 import {DescribeImagesCommand, DescribeInstancesCommand, EC2Client, type Instance, RunInstancesCommand} from '@aws-sdk/client-ec2'
 
-import {OpsctlError} from '../../cli/errors.js'
+import {OpsctlError} from '../../errors/errors.js'
 import type {Seeder} from './seeder.js'
 
 export const POSTGRES_HOSTS = ['opsctl-demo-postgres-1', 'opsctl-demo-postgres-2']

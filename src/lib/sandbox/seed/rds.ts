@@ -4,7 +4,7 @@ import {KMSClient} from '@aws-sdk/client-kms'
 import {CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient} from '@aws-sdk/client-rds'
 
 import {findDbInstance} from '../../aws/rds.js'
-import {OpsctlError} from '../../cli/errors.js'
+import {OpsctlError} from '../../errors/errors.js'
 import {findDbSnapshot} from '../../aws/rds.js'
 import {findKeyByAlias, SHARD_KEY_ALIAS} from './kms.js'
 import type {Seeder} from './seeder.js'
