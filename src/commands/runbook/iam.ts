@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {loadValidRunbook, shippedRunbooksDir} from '../../lib/runbook/local-engine.js'
+import {loadValidRunbook, shippedRunbooksDir} from '../../lib/runbook/load.js'
 import {derivePolicy, type IamPolicy} from '../../lib/runbook/plan.js'
 
 export default class RunbookIam extends BaseCommand<typeof RunbookIam> {

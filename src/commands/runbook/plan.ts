@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {loadValidRunbook} from '../../lib/runbook/local-engine.js'
+import {loadValidRunbook} from '../../lib/runbook/load.js'
 import {parseParameterFlags, resolveParameters} from '../../lib/runbook/parameters.js'
 import {type PlannedStep, planRunbook} from '../../lib/runbook/plan.js'
 

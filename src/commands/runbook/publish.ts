@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {UsageError} from '../../lib/errors/errors.js'
-import {loadValidRunbook} from '../../lib/runbook/local-engine.js'
+import {loadValidRunbook} from '../../lib/runbook/load.js'
 import {publishDocument, type PublishedDocument} from '../../lib/runbook/ssm-engine.js'
 import {runbookFiles} from '../../lib/runbook/validate.js'
 import {table} from '../../lib/report/format.js'

@@ -1,17 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../lib/cli/base-command.js'
 import {canPrompt, confirmChange} from '../../lib/cli/confirm.js'
-import {UsageError} from '../../lib/errors/errors.js'
-import {settleRun, WorkflowCommand} from '../../lib/cli/workflow-command.js'
-import {newRunId} from '../../lib/engine/journal.js'
+import {RunCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
-import {reporterFor} from '../../lib/report/index.js'
-import {assertRunnableLocally, loadValidRunbook, runLocally, shippedRunbooksDir} from '../../lib/runbook/local-engine.js'
+import {UsageError} from '../../lib/errors/errors.js'
+import {assertRunnableLocally, loadValidRunbook, shippedRunbooksDir} from '../../lib/runbook/load.js'
+import {runLocally} from '../../lib/runbook/local-engine.js'
 import {parseParameterFlags, resolveParameters} from '../../lib/runbook/parameters.js'
 import {runInSsm} from '../../lib/runbook/ssm-engine.js'
 
-export default class RunbookRun extends BaseCommand<typeof RunbookRun> {
+export default class RunbookRun extends RunCommand<typeof RunbookRun> {
   static override summary = 'Run an SSM Automation document locally through the AWS SDK, or in SSM.'
   static override description = `--engine local (the default) runs the document here with the real SDK and SSM's semantics (nextStep, isEnd, branches, onFailure, onCancel, maxAttempts, timeoutSeconds, isCritical, loops, nested documents from runbooks/). A document with an action only SSM runs (aws:executeScript, aws:invokeLambdaFunction, aws:createStack, …) is refused before anything runs.
 
@@ -34,8 +32,6 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     'target-locations': Flags.string({description: 'JSON list of {Accounts, Regions, TargetLocationMaxConcurrency, …} for a multi-account, multi-region run (--engine ssm).'}),
     'max-concurrency': Flags.string({description: 'Targets run at once, e.g. 10 or 25% (--engine ssm).'}),
     'max-errors': Flags.string({description: 'Errors allowed before the run stops, e.g. 0 or 10% (--engine ssm).'}),
-    junit: WorkflowCommand.baseFlags.junit,
-    summary: WorkflowCommand.baseFlags.summary,
   }
 
   async run(): Promise<RunRecord> {
@@ -49,22 +45,16 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     if (flags.engine === 'local') {
       await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: flags.approve || canPrompt()})
     }
-    const runId = newRunId()
-    const session = await this.openAwsSession(runId)
-    const reporter = reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message)})
-    const outcome = flags.engine === 'local'
-      ? await runLocally({runbook, parameters, session, runId, reporter, documentDirs: [shippedRunbooksDir], approve: (question) => confirmChange(question, {yes: flags.approve, flag: '--approve'})})
-      : await runInSsm({runbook, parameters, session, runId, reporter, documentName: flags['document-name'], targetLocations, maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']})
+    const approve = (question: string) => confirmChange(question, {yes: flags.approve, flag: '--approve'})
     // SSM documents have no resume: the hint leaves --resume out.
-    return settleRun(outcome, {
-      reports: {junit: flags.junit, summary: flags.summary},
-      say: (text) => this.say(text),
-      warn: (message) => this.warn(message),
-      describe: (outputs) => (Object.keys(outputs).length > 0 ? [`Outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`] : []),
-      resumable: false,
-    })
+    return this.drive({resumable: false, describe: describeOutputs}, ({session, runId, reporter}) => (flags.engine === 'local'
+      ? runLocally({runbook, parameters, session, runId, reporter, documentDirs: [shippedRunbooksDir], approve})
+      : runInSsm({runbook, parameters, session, runId, reporter, documentName: flags['document-name'], targetLocations, maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']})))
   }
 }
+
+const describeOutputs = (outputs: Record<string, unknown>) =>
+  (Object.keys(outputs).length > 0 ? [`Outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`] : [])
 
 function parseTargetLocations(text: string) {
   try {

@@ -4,7 +4,7 @@ import {BaseCommand} from '../../lib/cli/base-command.js'
 import {closest} from '../../lib/errors/did-you-mean.js'
 import {UsageError} from '../../lib/errors/errors.js'
 import {listJournals} from '../../lib/engine/journal.js'
-import {recoveryWorkflows} from '../../lib/recovery/workflow-names.js'
+import {isRunbookWorkflow, workflowNames} from '../../lib/engine/workflow-names.js'
 import {formatDuration, outputWidth, table} from '../../lib/report/format.js'
 
 export interface RunListing {
@@ -34,9 +34,9 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
 
   async run(): Promise<{runs: RunListing[]}> {
     const {workflow} = this.flags
-    if (workflow !== undefined && !recoveryWorkflows.includes(workflow) && !workflow.startsWith('runbook:')) {
-      const nearest = closest(workflow, recoveryWorkflows)
-      throw new UsageError(`There is no workflow "${workflow}"${nearest ? `; did you mean ${nearest}?` : ';'} Workflows are ${recoveryWorkflows.join(', ')} and runbook:<document name>.`, 'UnknownWorkflow')
+    if (workflow !== undefined && !workflowNames.includes(workflow) && !isRunbookWorkflow(workflow)) {
+      const nearest = closest(workflow, workflowNames)
+      throw new UsageError(`There is no workflow "${workflow}"${nearest ? `; did you mean ${nearest}?` : ';'} Workflows are ${workflowNames.join(', ')} and runbook:<document name>.`, 'UnknownWorkflow')
     }
     const records = (await listJournals(workflow)).slice(0, this.flags.limit)
     const runs = records.map(({runId, workflow, status, dryRun, objective, startedAt, durationMs, parameters}) => ({

@@ -5,8 +5,8 @@ import {UsageError} from '../../lib/errors/errors.js'
 import {secondsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
-import {assertRekeyable} from '../../lib/recovery/rekey.js'
-import {assertNotSource, type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../lib/recovery/restore.js'
+import {assertRekeyable, type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../lib/recovery/restore.js'
+import {assertNotSource} from '../../lib/recovery/restore-steps.js'
 import {assertSnapshotReference} from '../../lib/recovery/snapshots.js'
 
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/

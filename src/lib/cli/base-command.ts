@@ -7,7 +7,7 @@ import {writeWarning} from '../report/format.js'
 import {describeError} from './describe-error.js'
 import {OpsctlError} from '../errors/errors.js'
 
-export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /** What --json prints on success; on failure `status` is the exit code and `error` says why. */

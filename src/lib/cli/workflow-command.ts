@@ -1,18 +1,27 @@
-import {type Command, Flags} from '@oclif/core'
+import {type Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {AwsSession} from '../aws/session.js'
+import {ObjectiveMissedError, OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import {newRunId, readJournal} from '../engine/journal.js'
+import type {RunReporter} from '../engine/reporter.js'
 import {runWorkflow} from '../engine/runner.js'
 import type {RunRecord, Workflow} from '../engine/types.js'
 import {type ReportFiles, reporterFor, writeReports} from '../report/index.js'
 import type {RtoTrend} from '../report/trend.js'
 import {BaseCommand} from './base-command.js'
 import {canPrompt, confirmChange} from './confirm.js'
-import {ObjectiveMissedError, OpsctlError} from '../errors/errors.js'
-import {ExitCode} from '../errors/exit-codes.js'
 import {reportFileFlag} from './flags.js'
 
-export interface WorkflowRun<C> {
+/** What the end of a run tells people, beyond its record. */
+interface RunTelling {
+  /** Lines that tell people what a completed run produced (printed unless --json, also when the objective was missed). */
+  describe?(outcome: Record<string, unknown>, record: RunRecord): string[]
+  /** The RTO of the target's runs from the journals, this one included: charted in the Markdown summary. */
+  rtoTrend?(): Promise<RtoTrend>
+}
+
+export interface WorkflowRun<C> extends RunTelling {
   workflow: Workflow<C>
   /** As the user gave them; recorded in the journal and compared on --resume. */
   parameters: Record<string, unknown>
@@ -25,53 +34,96 @@ export interface WorkflowRun<C> {
    * anything runs (exit 2).
    */
   confirm?: {question: string; yes: boolean}
-  /** Lines that tell people what a completed run produced (printed unless --json, also when the objective was missed). */
-  describe?(outcome: Record<string, unknown>, record: RunRecord): string[]
-  /** The RTO of the target's runs from the journals, this one included: charted in the Markdown summary. */
-  rtoTrend?(): Promise<RtoTrend>
 }
 
-/** A command that changes something: it runs as a workflow with a journal, dry run, resume and reports. */
-export abstract class WorkflowCommand<T extends typeof Command> extends BaseCommand<T> {
-  static override baseFlags = {
-    ...BaseCommand.baseFlags,
-    'dry-run': Flags.boolean({description: 'Run the read-only checks and show the changes that would be made, without making them.', helpGroup: 'WORKFLOW'}),
-    resume: Flags.string({description: 'Resume an interrupted or failed run: its completed steps are skipped (see "opsctl runs list").', helpGroup: 'WORKFLOW'}),
-    junit: reportFileFlag({description: 'Write a JUnit XML report (one test case per step) to this file.', helpGroup: 'WORKFLOW'}),
-    summary: reportFileFlag({description: 'Write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set).', helpGroup: 'WORKFLOW'}),
+/** What every driver gets to start a run with: the session, the run id, the reporter and, for the linear runner, resume and dry run. */
+export interface RunStart {
+  session: AwsSession
+  runId: string
+  reporter: RunReporter
+  resume?: RunRecord
+  dryRun: boolean
+  /** Set when the run asks before its first change. */
+  beforeFirstChange?: () => Promise<void>
+}
+
+interface DriveOptions extends RunTelling {
+  /** The question asked before the first change (see WorkflowRun.confirm), when there is one to ask. */
+  ask?: string
+  /** Whether a failed run can be resumed (runbook runs cannot yet). */
+  resumable: boolean
+}
+
+const reportFlags = {
+  junit: reportFileFlag({description: 'Write a JUnit XML report (one test case per step) to this file.', helpGroup: 'WORKFLOW'}),
+  summary: reportFileFlag({description: 'Write a Markdown summary to this file (also appended to $GITHUB_STEP_SUMMARY when set).', helpGroup: 'WORKFLOW'}),
+}
+const resumeFlags = {
+  'dry-run': Flags.boolean({description: 'Run the read-only checks and show the changes that would be made, without making them.', helpGroup: 'WORKFLOW'}),
+  resume: Flags.string({description: 'Resume an interrupted or failed run: its completed steps are skipped (see "opsctl runs list").', helpGroup: 'WORKFLOW'}),
+}
+
+/**
+ * A command that runs steps and records them (a journal, the live list, JUnit and Markdown reports), whichever
+ * driver walks them: runbook runs directly, every workflow through WorkflowCommand.
+ */
+export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = {...BaseCommand.baseFlags, ...reportFlags}
+
+  /** The run flags of the base classes; --dry-run and --resume only where WorkflowCommand declares them. */
+  private get runFlags(): Interfaces.InferredFlags<typeof reportFlags> & Partial<Interfaces.InferredFlags<typeof resumeFlags>> {
+    return this.flags as Interfaces.InferredFlags<typeof reportFlags> & Partial<Interfaces.InferredFlags<typeof resumeFlags>>
   }
 
-  /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
-  protected async runWorkflow<C>(run: WorkflowRun<C>): Promise<RunRecord> {
-    const flags = this.flags as Record<string, unknown>
-    const dryRun = Boolean(flags['dry-run'])
-    const ask = run.confirm && !run.confirm.yes && !dryRun ? run.confirm.question : undefined
+  protected get dryRun(): boolean {
+    return Boolean(this.runFlags['dry-run'])
+  }
+
+  /**
+   * The one path of every run, whichever driver walks its steps (the linear runner, a runbook engine): refuse
+   * an unanswerable question before anything starts, read the journal to resume, open the session under the
+   * run id, pick the reporter, run, then settle (reports, description, exit code).
+   */
+  protected async drive(options: DriveOptions, start: (run: RunStart) => Promise<{record: RunRecord; exitCode: ExitCode}>): Promise<RunRecord> {
+    const {ask} = options
     if (ask && !canPrompt()) await confirmChange(ask, {yes: false})
-    const resume = flags.resume ? await readJournal(flags.resume as string) : undefined
+    const resume = this.runFlags.resume ? await readJournal(this.runFlags.resume) : undefined
     const runId = resume?.runId ?? newRunId()
     const session = await this.openAwsSession(runId)
-    const outcome = await runWorkflow({
-      workflow: run.workflow,
-      context: run.context(session),
-      parameters: run.parameters,
-      secrets: run.secrets,
+    const outcome = await start({
+      session,
       runId,
       resume,
-      dryRun,
-      undoOnFailure: run.undoOnFailure,
+      dryRun: this.dryRun,
       // A prompt would be drawn over by the live step list: a run that asks shows plain lines.
       reporter: reporterFor({json: this.jsonEnabled(), warn: (message) => this.warn(message), plain: ask !== undefined}),
       beforeFirstChange: ask ? () => confirmChange(ask, {yes: false}) : undefined,
-      region: session.region,
     })
     return settleRun(outcome, {
-      reports: {junit: flags.junit as string | undefined, summary: flags.summary as string | undefined},
+      ...options,
+      reports: {junit: this.runFlags.junit, summary: this.runFlags.summary},
       say: (text) => this.say(text),
       warn: (message) => this.warn(message),
-      describe: run.describe,
-      rtoTrend: run.rtoTrend,
-      resumable: true,
     })
+  }
+}
+
+/** A command that changes something: it runs as a workflow with a journal, dry run, resume and reports. */
+export abstract class WorkflowCommand<T extends typeof Command> extends RunCommand<T> {
+  static override baseFlags = {...RunCommand.baseFlags, ...resumeFlags}
+
+  /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
+  protected async runWorkflow<C>(run: WorkflowRun<C>): Promise<RunRecord> {
+    const ask = run.confirm && !run.confirm.yes && !this.dryRun ? run.confirm.question : undefined
+    return this.drive({...run, ask, resumable: true}, (start) => runWorkflow({
+      ...start,
+      workflow: run.workflow,
+      context: run.context(start.session),
+      parameters: run.parameters,
+      secrets: run.secrets,
+      undoOnFailure: run.undoOnFailure,
+      region: start.session.region,
+    }))
   }
 }
 
@@ -81,7 +133,7 @@ export abstract class WorkflowCommand<T extends typeof Command> extends BaseComm
  */
 export async function settleRun(
   {record, exitCode}: {record: RunRecord; exitCode: ExitCode},
-  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; resumable: boolean} & Pick<WorkflowRun<unknown>, 'describe' | 'rtoTrend'>,
+  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; resumable: boolean} & RunTelling,
 ): Promise<RunRecord> {
   // A report that cannot be written is a warning: it must never take the place of the run's own outcome.
   for (const problem of await writeReports(record, options.reports, options.rtoTrend)) options.warn(problem)

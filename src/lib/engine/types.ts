@@ -3,9 +3,24 @@ import type {Clock} from '../time/clock.js'
 
 export type StepOutputs = Record<string, unknown>
 
+/**
+ * A step as other steps read it: its id and the type of its outputs. Outputs are read by the step itself,
+ * so a step's readers and its writer agree on their shape (`io.outputOf(restoreInstanceStep).targetId`).
+ */
+export interface StepOf<O extends object> {
+  readonly id: string
+  /** Only a carrier of the output type: never set. */
+  readonly outputs?: O
+}
+
+/** Reads the outputs of an earlier step of the run (also after a resume): undefined when it has none. */
+export type OutputReader = <O extends object>(step: StepOf<O>) => O | undefined
+
 /** What a running step may use besides its context: time, cancellation, progress and earlier steps' outputs. */
 export interface StepIO {
   readonly runId: string
+  /** The workflow's name, e.g. for the tags of what the step creates. */
+  readonly workflow: string
   readonly clock: Clock
   /** Aborted on timeout or interrupt; pass it to SDK calls (`{abortSignal}`) and to `clock.sleep`. */
   readonly signal: AbortSignal
@@ -19,20 +34,20 @@ export interface StepIO {
    */
   missed(detail: string): void
   /** Outputs of an earlier step of this run (also after a resume). */
-  outputOf(stepId: string): StepOutputs | undefined
+  outputOf: OutputReader
   /** Records a measured figure on the run, e.g. metric('rtoSeconds', 74). */
   metric(name: string, value: number): void
 }
 
-export interface Step<C> {
+export interface Step<C, O extends object = StepOutputs> extends StepOf<O> {
   /** Stable kebab-case id: journal, resume, JUnit test case name. */
-  id: string
+  readonly id: string
   title: string
   /** IAM actions it may call, e.g. ['rds:RebootDBInstance']. */
   actions: string[]
   /** --dry-run runs read-only steps and only plans mutating ones. */
   mutates: boolean
-  run(ctx: C, io: StepIO): Promise<StepOutputs | void>
+  run(ctx: C, io: StepIO): Promise<O | void>
   /** Compensation when a later step fails or the run is interrupted. Must tolerate partial work. */
   undo?(ctx: C, io: StepIO): Promise<void>
   /** Fails the step (and undoes the run) when it takes longer; a function when the user chooses it. */
@@ -42,11 +57,11 @@ export interface Step<C> {
 }
 
 export interface Workflow<C> {
-  /** e.g. 'snapshot-create': names the journal's workflow and is checked on resume. */
+  /** e.g. 'snapshot-create' (see workflow-names.ts): names the journal's workflow and is checked on resume. */
   name: string
-  steps: Step<C>[]
+  steps: Step<C, object>[]
   /** What a successful run produced, in the domain's words (recorded as RunRecord.outcome). */
-  outcome?(outputOf: (stepId: string) => StepOutputs | undefined): Record<string, unknown>
+  outcome?(outputOf: OutputReader): Record<string, unknown>
   /**
    * For drills and tests: what the run missed of its objective judged on the whole outcome (RTO above
    * target), besides the steps that recorded a miss themselves (io.missed). An empty list means met.

@@ -1,7 +1,7 @@
 import {listJournals} from '../engine/journal.js'
 import type {RunRecord} from '../engine/types.js'
 import {rtoPoints, type RtoTrend} from '../report/trend.js'
-import {BACKUP_TEST_WORKFLOW} from './workflow-names.js'
+import {BACKUP_TEST_WORKFLOW} from '../engine/workflow-names.js'
 
 export interface BackupTestEntry {
   runId: string

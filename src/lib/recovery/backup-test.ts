@@ -1,23 +1,15 @@
 import {RDSClient} from '@aws-sdk/client-rds'
 
+import {dbSnapshotsOf} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {ObjectiveMissedError} from '../errors/errors.js'
-import type {Step, StepIO, StepOutputs, Workflow} from '../engine/types.js'
+import type {Step, StepIO, Workflow} from '../engine/types.js'
+import {BACKUP_TEST_WORKFLOW} from '../engine/workflow-names.js'
 import {deleteInstanceOfRun, waitUntilDeleted} from './instances.js'
 import {
-  checkSourceStep,
-  checkTargetStep,
-  type RestoreContext,
-  type RestorePoint,
-  restorableSnapshot,
-  restoreInstanceStep,
-  snapshotRestorePoint,
-  targetIdFor,
-  verifyRestoredInstanceStep,
-  waitAvailableStep,
-} from './restore.js'
-import {snapshotsOf} from './snapshots.js'
-import {BACKUP_TEST_WORKFLOW} from './workflow-names.js'
+  checkSourceStep, checkTargetStep, type RestoreContext, type RestorePoint, restorableSnapshot, restoreInstanceStep, restorePoint,
+  snapshotRestorePoint, targetIdFor, verifyRestoredInstanceStep, waitAvailableStep,
+} from './restore-steps.js'
 
 export interface BackupTestContext extends RestoreContext {
   /** Test this snapshot instead of the newest automated one. */
@@ -40,11 +32,13 @@ interface BackupCheck {
   detail: string
 }
 
+type BackupStep<O extends object> = Step<BackupTestContext, O>
+
 /**
  * A read-only step that evaluates one check. A check that does not pass is a miss of the test's objective
  * (shown as a failed step, exit 4 at the end), not a failed run: the rest of the test still runs.
  */
-function checkStep(id: string, title: string, actions: string[], evaluate: (ctx: BackupTestContext, io: StepIO) => Promise<Omit<BackupCheck, 'check'>>): Step<BackupTestContext> {
+function checkStep(id: string, title: string, actions: string[], evaluate: (ctx: BackupTestContext, io: StepIO) => Promise<Omit<BackupCheck, 'check'>>): BackupStep<BackupCheck> {
   return {
     id,
     title,
@@ -60,7 +54,7 @@ function checkStep(id: string, title: string, actions: string[], evaluate: (ctx:
 
 const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`
 
-const sourceOf = (io: StepIO) => io.outputOf('check-source') as {backupRetentionDays: number; encrypted: boolean; kmsKeyId?: string}
+const sourceOf = (io: StepIO) => io.outputOf(checkSourceStep)!
 
 const checkAutomatedBackups = checkStep('check-automated-backups', 'Policy: automated backups are on', [], async (_ctx, io) => {
   const retention = sourceOf(io).backupRetentionDays
@@ -75,7 +69,7 @@ const checkRetention = checkStep('check-retention', 'Policy: automated backups a
 
 const checkEncryption = checkStep('check-encryption', 'Policy: storage and snapshots are encrypted', ['rds:DescribeDBSnapshots'], async (ctx, io) => {
   const source = sourceOf(io)
-  const plain = (await snapshotsOf(ctx.rds, ctx.sourceId, undefined, io.signal)).filter((s) => !s.Encrypted).map((s) => s.DBSnapshotIdentifier!)
+  const plain = (await dbSnapshotsOf(ctx.rds, ctx.sourceId, undefined, io.signal)).filter((s) => !s.Encrypted).map((s) => s.DBSnapshotIdentifier!)
   const problems = [
     ...(source.encrypted ? [] : ['storage is not encrypted']),
     ...(plain.length > 0 ? [`${plain.length} snapshot(s) are not encrypted: ${plain.slice(0, 5).join(', ')}${plain.length > 5 ? ', …' : ''}`] : []),
@@ -84,8 +78,8 @@ const checkEncryption = checkStep('check-encryption', 'Policy: storage and snaps
 })
 
 /** The newest available automated snapshot, or the one given; its age at the start of the test is the RPO. */
-const chooseSnapshotStep: Step<BackupTestContext> = {
-  id: 'restore-point',
+const chooseSnapshotStep: BackupStep<RestorePoint> = {
+  ...restorePoint,
   title: 'Choose the snapshot to restore: the newest available automated one, or the one given',
   actions: ['rds:DescribeDBSnapshots'],
   mutates: false,
@@ -99,7 +93,7 @@ const chooseSnapshotStep: Step<BackupTestContext> = {
 }
 
 async function newestAutomatedSnapshot(ctx: BackupTestContext, io: StepIO) {
-  const available = (await snapshotsOf(ctx.rds, ctx.sourceId, 'automated', io.signal)).filter((s) => s.Status === 'available')
+  const available = (await dbSnapshotsOf(ctx.rds, ctx.sourceId, 'automated', io.signal)).filter((s) => s.Status === 'available')
   const newest = available.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0]
   if (!newest) {
     throw new ObjectiveMissedError(`DB instance ${ctx.sourceId} has no available automated snapshot to test; turn on automated backups, or pass --snapshot to test a manual one.`)
@@ -107,7 +101,7 @@ async function newestAutomatedSnapshot(ctx: BackupTestContext, io: StepIO) {
   return newest
 }
 
-const deleteTemporaryInstanceStep: Step<BackupTestContext> = {
+const deleteTemporaryInstanceStep: BackupStep<{targetId: string; deleted: boolean}> = {
   id: 'delete-temporary-instance',
   title: 'Delete the temporary instance, without a final snapshot',
   actions: ['rds:ModifyDBInstance', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances'],
@@ -135,11 +129,11 @@ const limitCheck = (id: 'check-rto' | 'check-rpo', title: string, flag: string, 
   })
 
 const checkRto = limitCheck('check-rto', 'Objective: recovery time (restore start to available) within --max-rto', '--max-rto',
-  (io) => io.outputOf('wait-available')!.rtoSeconds as number, (ctx) => ctx.maxRtoSeconds)
+  (io) => io.outputOf(waitAvailableStep)!.rtoSeconds, (ctx) => ctx.maxRtoSeconds)
 const checkRpo = limitCheck('check-rpo', 'Objective: recovery point (age of the restored data) within --max-rpo', '--max-rpo',
-  (io) => io.outputOf('restore-point')!.rpoSeconds as number, (ctx) => ctx.maxRpoSeconds)
+  (io) => io.outputOf(restorePoint)!.rpoSeconds!, (ctx) => ctx.maxRpoSeconds)
 
-const checkIds = ['check-automated-backups', 'check-retention', 'check-encryption', 'check-rto', 'check-rpo']
+const checks = [checkAutomatedBackups, checkRetention, checkEncryption, checkRto, checkRpo]
 
 /**
  * The quarterly backup test: the policy checks, then a restore of the newest automated snapshot beside
@@ -150,23 +144,23 @@ export const backupTestWorkflow: Workflow<BackupTestContext> = {
   name: BACKUP_TEST_WORKFLOW,
   steps: [
     checkSourceStep, checkAutomatedBackups, checkRetention, checkEncryption,
-    chooseSnapshotStep, checkTargetStep, restoreInstanceStep(BACKUP_TEST_WORKFLOW), waitAvailableStep, verifyRestoredInstanceStep,
+    chooseSnapshotStep, checkTargetStep, restoreInstanceStep, waitAvailableStep, verifyRestoredInstanceStep,
     deleteTemporaryInstanceStep, checkRto, checkRpo,
   ],
   outcome(outputOf) {
-    const checks = checkIds.map((id) => outputOf(id) as unknown as BackupCheck)
-    const point = outputOf('restore-point') as unknown as RestorePoint & {rpoSeconds: number}
-    const deleted = outputOf('delete-temporary-instance') as StepOutputs
+    const results = checks.map((check) => outputOf(check)!)
+    const point = outputOf(restorePoint)!
+    const deleted = outputOf(deleteTemporaryInstanceStep)!
     return {
-      dbInstanceId: outputOf('check-source')?.sourceId,
+      dbInstanceId: outputOf(checkSourceStep)?.sourceId,
       snapshotId: point.snapshotId,
       restorePoint: point.restorePoint,
       temporaryInstanceId: deleted.targetId,
       temporaryInstanceDeleted: deleted.deleted,
-      rtoSeconds: outputOf('wait-available')?.rtoSeconds,
+      rtoSeconds: outputOf(waitAvailableStep)?.rtoSeconds,
       rpoSeconds: point.rpoSeconds,
-      checks,
-      verdict: checks.every((c) => c.passed) ? 'passed' : 'failed',
+      checks: results,
+      verdict: results.every((c) => c.passed) ? 'passed' : 'failed',
     }
   },
   // Every policy check and RTO/RPO limit is a step that records its own miss (exit 4, the run record as the evidence).

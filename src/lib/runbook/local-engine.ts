@@ -1,30 +1,24 @@
-import {existsSync} from 'node:fs'
-import {basename, dirname, extname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {dirname} from 'node:path'
 
-import {type AwsCall, withinCallScope} from '../aws/call-log.js'
-import {isNotFound} from '../aws/idempotent.js'
 import type {AwsSession} from '../aws/session.js'
 import {InterruptedError, OpsctlError, StepTimeoutError, UsageError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {type Clock, systemClock} from '../time/clock.js'
-import {ownedSignal, raceSignal} from '../engine/deadline.js'
-import {Interrupts} from '../engine/interrupts.js'
 import {newRunId} from '../engine/journal.js'
+import {RunRecorder, type Settlement, toStepError} from '../engine/recorder.js'
 import type {RunReporter} from '../engine/reporter.js'
-import {toStepError} from '../engine/runner.js'
-import type {RunRecord, StepError, StepIO} from '../engine/types.js'
-import type {ActionResult, ActionSpec, LocalStepContext} from './action.js'
+import type {RunRecord, StepIO, StepResult} from '../engine/types.js'
+import {runbookWorkflow} from '../engine/workflow-names.js'
+import type {Clock} from '../time/clock.js'
+import type {ActionResult, LocalStepContext} from './action.js'
 import {actions} from './actions/index.js'
-import {resolveAwsApi} from './aws-api.js'
 import {evaluateCondition} from './conditions.js'
-import {type LoadedRunbook, loadRunbookFile, type RunbookStep} from './document.js'
+import type {LoadedRunbook, RunbookStep} from './document.js'
 import {isTrue, jumpTarget, nextOnSuccess, type StepNode, stepNodes} from './graph.js'
 import {selectJsonPath} from './jsonpath.js'
+import {documentNameOf, findDocument, loadValidRunbook} from './load.js'
 import {coerceOutput} from './output-types.js'
-import {RunbookRecorder} from './recorder.js'
 import {interpolate, type Reference, referencesIn, stringsIn} from './references.js'
-import {formatDiagnostic, validateRunbook} from './validate.js'
+import {runbookSteps, unreachedNote} from './step-results.js'
 
 export interface LocalRunOptions {
   runbook: LoadedRunbook
@@ -50,111 +44,74 @@ export interface LocalRunOutcome {
   outputs: Record<string, unknown>
 }
 
-/** The workflow name of a runbook run: its document name, e.g. runbook:opsctl-RestoreTest. */
-export const documentNameOf = (file: string) => basename(file, extname(file))
-
-/** The documents shipped with opsctl (runbooks/ beside dist/ and src/). */
-export const shippedRunbooksDir = fileURLToPath(new URL('../../../runbooks/', import.meta.url))
-
-/** Finds `<name>.yaml|.yml|.json` in the directories; undefined when none has it. */
-export function findDocument(name: string, dirs: string[]): string | undefined {
-  for (const dir of dirs) {
-    for (const ext of ['.yaml', '.yml', '.json']) {
-      const file = join(dir, `${name}${ext}`)
-      if (existsSync(file)) return file
-    }
-  }
-  return undefined
-}
-
-/**
- * Refuses, before anything runs, a document the local engine cannot run completely: an action only SSM
- * runs, a Service without an installed SDK client, a nested document that is not in runbooks/, or an
- * approval nobody can give (no terminal to ask on and no --approve): better refused than stopped half-way.
- */
-export async function assertRunnableLocally(runbook: LoadedRunbook, dirs: string[], options: {canApprove: boolean}, seen = new Set<string>()): Promise<void> {
-  seen.add(runbook.file)
-  for (const node of stepNodes(runbook.document!)) {
-    const spec = actions.get(String(node.step.action))!
-    const where = `${runbook.file}:${runbook.at([...node.path, 'action']).line}`
-    if (!spec.run) throw new UsageError(`Step ${node.name} (${where}) uses ${spec.name}, which the local engine cannot run; run it with --engine ssm.`, 'NotRunnableLocally')
-    if (!options.canApprove && (spec.name === 'aws:approve' || spec.name === 'aws:pause')) {
-      throw new UsageError(`Step ${node.name} (${where}) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.`, 'ConfirmationRequired')
-    }
-    const inputs = (node.step.inputs ?? {}) as Record<string, unknown>
-    const literal = (v: unknown): v is string => typeof v === 'string' && !v.includes('{{')
-    if (literal(inputs.Service) && literal(inputs.Api)) await resolveAwsApi(inputs.Service, inputs.Api)
-    if (spec.name === 'aws:executeAutomation' && literal(inputs.DocumentName)) {
-      const file = findDocument(inputs.DocumentName, [dirname(runbook.file), ...dirs])
-      if (!file) throw new UsageError(`Step ${node.name} (${where}) runs document ${inputs.DocumentName}, which is not in ${[dirname(runbook.file), ...dirs].join(' or ')}; add it there or run with --engine ssm.`, 'UnknownDocument')
-      if (!seen.has(file)) await assertRunnableLocally(await loadValidRunbook(file), dirs, options, seen)
-    }
-  }
-}
-
-/**
- * As for every workflow: a resource that does not exist, met before anything was changed, is bad input (exit 2);
- * once a changing step has succeeded, a failure is exit 1.
- */
-function exitCodeOf(status: 'succeeded' | 'failed' | 'interrupted', cause: unknown, record: RunRecord): ExitCode {
-  if (status === 'succeeded') return ExitCode.Success
-  if (status === 'interrupted') return ExitCode.Interrupted
-  const changed = record.steps.some((s) => s.mutates && s.status === 'succeeded')
-  if (changed) return ExitCode.WorkflowFailed
-  if (cause instanceof OpsctlError) return cause.exitCode
-  return isNotFound(cause) ? ExitCode.Usage : ExitCode.WorkflowFailed
-}
-
-/** Loads a document and refuses it (exit 2, every error with file:line:column) unless it is valid. */
-export async function loadValidRunbook(file: string): Promise<LoadedRunbook> {
-  const runbook = await loadRunbookFile(file).catch((error) => {
-    throw new UsageError(`Cannot read runbook ${file}: ${(error as Error).message}.`, 'NotFound')
-  })
-  const errors = validateRunbook(runbook).filter((d) => d.severity === 'error')
-  if (errors.length > 0) {
-    throw new UsageError(`Runbook ${file} is not valid; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 'InvalidRunbook')
-  }
-  return runbook
-}
-
-type StepOutcome = {status: 'succeeded'; nextStep?: string} | {status: 'failed'; error: unknown}
-
 /**
  * Runs a document with the real SDK, walking its graph as SSM does: nextStep, isEnd, branch choices,
  * onFailure Abort / Continue / step:X, onCancel step:X, maxAttempts, timeoutSeconds and isCritical.
+ * The run is recorded by the same recorder as every workflow (journal, reporters, exit code).
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutcome> {
-  const clock = options.clock ?? systemClock
-  const document = options.runbook.document!
-  const nodes = stepNodes(document)
-  const byName = new Map(nodes.map((n) => [n.name, n]))
-  const runId = options.runId ?? newRunId(new Date(clock.now()))
-  const recorder = new RunbookRecorder({
-    workflow: `runbook:${documentNameOf(options.runbook.file)}`, runId, parameters: options.parameters, nodes, clock,
-    reporter: options.reporter, region: options.session.region, journal: options.journal,
+  const nodes = stepNodes(options.runbook.document!)
+  const {steps, idOf} = runbookSteps(nodes)
+  const recorder = new RunRecorder({
+    workflow: runbookWorkflow(documentNameOf(options.runbook.file)), steps, parameters: options.parameters, runId: options.runId,
+    clock: options.clock, reporter: options.reporter, region: options.session.region, interrupt: options.interrupt, journal: options.journal,
   })
-  const dirs = [dirname(options.runbook.file), ...(options.documentDirs ?? [])]
-  const stepOutputs = new Map<string, Record<string, unknown>>()
-  const variables: Record<string, unknown> = Object.fromEntries(Object.entries(document.variables ?? {}).map(([k, v]) => [k, v?.default]))
-  const parameterStore = new Map<string, unknown>()
-  // Listened to until the record is final, so that no signal can leave the journal "running".
-  const interrupts = new Interrupts(options.interrupt).listen()
-  const now = new Date(clock.now()).toISOString()
-  const globals: Record<string, unknown> = {
-    'global:REGION': options.session.region, 'global:AWS_PARTITION': 'aws', 'global:URL_SUFFIX': 'amazonaws.com',
-    'global:DATE': now.slice(0, 10), 'global:DATE_TIME': now.slice(0, 19).replace('T', '_').replaceAll(':', '.'),
-    'automation:EXECUTION_ID': runId,
-  }
-  let criticalFailure: StepError | undefined
+  const run = new LocalRun(options, recorder, nodes, idOf)
+  const {record, exitCode} = await recorder.run(() => run.walkDocument())
+  return {record, exitCode, outputs: run.documentOutputs()}
+}
 
-  const resolve = (reference: Reference): unknown => {
+type StepOutcome = {status: 'succeeded'; nextStep?: string} | {status: 'failed'; error: unknown}
+type Walked = {status: 'ended'} | {status: 'failed'; error: unknown}
+
+/** One local run of a document: the graph walk, the values references resolve to, and each step's attempts. */
+class LocalRun {
+  private readonly byName: Map<string, StepNode>
+  private readonly stepOutputs = new Map<string, Record<string, unknown>>()
+  private readonly variables: Record<string, unknown>
+  private readonly parameterStore = new Map<string, unknown>()
+  private readonly globals: Record<string, unknown>
+  private readonly runs = new Map<string, number>()
+  private criticalFailure?: unknown
+
+  constructor(private readonly options: LocalRunOptions, private readonly recorder: RunRecorder, private readonly nodes: StepNode[], private readonly idOf: Map<string, string>) {
+    this.byName = new Map(nodes.map((n) => [n.name, n]))
+    this.variables = Object.fromEntries(Object.entries(options.runbook.document!.variables ?? {}).map(([k, v]) => [k, v?.default]))
+    const now = new Date(recorder.clock.now()).toISOString()
+    this.globals = {
+      'global:REGION': options.session.region, 'global:AWS_PARTITION': 'aws', 'global:URL_SUFFIX': 'amazonaws.com',
+      'global:DATE': now.slice(0, 10), 'global:DATE_TIME': now.slice(0, 19).replace('T', '_').replaceAll(':', '.'),
+      'automation:EXECUTION_ID': recorder.record.runId,
+    }
+  }
+
+  async walkDocument(): Promise<Settlement> {
+    if (JSON.stringify(this.options.runbook.document).includes('global:ACCOUNT_ID')) await this.readAccountId()
+    const ended = await this.walk(this.nodes.filter((n) => !n.loop), this.recorder.interrupts.run)
+    const failure = ended.status === 'failed' ? ended.error : this.criticalFailure
+    const status = failure === undefined ? 'succeeded' : failure instanceof InterruptedError ? 'interrupted' : 'failed'
+    return {failure, outcome: failure === undefined ? this.documentOutputs() : undefined, unreached: () => unreachedNote(status)}
+  }
+
+  /** The document's outputs, as far as they resolve. */
+  documentOutputs(): Record<string, unknown> {
+    const outputs = this.options.runbook.document!.outputs
+    return Object.fromEntries((Array.isArray(outputs) ? outputs : []).map((o) => [String(o), this.resolveQuietly(`{{ ${o} }}`)]))
+  }
+
+  private async readAccountId(): Promise<void> {
+    const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
+    this.globals['global:ACCOUNT_ID'] = (await this.options.session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account
+  }
+
+  private resolve(reference: Reference): unknown {
     switch (reference.kind) {
-      case 'parameter': return options.parameters[reference.name]
-      case 'variable': return variables[reference.name]
-      case 'automation': return globals[reference.name]
-      case 'parameter-store': return parameterStore.get(reference.text)
+      case 'parameter': return this.options.parameters[reference.name]
+      case 'variable': return this.variables[reference.name]
+      case 'automation': return this.globals[reference.name]
+      case 'parameter-store': return this.parameterStore.get(reference.text)
       case 'output': {
-        const outputs = stepOutputs.get(reference.step)
+        const outputs = this.stepOutputs.get(reference.step)
         if (!outputs) throw new OpsctlError(`{{ ${reference.text} }} needs step ${reference.step}, which has not run on this path; reorder the steps or guard it with a branch.`, ExitCode.WorkflowFailed, 'UnresolvedReference')
         const [head, ...rest] = reference.output.split('.')
         let value = outputs[head]
@@ -164,67 +121,53 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
     }
   }
 
-  try {
-    await recorder.start()
-    const {status, error, cause} = await walkDocument()
-    const outputs = Object.fromEntries((Array.isArray(document.outputs) ? document.outputs : []).map((o) => [String(o), resolveQuietly(`{{ ${o} }}`)]))
-    const record = await recorder.finish(status, error, status === 'succeeded' ? outputs : undefined)
-    return {record, exitCode: exitCodeOf(status, cause, record), outputs}
-  } finally {
-    interrupts.close()
-  }
-
-  async function walkDocument(): Promise<{status: 'succeeded' | 'failed' | 'interrupted'; error?: StepError; cause?: unknown}> {
-    if (JSON.stringify(document).includes('global:ACCOUNT_ID')) {
-      const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
-      globals['global:ACCOUNT_ID'] = (await options.session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account
-    }
-    const ended = await walk(nodes.filter((n) => !n.loop), interrupts.run)
-    if (ended.status === 'failed') return {status: ended.error instanceof InterruptedError ? 'interrupted' : 'failed', error: toStepError(ended.error), cause: ended.error}
-    return criticalFailure ? {status: 'failed', error: criticalFailure} : {status: 'succeeded'}
-  }
-
-  function resolveQuietly(text: string): unknown {
+  private resolveQuietly(text: string): unknown {
     try {
-      return interpolate(text, resolve)
+      return interpolate(text, (r) => this.resolve(r))
     } catch {
       return undefined
     }
   }
 
   /** Walks one list of steps (mainSteps or a loop's Steps) from its first step until the path ends. */
-  async function walk(scope: StepNode[], signal: AbortSignal): Promise<{status: 'ended'} | {status: 'failed'; error: unknown}> {
+  private async walk(scope: StepNode[], signal: AbortSignal): Promise<Walked> {
     const inScope = new Map(scope.map((n) => [n.name, n]))
     let current: StepNode | undefined = scope[0]
     while (current) {
-      const outcome = await execute(current, signal)
-      let next: string | undefined
-      if (outcome.status === 'succeeded') next = outcome.nextStep ?? nextOnSuccess(current)
-      else if (outcome.error instanceof InterruptedError) {
-        const cleanup = jumpTarget(current.step.onCancel)
-        // The interrupt stopped the run; the onCancel step still runs, stopped only by a second interrupt.
-        if (cleanup && inScope.has(cleanup)) await walkFrom(inScope.get(cleanup)!, scope)
-        return outcome
-      } else {
-        const onFailure = current.step.onFailure ?? 'Abort'
-        const critical = current.step.isCritical === undefined ? onFailure !== 'Continue' : isTrue(current.step.isCritical)
-        if (onFailure === 'Abort') return outcome
-        if (critical) criticalFailure ??= toStepError(outcome.error)
-        next = onFailure === 'Continue' ? nextOnSuccess(current) : jumpTarget(onFailure)
-      }
-      current = next === undefined ? undefined : inScope.get(next) ?? byName.get(next)
+      const outcome = await this.execute(current, signal)
+      if (outcome.status === 'failed' && outcome.error instanceof InterruptedError) return this.cancelled(current, outcome, scope)
+      const next: string | undefined | false = outcome.status === 'succeeded' ? outcome.nextStep ?? nextOnSuccess(current) : this.afterFailure(current, outcome.error)
+      if (next === false) return outcome as Walked
+      current = next === undefined ? undefined : inScope.get(next) ?? this.byName.get(next)
     }
     return {status: 'ended'}
   }
 
-  async function walkFrom(start: StepNode, scope: StepNode[]): Promise<void> {
-    const index = scope.indexOf(start)
-    await walk(scope.slice(index).map((n, i) => ({...n, index: i, scope: scope.slice(index)})), interrupts.undo)
+  /** Where a failed step hands over (onFailure); false when the run aborts. A critical step's failure fails the run even so. */
+  private afterFailure(node: StepNode, error: unknown): string | undefined | false {
+    const onFailure = node.step.onFailure ?? 'Abort'
+    if (onFailure === 'Abort') return false
+    const critical = node.step.isCritical === undefined ? onFailure !== 'Continue' : isTrue(node.step.isCritical)
+    if (critical) this.criticalFailure ??= new OpsctlError(toStepError(error).message, ExitCode.WorkflowFailed, toStepError(error).code)
+    return onFailure === 'Continue' ? nextOnSuccess(node) : jumpTarget(onFailure)
   }
 
-  async function execute(node: StepNode, runSignal: AbortSignal): Promise<StepOutcome> {
-    const spec = actions.get(String(node.step.action))!
-    const result = recorder.started(node.name, new Date(clock.now()).toISOString())
+  /** The interrupt stopped the run; the onCancel step still runs, stopped only by a second interrupt. */
+  private async cancelled(node: StepNode, outcome: StepOutcome, scope: StepNode[]): Promise<Walked> {
+    const cleanup = scope.find((n) => n.name === jumpTarget(node.step.onCancel))
+    if (cleanup) {
+      const from = scope.slice(scope.indexOf(cleanup))
+      await this.walk(from.map((n, i) => ({...n, index: i, scope: from})), this.recorder.interrupts.undo)
+    }
+    return outcome as Walked
+  }
+
+  /** One execution of a step: up to maxAttempts attempts, each within its timeoutSeconds. */
+  private async execute(node: StepNode, runSignal: AbortSignal): Promise<StepOutcome> {
+    const result = this.recorder.result(this.idOf.get(node.name)!)
+    const runs = (this.runs.get(node.name) ?? 0) + 1
+    this.runs.set(node.name, runs)
+    this.recorder.begin(result, undefined, runs > 1 ? `ran ${runs} times` : undefined)
     const attempts = Number(node.step.maxAttempts ?? 1)
     let failure: unknown
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -233,88 +176,79 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
         break
       }
       try {
-        const response = await runOnce(spec, node, runSignal, result.calls)
-        const outputs = {...response.outputs, ...selectOutputs(node, response)}
-        stepOutputs.set(node.name, outputs)
-        await recorder.finished(node.name, {status: 'succeeded', outputs, endedAt: new Date(clock.now()).toISOString()})
+        const response = await this.attempt(node, result, runSignal)
+        const outputs = {...response.outputs, ...this.selectOutputs(node, response)}
+        this.stepOutputs.set(node.name, outputs)
+        await this.recorder.succeed(result, outputs)
         return {status: 'succeeded', nextStep: response.nextStep}
       } catch (error) {
         failure = error
         if (error instanceof InterruptedError || error instanceof UsageError) break
-        if (attempt < attempts) recorder.progress(node.name, `attempt ${attempt} of ${attempts} failed (${(error as Error).message}); trying again`)
+        if (attempt < attempts) this.recorder.progress(result, `attempt ${attempt} of ${attempts} failed (${(error as Error).message}); trying again`)
       }
     }
-    await recorder.finished(node.name, {status: 'failed', error: toStepError(failure), endedAt: new Date(clock.now()).toISOString()})
+    await this.recorder.fail(result, failure)
     return {status: 'failed', error: failure}
   }
 
-  async function runOnce(spec: ActionSpec, node: StepNode, runSignal: AbortSignal, calls: AwsCall[]): Promise<ActionResult> {
-    const timeoutMs = node.step.timeoutSeconds === undefined ? undefined : Number(node.step.timeoutSeconds) * 1000
-    const owned = ownedSignal(clock, {parent: runSignal, ms: timeoutMs, expired: () => new StepTimeoutError(node.name, timeoutMs!)})
-    const {signal} = owned
-    const io: StepIO = {
-      runId, clock, signal,
-      progress: (message) => recorder.progress(node.name, message),
-      warn: (message) => recorder.warning(message),
-      outputOf: (id) => stepOutputs.get(id),
-      metric: () => undefined,
-      missed: () => undefined,
-    }
-    const retryUntil = timeoutMs === undefined ? undefined : Date.now() + timeoutMs
-    try {
-      return await withinCallScope({calls, signal, retryUntil}, () => raceSignal((async () => {
-        const raw = (node.step.inputs ?? {}) as Record<string, unknown>
-        await fetchParameterStoreValues(raw)
-        const inputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, spec.rawInputs?.includes(k) ? v : interpolate(v, resolve)]))
-        return spec.run!(inputs, contextFor(node, io))
-      })(), signal))
-    } finally {
-      owned.dispose()
-    }
+  private attempt(node: StepNode, result: StepResult, parent: AbortSignal): Promise<ActionResult> {
+    const spec = actions.get(String(node.step.action))!
+    const ms = node.step.timeoutSeconds === undefined ? undefined : Number(node.step.timeoutSeconds) * 1000
+    return this.recorder.within(result, {parent, ms, expired: () => new StepTimeoutError(node.name, ms!)}, async (io) => {
+      const raw = (node.step.inputs ?? {}) as Record<string, unknown>
+      await this.fetchParameterStoreValues(raw)
+      const inputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, spec.rawInputs?.includes(k) ? v : interpolate(v, (r) => this.resolve(r))]))
+      return spec.run!(inputs, this.contextFor(node, io))
+    })
   }
 
-  function contextFor(node: StepNode, io: StepIO): LocalStepContext {
+  private contextFor(node: StepNode, io: StepIO): LocalStepContext {
     return {
-      session: options.session,
+      session: this.options.session,
       io,
       step: node.step as RunbookStep & {name: string},
-      approve: options.approve,
+      approve: this.options.approve,
       setVariable: (name, value) => {
-        variables[name] = value
+        this.variables[name] = value
       },
-      evaluate: (condition) => evaluateCondition(interpolate(condition, resolve) as Record<string, unknown>),
+      evaluate: (condition) => evaluateCondition(interpolate(condition, (r) => this.resolve(r)) as Record<string, unknown>),
       runIteration: async (_steps, iteration, iteratorValue) => {
-        stepOutputs.set(node.name, {CurrentIteration: iteration, CurrentIteratorValue: iteratorValue})
-        const ended = await walk(nodes.filter((n) => n.loop === node.name), io.signal)
+        this.stepOutputs.set(node.name, {CurrentIteration: iteration, CurrentIteratorValue: iteratorValue})
+        const ended = await this.walk(this.nodes.filter((n) => n.loop === node.name), io.signal)
         if (ended.status === 'failed') throw ended.error
       },
-      runDocument: async (name, runtimeParameters) => {
-        const file = findDocument(name, dirs)
-        if (!file) throw new UsageError(`No document ${name} in ${dirs.join(' or ')}; add it there or run with --engine ssm.`, 'UnknownDocument')
-        const nested = await loadValidRunbook(file)
-        const parameters = Object.fromEntries(Object.entries(nested.document!.parameters ?? {}).map(([key, definition]) => {
-          const given = runtimeParameters[key]
-          const single = Array.isArray(given) && !String(definition.type).includes('List') ? given[0] : given
-          return [key, single ?? definition.default]
-        }))
-        const outcome = await runLocally({...options, runbook: nested, parameters, runId: newRunId(new Date(clock.now())), journal: false, reporter: undefined, interrupt: io.signal})
-        return {executionId: outcome.record.runId, status: outcome.record.status === 'succeeded' ? 'Success' : outcome.record.status === 'interrupted' ? 'Cancelled' : 'Failed', outputs: outcome.outputs}
-      },
+      runDocument: (name, parameters) => this.runNested(name, parameters, io),
     }
   }
 
-  async function fetchParameterStoreValues(inputs: Record<string, unknown>): Promise<void> {
+  /** aws:executeAutomation: a document found beside this one or in runbooks/, run by the same engine without a journal of its own. */
+  private async runNested(name: string, runtimeParameters: Record<string, unknown>, io: StepIO) {
+    const dirs = [dirname(this.options.runbook.file), ...(this.options.documentDirs ?? [])]
+    const file = findDocument(name, dirs)
+    if (!file) throw new UsageError(`No document ${name} in ${dirs.join(' or ')}; add it there or run with --engine ssm.`, 'UnknownDocument')
+    const nested = await loadValidRunbook(file)
+    const parameters = Object.fromEntries(Object.entries(nested.document!.parameters ?? {}).map(([key, definition]) => {
+      const given = runtimeParameters[key]
+      const single = Array.isArray(given) && !String(definition.type).includes('List') ? given[0] : given
+      return [key, single ?? definition.default]
+    }))
+    const outcome = await runLocally({...this.options, runbook: nested, parameters, runId: newRunId(new Date(this.recorder.clock.now())), journal: false, reporter: undefined, interrupt: io.signal})
+    const status = outcome.record.status === 'succeeded' ? 'Success' : outcome.record.status === 'interrupted' ? 'Cancelled' : 'Failed'
+    return {executionId: outcome.record.runId, status, outputs: outcome.outputs}
+  }
+
+  private async fetchParameterStoreValues(inputs: Record<string, unknown>): Promise<void> {
     for (const {value} of stringsIn(inputs)) {
       for (const reference of referencesIn(value)) {
-        if (reference.kind !== 'parameter-store' || !reference.text.startsWith('ssm:') || parameterStore.has(reference.text)) continue
+        if (reference.kind !== 'parameter-store' || !reference.text.startsWith('ssm:') || this.parameterStore.has(reference.text)) continue
         const {GetParameterCommand, SSMClient} = await import('@aws-sdk/client-ssm')
-        const {Parameter} = await options.session.client(SSMClient).send(new GetParameterCommand({Name: reference.text.slice(4)}))
-        parameterStore.set(reference.text, Parameter?.Value)
+        const {Parameter} = await this.options.session.client(SSMClient).send(new GetParameterCommand({Name: reference.text.slice(4)}))
+        this.parameterStore.set(reference.text, Parameter?.Value)
       }
     }
   }
 
-  function selectOutputs(node: StepNode, result: ActionResult): Record<string, unknown> {
+  private selectOutputs(node: StepNode, result: ActionResult): Record<string, unknown> {
     if (!Array.isArray(node.step.outputs)) return {}
     const source = result.response ?? result.outputs
     return Object.fromEntries(node.step.outputs.map((o: {Name: string; Selector: string; Type: string}) => [

@@ -3,7 +3,7 @@ import {dirname} from 'node:path'
 import {actions} from './actions/index.js'
 import {loadRunbookFile, type LoadedRunbook} from './document.js'
 import {jumpsFrom, stepNodes} from './graph.js'
-import {findDocument} from './local-engine.js'
+import {findDocument} from './load.js'
 import {interpolate} from './references.js'
 
 export interface PlannedStep {

@@ -8,15 +8,17 @@ import {
 import {parse} from 'yaml'
 
 import type {AwsSession} from '../aws/session.js'
-import {NotFoundError} from '../errors/errors.js'
+import {NotFoundError, OpsctlError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import {type Clock, systemClock} from '../time/clock.js'
+import {RunRecorder, type Settlement} from '../engine/recorder.js'
 import type {RunReporter} from '../engine/reporter.js'
-import type {RunRecord, RunStatus} from '../engine/types.js'
+import type {RunRecord} from '../engine/types.js'
+import {runbookWorkflow} from '../engine/workflow-names.js'
+import type {Clock} from '../time/clock.js'
 import type {LoadedRunbook} from './document.js'
 import {stepNodes} from './graph.js'
-import {documentNameOf} from './local-engine.js'
-import {RunbookRecorder} from './recorder.js'
+import {documentNameOf} from './load.js'
+import {runbookSteps, unreachedNote} from './step-results.js'
 
 export interface PublishedDocument {
   name: string
@@ -63,7 +65,7 @@ export interface SsmRunOptions {
 
 const stepStatus = (s: StepExecution['StepStatus']): 'running' | 'succeeded' | 'failed' | undefined =>
   s === 'Success' ? 'succeeded' : s === 'Failed' || s === 'TimedOut' || s === 'Cancelled' ? 'failed' : s === 'InProgress' || s === 'Waiting' ? 'running' : undefined
-const finalStatus: Record<string, RunStatus> = {Success: 'succeeded', CompletedWithSuccess: 'succeeded', Failed: 'failed', TimedOut: 'failed', CompletedWithFailure: 'failed', Cancelled: 'interrupted', Exited: 'failed'}
+const finalStatus: Record<string, 'succeeded' | 'failed' | 'interrupted'> = {Success: 'succeeded', CompletedWithSuccess: 'succeeded', Failed: 'failed', TimedOut: 'failed', CompletedWithFailure: 'failed', Cancelled: 'interrupted', Exited: 'failed'}
 
 /** SSM wants every parameter value as a list of strings. */
 const asSsmParameters = (parameters: Record<string, unknown>) => Object.fromEntries(Object.entries(parameters)
@@ -72,10 +74,9 @@ const asSsmParameters = (parameters: Record<string, unknown>) => Object.fromEntr
 
 /**
  * Publishes the document, starts the automation and follows its step executions, reporting each to the
- * same recorder (journal, live view, reports) as a local run. Ctrl-C stops the execution in SSM.
+ * same recorder (journal, live view, reports, exit code) as every run. Ctrl-C stops the execution in SSM.
  */
 export async function runInSsm(options: SsmRunOptions): Promise<{record: RunRecord; exitCode: ExitCode; executionId: string}> {
-  const clock = options.clock ?? systemClock
   const ssm = options.session.client(SSMClient)
   const published = await publishDocument(options.session, options.runbook, options.documentName)
   const {AutomationExecutionId} = await ssm.send(new StartAutomationExecutionCommand({
@@ -84,68 +85,59 @@ export async function runInSsm(options: SsmRunOptions): Promise<{record: RunReco
     ClientToken: options.runId,
   }))
   const executionId = AutomationExecutionId!
-  const recorder = new RunbookRecorder({
-    workflow: `runbook:${published.name}`, runId: options.runId, parameters: {...options.parameters, executionId}, nodes: stepNodes(options.runbook.document!),
-    clock, reporter: options.reporter, region: options.session.region,
+  const {steps, idOf} = runbookSteps(stepNodes(options.runbook.document!))
+  const recorder = new RunRecorder({
+    workflow: runbookWorkflow(published.name), steps, runId: options.runId, parameters: {...options.parameters, executionId},
+    clock: options.clock, reporter: options.reporter, region: options.session.region, interrupt: options.interrupt,
   })
-  await recorder.start()
-  const stop = () => void ssm.send(new StopAutomationExecutionCommand({AutomationExecutionId: executionId, Type: 'Cancel'})).catch(() => undefined)
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
-  options.interrupt?.addEventListener('abort', stop, {once: true})
-  try {
-    const status = await follow(options.session, executionId, recorder, clock, options.pollIntervalMs ?? 5000)
-    const record = await recorder.finish(status.status, status.error, status.outputs)
-    return {record, executionId, exitCode: status.status === 'succeeded' ? ExitCode.Success : status.status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed}
-  } finally {
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
-  }
+  // An interrupt cancels the execution in SSM; the run ends when SSM says it was cancelled.
+  recorder.interrupts.run.addEventListener('abort', () => void ssm.send(new StopAutomationExecutionCommand({AutomationExecutionId: executionId, Type: 'Cancel'})).catch(() => undefined), {once: true})
+  const {record, exitCode} = await recorder.run(() => follow(ssm, executionId, recorder, idOf, options.pollIntervalMs ?? 5000))
+  return {record, exitCode, executionId}
+}
+
+/** The step executions of the automation, every page. */
+async function stepExecutions(ssm: SSMClient, executionId: string): Promise<StepExecution[]> {
+  const steps: StepExecution[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await ssm.send(new DescribeAutomationStepExecutionsCommand({AutomationExecutionId: executionId, NextToken}))
+    steps.push(...(page.StepExecutions ?? []))
+    NextToken = page.NextToken
+  } while (NextToken)
+  return steps
+}
+
+/** Records a step execution as it changes; a step of a nested document or a target is reported by its own execution. */
+async function recordStep(recorder: RunRecorder, step: StepExecution, id: string | undefined): Promise<void> {
+  const status = stepStatus(step.StepStatus)
+  if (!status || !id) return
+  const result = recorder.result(id)
+  const startedAt = step.ExecutionStartTime?.toISOString()
+  if (status === 'running' || !result.startedAt) recorder.begin(result, startedAt)
+  if (status === 'succeeded') await recorder.succeed(result, step.Outputs, step.ExecutionEndTime?.toISOString())
+  if (status === 'failed') await recorder.fail(result, new OpsctlError(step.FailureMessage ?? `${step.StepName} ${step.StepStatus}`, ExitCode.WorkflowFailed, step.StepStatus ?? 'Failed'), step.ExecutionEndTime?.toISOString())
 }
 
 /** Polls the execution until it ends, turning each step execution into a step result as it changes. */
-async function follow(session: AwsSession, executionId: string, recorder: RunbookRecorder, clock: Clock, pollIntervalMs: number) {
-  const ssm = session.client(SSMClient)
+async function follow(ssm: SSMClient, executionId: string, recorder: RunRecorder, idOf: Map<string, string>, pollIntervalMs: number): Promise<Settlement> {
   const seen = new Map<string, string>()
   for (;;) {
     const {AutomationExecution: execution} = await ssm.send(new GetAutomationExecutionCommand({AutomationExecutionId: executionId}))
-    const steps: StepExecution[] = []
-    let NextToken: string | undefined
-    do {
-      const page = await ssm.send(new DescribeAutomationStepExecutionsCommand({AutomationExecutionId: executionId, NextToken}))
-      steps.push(...(page.StepExecutions ?? []))
-      NextToken = page.NextToken
-    } while (NextToken)
-    for (const step of steps) {
-      const status = stepStatus(step.StepStatus)
-      const key = `${step.StepExecutionId}:${status}`
-      if (!status || !step.StepName || seen.get(step.StepExecutionId ?? step.StepName) === key) continue
-      seen.set(step.StepExecutionId ?? step.StepName, key)
-      try {
-        recorder.result(step.StepName)
-      } catch {
-        continue // a step of a nested document or a target: reported by its own execution
-      }
-      if (status === 'running') recorder.started(step.StepName, step.ExecutionStartTime?.toISOString())
-      else {
-        if (!recorder.result(step.StepName).startedAt) recorder.started(step.StepName, step.ExecutionStartTime?.toISOString())
-        await recorder.finished(step.StepName, {
-          status,
-          outputs: step.Outputs,
-          error: status === 'failed' ? {code: step.StepStatus ?? 'Failed', message: step.FailureMessage ?? `${step.StepName} ${step.StepStatus}`} : undefined,
-          endedAt: step.ExecutionEndTime?.toISOString(),
-        })
-      }
+    for (const step of await stepExecutions(ssm, executionId)) {
+      const key = `${step.StepExecutionId}:${step.StepStatus}`
+      if (seen.get(step.StepExecutionId ?? step.StepName ?? '') === key) continue
+      seen.set(step.StepExecutionId ?? step.StepName ?? '', key)
+      await recordStep(recorder, step, idOf.get(step.StepName ?? ''))
     }
     const status = finalStatus[execution?.AutomationExecutionStatus ?? '']
+    if (status === 'succeeded') return {outcome: execution?.Outputs as Record<string, unknown> | undefined ?? {}, unreached: () => unreachedNote(status)}
     if (status) {
-      return {
-        status,
-        outputs: execution?.Outputs as Record<string, unknown> | undefined,
-        error: status === 'succeeded' ? undefined : {code: execution?.AutomationExecutionStatus ?? 'Failed', message: `Automation execution ${executionId} ended ${execution?.AutomationExecutionStatus}${execution?.FailureMessage ? `: ${execution.FailureMessage}` : ''}.`},
-      }
+      const message = `Automation execution ${executionId} ended ${execution?.AutomationExecutionStatus}${execution?.FailureMessage ? `: ${execution.FailureMessage}` : ''}.`
+      const failure = new OpsctlError(message, status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed, execution?.AutomationExecutionStatus ?? 'Failed')
+      return {failure, unreached: () => unreachedNote(status)}
     }
-    await clock.sleep(pollIntervalMs)
+    await recorder.clock.sleep(pollIntervalMs)
   }
 }
 

@@ -123,7 +123,7 @@ describe('step engine', () => {
     const drill = (rtoSeconds: number): Workflow<unknown> => ({
       name: 'drill',
       steps: [{id: 'measure', title: 'Measure', actions: [], mutates: false, run: async () => ({rtoSeconds})}],
-      outcome: (outputOf) => ({rtoSeconds: outputOf('measure')?.rtoSeconds}),
+      outcome: (outputOf) => ({rtoSeconds: outputOf<{rtoSeconds: number}>({id: 'measure'})?.rtoSeconds}),
       objective: (outcome) => ((outcome.rtoSeconds as number) > 120 ? [`RTO ${outcome.rtoSeconds} s is above the target of 120 s`] : []),
     })
 
@@ -276,7 +276,7 @@ describe('step engine', () => {
       let seen: unknown
       const resumed = await runWorkflow({
         workflow: recordingWorkflow(log, {verify: {async run(_ctx, io) {
-          seen = io.outputOf('create-b')
+          seen = io.outputOf({id: 'create-b'})
         }}}),
         context: {}, parameters: {db: 'a'}, clock: new VirtualClock(), resume: await readJournal(first.record.runId),
       })
@@ -343,7 +343,7 @@ describe('step engine', () => {
       let inMemory: unknown
       const {record} = await runWorkflow({
         workflow: {...workflow, steps: [...workflow.steps, {id: 'use', title: 'Use it', actions: [], mutates: false, run: async (_c, io) => {
-          inMemory = io.outputOf('make-key')
+          inMemory = io.outputOf({id: 'make-key'})
         }}]},
         context: {}, parameters: {tenant: 't-1', adminPassword: 'pa55word!', token: 'abc'}, secrets: ['token'], clock: new VirtualClock(),
       })

@@ -1,20 +1,17 @@
-import {FailoverDBClusterCommand, PromoteReadReplicaCommand, RebootDBInstanceCommand} from '@aws-sdk/client-rds'
-
 import {describeAlarmStates} from '../../aws/alarms.js'
-import {createDbInstanceReadReplica, deleteDbInstance, describeDbInstance} from '../../aws/rds.js'
-import {changeOnce} from '../../aws/idempotent.js'
+import {createDbInstanceReadReplica, deleteDbInstance, failOverDbCluster, promoteReadReplica, rebootWithFailover} from '../../aws/rds.js'
 import {runTags} from '../../aws/tags.js'
-import {OpsctlError} from '../../errors/errors.js'
-import type {Step, StepIO, StepOutputs, Workflow} from '../../engine/types.js'
-import {deleteInstanceOfRun, earlierInstanceOfRun} from '../instances.js'
-import {FAILOVER_DRILL_WORKFLOW} from '../workflow-names.js'
+import type {OutputReader, Step, StepIO, Workflow} from '../../engine/types.js'
+import {FAILOVER_DRILL_WORKFLOW} from '../../engine/workflow-names.js'
+import {deleteInstanceOfRun, earlierInstanceOfRun, waitForInstanceAvailable} from '../instances.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 import {type Measurement, measureRecovery} from './measure.js'
-import {preflightSteps} from './preflight.js'
+import {checkAlarmsStep, checkReaderStep, checkStatusStep, preflightSteps, replicaChecked} from './preflight.js'
 import {drillSubject, type Placement} from './subject.js'
 
-
-type DrillStep = Step<FailoverDrillContext>
+type DrillStep<O extends object> = Step<FailoverDrillContext, O>
+/** What the disruptive step of each mode records: when it asked, and where the subject was then. */
+type FailoverRequest = {requestedAt: string; before: Placement}
 
 const replicaPollIntervalMs = 5000
 const alarmPollIntervalMs = 5000
@@ -26,9 +23,9 @@ const alarmPollIntervalMs = 5000
  */
 function failoverStep(
   id: string, title: string, actions: string[],
-  send: (ctx: FailoverDrillContext, io: StepIO) => Promise<unknown>,
+  send: (ctx: FailoverDrillContext, io: StepIO, underWay: () => Promise<boolean>) => Promise<void>,
   underWay: (now: Placement, before: Placement, io: StepIO) => boolean,
-): DrillStep {
+): DrillStep<FailoverRequest> {
   return {
     id,
     title,
@@ -38,29 +35,29 @@ function failoverStep(
       const subject = drillSubject(ctx, io.runId)
       const before = await subject.observe(io.signal)
       const requestedAt = new Date(io.clock.now()).toISOString()
-      await changeOnce(() => send(ctx, io), async () => underWay(await subject.observe(io.signal), before, io))
+      await send(ctx, io, async () => underWay(await subject.observe(io.signal), before, io))
       return {requestedAt, before}
     },
   }
 }
 
 const forceFailover = failoverStep('force-failover', 'Reboot the DB instance with a forced failover to its standby', ['rds:RebootDBInstance'],
-  (ctx, io) => ctx.rds.send(new RebootDBInstanceCommand({DBInstanceIdentifier: ctx.target, ForceFailover: true}), {abortSignal: io.signal}),
+  (ctx, io, underWay) => rebootWithFailover(ctx.rds, ctx.target, underWay, io.signal),
   (now, before) => now.status === 'rebooting' || now.position !== before.position)
 
-const clusterFailoverTarget = (io: StepIO) => io.outputOf('check-reader')!.failoverTarget as string
+const clusterFailoverTarget = (io: StepIO) => io.outputOf(checkReaderStep)!.failoverTarget
 
 const failOverCluster = failoverStep('fail-over-cluster', 'Fail the cluster over to a reader (FailoverDBCluster)', ['rds:FailoverDBCluster'],
-  (ctx, io) => ctx.rds.send(new FailoverDBClusterCommand({DBClusterIdentifier: ctx.target, TargetDBInstanceIdentifier: clusterFailoverTarget(io)}), {abortSignal: io.signal}),
+  (ctx, io, underWay) => failOverDbCluster(ctx.rds, ctx.target, clusterFailoverTarget(io), underWay, io.signal),
   (now, _before, io) => now.status === 'failing-over' || now.position === clusterFailoverTarget(io))
 
 const promoteReplica = failoverStep('promote-replica', 'Promote the read replica to a standalone instance', ['rds:PromoteReadReplica'],
-  (ctx, io) => ctx.rds.send(new PromoteReadReplicaCommand({DBInstanceIdentifier: replicaIdFor(ctx, io.runId)}), {abortSignal: io.signal}),
+  (ctx, io, underWay) => promoteReadReplica(ctx.rds, replicaIdFor(ctx, io.runId), underWay, io.signal),
   (now, before) => now.status === 'modifying' || now.position !== before.position)
 
 const replicaWait = (ctx: FailoverDrillContext) => ({rds: ctx.rds, pollIntervalMs: replicaPollIntervalMs, timeoutMs: ctx.timeoutSeconds * 1000})
 
-const createReplica: DrillStep = {
+const createReplica: DrillStep<{replicaId: string; created: boolean}> = {
   id: 'create-replica',
   title: 'Create a read replica of the DB instance, tagged with the run id',
   actions: ['rds:CreateDBInstanceReadReplica', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:DeleteDBInstance'],
@@ -69,9 +66,7 @@ const createReplica: DrillStep = {
     const replicaId = replicaIdFor(ctx, io.runId)
     // Idempotent: an earlier attempt of this run may have created it already (check-replica made sure the name is free or ours).
     if (await earlierInstanceOfRun(replicaWait(ctx), replicaId, io)) return {replicaId, created: false}
-    await createDbInstanceReadReplica(ctx.rds, {
-      DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, FAILOVER_DRILL_WORKFLOW),
-    }, io.runId, io.signal)
+    await createDbInstanceReadReplica(ctx.rds, {DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, io.workflow)}, io.runId, io.signal)
     return {replicaId, created: true}
   },
   undoTimeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
@@ -81,7 +76,7 @@ const createReplica: DrillStep = {
   },
 }
 
-const waitReplicaAvailable: DrillStep = {
+const waitReplicaAvailable: DrillStep<{replicaId: string; availabilityZone?: string}> = {
   id: 'wait-replica-available',
   title: 'Wait until the read replica is available',
   actions: ['rds:DescribeDBInstances'],
@@ -89,19 +84,12 @@ const waitReplicaAvailable: DrillStep = {
   timeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
   async run(ctx, io) {
     const replicaId = replicaIdFor(ctx, io.runId)
-    for (;;) {
-      const replica = await describeDbInstance(ctx.rds, replicaId, io.signal)
-      if (replica.DBInstanceStatus === 'available') return {replicaId, availabilityZone: replica.AvailabilityZone}
-      if (replica.DBInstanceStatus === 'failed' || replica.DBInstanceStatus === 'incompatible-restore') {
-        throw new OpsctlError(`Read replica ${replicaId} ended in status ${replica.DBInstanceStatus}; see its RDS events.`)
-      }
-      io.progress(`${replicaId} is ${replica.DBInstanceStatus}`)
-      await io.clock.sleep(replicaPollIntervalMs, io.signal)
-    }
+    const replica = await waitForInstanceAvailable(replicaWait(ctx), replicaId, io)
+    return {replicaId, availabilityZone: replica.AvailabilityZone}
   },
 }
 
-const deleteReplica: DrillStep = {
+const deleteReplica: DrillStep<{replicaId: string; deleted: boolean}> = {
   id: 'delete-replica',
   title: 'Delete the promoted replica',
   actions: ['rds:DeleteDBInstance'],
@@ -113,29 +101,34 @@ const deleteReplica: DrillStep = {
   },
 }
 
-const measureStep = (actionStepId: string): DrillStep => ({
+type Measured = Measurement & {targetRtoSeconds: number; positionKind: string}
+
+const measureStep = (request: DrillStep<FailoverRequest>): DrillStep<Measured> => ({
   id: 'measure-recovery',
   title: 'Measure the recovery: poll the status every second and read the RDS events',
   actions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeEvents', 'cloudwatch:DescribeAlarms'],
   mutates: false,
   timeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
   async run(ctx, io) {
-    const action = io.outputOf(actionStepId) as {requestedAt: string; before: Placement}
+    const {requestedAt, before} = io.outputOf(request)!
     const measurement = await measureRecovery(drillSubject(ctx, io.runId), {
       rds: ctx.rds,
       cloudwatch: ctx.cloudwatch,
-      since: new Date(io.outputOf('check-status')!.drillStartedAt as string),
-      requestedAt: new Date(action.requestedAt),
-      before: action.before,
+      since: new Date(io.outputOf(checkStatusStep)!.drillStartedAt),
+      requestedAt: new Date(requestedAt),
+      before,
       targetRtoSeconds: ctx.targetRtoSeconds,
-      alarms: (io.outputOf('check-alarms')?.alarms ?? {}) as Record<string, string>,
+      alarms: io.outputOf(checkAlarmsStep)?.alarms ?? {},
     }, io)
     io.metric('rtoSeconds', measurement.rtoSeconds)
     return {...measurement, targetRtoSeconds: ctx.targetRtoSeconds, positionKind: drillSubject(ctx, io.runId).positionKind}
   },
 })
 
-const waitAlarmsOk: DrillStep = {
+/** Every mode measures its recovery under the same id; the outcome reads it by this handle. */
+const measured = measureStep(forceFailover)
+
+const waitAlarmsOk: DrillStep<{alarms: Record<string, string>; allOk: boolean; notOk: string[]}> = {
   id: 'wait-alarms-ok',
   title: 'Wait for the alarms to be OK again (up to --alarm-timeout)',
   actions: ['cloudwatch:DescribeAlarms'],
@@ -153,15 +146,11 @@ const waitAlarmsOk: DrillStep = {
   },
 }
 
-function modeSteps(options: FailoverDrillOptions): DrillStep[] {
+function modeSteps(options: FailoverDrillOptions): DrillStep<object>[] {
   switch (options.mode) {
-    case 'multi-az': return [forceFailover, measureStep(forceFailover.id)]
-    case 'cluster': return [failOverCluster, measureStep(failOverCluster.id)]
-    case 'replica-promotion': return [
-      ...(options.replicaId ? [] : [createReplica, waitReplicaAvailable]),
-      promoteReplica,
-      measureStep(promoteReplica.id),
-    ]
+    case 'multi-az': return [forceFailover, measured]
+    case 'cluster': return [failOverCluster, measureStep(failOverCluster)]
+    case 'replica-promotion': return [...(options.replicaId ? [] : [createReplica, waitReplicaAvailable]), promoteReplica, measureStep(promoteReplica)]
   }
 }
 
@@ -186,18 +175,18 @@ export interface FailoverDrillOutcome extends Record<string, unknown> {
   reasons: string[]
 }
 
-function drillOutcome(outputOf: (stepId: string) => StepOutputs | undefined): FailoverDrillOutcome {
-  const status = outputOf('check-status')!
-  const m = outputOf('measure-recovery') as unknown as Measurement & {targetRtoSeconds: number; positionKind: string}
-  const alarms = outputOf('wait-alarms-ok') as {alarms: Record<string, string>; notOk: string[]}
-  const replica = outputOf('check-replica')
+function drillOutcome(outputOf: OutputReader): FailoverDrillOutcome {
+  const status = outputOf(checkStatusStep)!
+  const m = outputOf(measured)!
+  const alarms = outputOf(waitAlarmsOk)!
+  const replica = outputOf(replicaChecked)
   const reasons: string[] = []
   if (!m.changed) reasons.push(`the ${m.positionKind} did not change (${m.before.position} before and after)`)
   if (m.rtoSeconds > m.targetRtoSeconds) reasons.push(`the RTO of ${m.rtoSeconds} s (${m.rtoSource}) is above the target of ${m.targetRtoSeconds} s`)
   if (alarms.notOk.length > 0) reasons.push(`alarm ${alarms.notOk.join(', ')} did not return to OK within --alarm-timeout`)
   return {
-    mode: status.mode as string,
-    target: status.target as string,
+    mode: status.mode,
+    target: status.target,
     positionKind: m.positionKind,
     before: m.before,
     after: m.after,
@@ -209,8 +198,8 @@ function drillOutcome(outputOf: (stepId: string) => StepOutputs | undefined): Fa
     pollIntervalSeconds: m.pollIntervalSeconds,
     targetRtoSeconds: m.targetRtoSeconds,
     alarms: alarms.alarms,
-    replicaId: replica?.replicaId as string | undefined,
-    replicaDeleted: replica ? outputOf('delete-replica')?.deleted === true : undefined,
+    replicaId: replica?.replicaId,
+    replicaDeleted: replica ? outputOf(deleteReplica)?.deleted === true : undefined,
     verdict: reasons.length === 0 ? 'met' : 'missed',
     reasons,
   }

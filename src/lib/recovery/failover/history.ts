@@ -2,7 +2,7 @@ import {listJournals} from '../../engine/journal.js'
 import type {RunRecord} from '../../engine/types.js'
 import {rtoPoints, type RtoTrend} from '../../report/trend.js'
 import type {FailoverDrillOptions} from './context.js'
-import {FAILOVER_DRILL_WORKFLOW} from '../workflow-names.js'
+import {FAILOVER_DRILL_WORKFLOW} from '../../engine/workflow-names.js'
 import type {FailoverDrillOutcome} from './drill.js'
 
 export interface PastDrill {

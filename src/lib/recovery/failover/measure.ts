@@ -2,7 +2,7 @@ import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
 import type {Event, RDSClient} from '@aws-sdk/client-rds'
 
 import {type AlarmStates, describeAlarmStates} from '../../aws/alarms.js'
-import {describeRdsEventsSince} from '../../aws/rds-events.js'
+import {rdsEventsSince} from '../../aws/rds.js'
 import type {StepIO} from '../../engine/types.js'
 import type {DrillSubject, Placement} from './subject.js'
 
@@ -123,7 +123,7 @@ export async function measureRecovery(subject: DrillSubject, options: MeasureOpt
 
   async function fromEvents() {
     const read = async () => {
-      const events = await describeRdsEventsSince(options.rds, subject.events, options.since, io.signal)
+      const events = await rdsEventsSince(options.rds, subject.events, options.since, io.signal)
       const failover = events.filter(isFailoverEvent)
       const started = failover.find((e) => /start/i.test(e.Message ?? ''))
       const completed = started && failover.find((e) => /complete/i.test(e.Message ?? '') && e.Date! >= started.Date!)

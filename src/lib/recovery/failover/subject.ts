@@ -1,7 +1,6 @@
 import type {SourceType} from '@aws-sdk/client-rds'
 
-import {describeDbInstance} from '../../aws/rds.js'
-import {clusterWriter, describeDbCluster} from '../../aws/rds-clusters.js'
+import {clusterWriter, describeDbCluster, describeDbInstance} from '../../aws/rds.js'
 import {type FailoverDrillContext, replicaIdFor} from './context.js'
 
 /** One look at the drilled resource: its status and what a failover must change. */

@@ -4,8 +4,7 @@ import {CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand} from '@a
 import {KMSClient} from '@aws-sdk/client-kms'
 import {CreateDBClusterCommand, CreateDBInstanceCommand, RDSClient} from '@aws-sdk/client-rds'
 
-import {findDbInstance} from '../../aws/rds.js'
-import {describeDbCluster} from '../../aws/rds-clusters.js'
+import {describeDbCluster, findDbInstance} from '../../aws/rds.js'
 import {NotFoundError, OpsctlError} from '../../errors/errors.js'
 import {findKeyByAlias, SHARD_KEY_ALIAS} from './kms.js'
 import type {Seeder} from './seeder.js'

@@ -1,0 +1,16 @@
+/**
+ * The journal names of every workflow, in one place: the workflows take their names from here, and the
+ * commands that read journals by name (histories, `runs list --workflow`) import only this module, not
+ * the workflows (which load the AWS SDK).
+ */
+export const SNAPSHOT_CREATE_WORKFLOW = 'snapshot-create'
+export const SNAPSHOT_RESTORE_WORKFLOW = 'snapshot-restore'
+export const BACKUP_TEST_WORKFLOW = 'backup-test'
+export const FAILOVER_DRILL_WORKFLOW = 'failover-drill'
+
+/** A runbook run is named after its document: runbook:opsctl-RestoreTest. */
+export const runbookWorkflow = (documentName: string) => `runbook:${documentName}`
+export const isRunbookWorkflow = (name: string) => name.startsWith('runbook:')
+
+/** The workflows with a fixed name (runbook runs aside). */
+export const workflowNames = [SNAPSHOT_CREATE_WORKFLOW, SNAPSHOT_RESTORE_WORKFLOW, BACKUP_TEST_WORKFLOW, FAILOVER_DRILL_WORKFLOW]
