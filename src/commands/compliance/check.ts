@@ -1,21 +1,13 @@
-import {appendFile, writeFile} from 'node:fs/promises'
-import {stripVTControlCharacters} from 'node:util'
-
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {FindingsError, OpsctlError, UsageError} from '../../lib/errors/errors.js'
-import {ExitCode} from '../../lib/errors/exit-codes.js'
 import {reportFileFlag} from '../../lib/cli/flags.js'
-import {maskSecrets} from '../../lib/secrets/secrets.js'
-import {checks} from '../../lib/compliance/checks/index.js'
-import type {InventoryProgress} from '../../lib/compliance/inventory/index.js'
-import {loadMutelist} from '../../lib/compliance/mutelist.js'
-import {assertFormat, outputFormats, renderers, renderMarkdown} from '../../lib/compliance/output/index.js'
-import {withScanProgress} from '../../lib/compliance/output/progress.js'
-import {renderTable, terminalView} from '../../lib/compliance/output/table.js'
-import {verdictLine} from '../../lib/compliance/output/verdict.js'
-import {assertRegions, assertSeverity, commaList, enabledRegions, lookupAccountId, runComplianceScan, selectChecks} from '../../lib/compliance/scan.js'
+import {settleScan} from '../../lib/cli/settle-scan.js'
+import {UsageError} from '../../lib/errors/errors.js'
+import {outputFormats, scanView} from '../../lib/compliance/output/index.js'
+import {terminalProgress} from '../../lib/compliance/output/progress.js'
+import {terminalView} from '../../lib/compliance/output/table.js'
+import {scanAccount} from '../../lib/compliance/scan.js'
 import {type ComplianceResult, severities} from '../../lib/compliance/types.js'
 
 export default class ComplianceCheck extends BaseCommand<typeof ComplianceCheck> {
@@ -38,9 +30,9 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     checks: Flags.string({description: 'Comma-separated check ids (see "opsctl compliance list"); default all.'}),
     services: Flags.string({description: `Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3; default all.`}),
     severity: Flags.string({description: `Comma-separated severities of the checks to run: ${severities.join(', ')}; default all.`}),
-    'fail-on': Flags.string({description: `Exit 3 when an unmuted FAIL at or above this severity exists: ${severities.join(', ')}.`, default: 'informational'}),
+    'fail-on': Flags.option({description: 'Exit 3 when an unmuted FAIL at or above this severity exists.', options: severities, default: 'informational'})(),
     mutelist: Flags.string({description: 'YAML file of accepted findings, each with a reason.'}),
-    format: Flags.string({description: `Report format: ${outputFormats.join(', ')} (default table).`}),
+    format: Flags.option({description: 'Report format, shown or written to --output.', options: outputFormats, default: 'table'})(),
     output: reportFileFlag({description: 'Write the report to this file instead of stdout (the table is still shown).'}),
     regions: Flags.string({description: 'Comma-separated regions to check (default: the session region).', exclusive: ['all-regions']}),
     'all-regions': Flags.boolean({description: 'Check every region enabled for the account.', exclusive: ['regions']}),
@@ -50,44 +42,15 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
 
   async run(): Promise<ComplianceResult> {
     const {flags} = this
-    const chosen = selectChecks({checkIds: commaList(flags.checks), services: commaList(flags.services), severities: commaList(flags.severity)})
-    const failOn = assertSeverity(flags['fail-on'])
-    const format = assertFormat(flags.format ?? 'table')
-    const regionList = commaList(flags.regions)
-    if (regionList) assertRegions(regionList)
-    if (this.jsonEnabled() && flags.format && !flags.output) {
-      throw new UsageError(`--json prints the JSON result on stdout, so --format ${flags.format} needs --output <file>.`, 'FormatNeedsOutput')
+    const report = {format: flags.format, output: flags.output}
+    if (this.jsonEnabled() && report.format !== 'table' && !report.output) {
+      throw new UsageError(`--json prints the JSON result on stdout, so --format ${report.format} needs --output <file>.`, 'FormatNeedsOutput')
     }
-    const mutelist = flags.mutelist ? await loadMutelist(flags.mutelist, checks.map((c) => c.id)) : undefined
-
-    const session = await this.openAwsSession()
-    const regions = flags['all-regions'] ? await enabledRegions(session) : regionList ?? [session.region]
-    const accountId = await lookupAccountId(session)
-    if (!accountId) this.warn('Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.')
-    const scan = (onProgress?: (progress: InventoryProgress) => void) => runComplianceScan(session, {
-      checks: chosen, regions, accountId, failOn, mutelist, minRetentionDays: flags['min-retention'], onProgress,
-    })
-    // A person at a terminal sees the scan's progress on stderr; --json, CI and pipes get none.
-    const onTerminal = !this.jsonEnabled() && process.stdout.isTTY && process.stderr.isTTY && !process.env.CI
-    const result = onTerminal ? await withScanProgress(regions, process.stderr, scan) : await scan()
-
-    const table = renderTable(result, flags['all-findings'] ? {width: terminalView.width} : terminalView)
-    if (flags.output) {
-      await writeFile(flags.output, maskSecrets(stripVTControlCharacters(renderers[format](result))))
-      this.say(table)
-      this.say(`Wrote the ${format} report to ${flags.output}.`)
-    } else {
-      this.say(format === 'table' ? table : renderers[format](result).trimEnd())
-    }
-    const summary = process.env.GITHUB_STEP_SUMMARY
-    if (summary) await appendFile(summary, maskSecrets(renderMarkdown(result)) + '\n').catch((error: Error) => this.warn(`Could not write the GitHub step summary to ${summary} (${error.message}).`))
-
-    if (result.verdict === 'failed') throw new FindingsError(verdictLine(result), result)
-    if (result.verdict === 'incomplete') {
-      const error = new OpsctlError(verdictLine(result), ExitCode.WorkflowFailed, 'ScanIncomplete')
-      error.result = result
-      throw error
-    }
-    return result
+    const result = await scanAccount({
+      checks: flags.checks, services: flags.services, severity: flags.severity, regions: flags.regions, allRegions: flags['all-regions'],
+      failOn: flags['fail-on'], mutelist: flags.mutelist, minRetentionDays: flags['min-retention'],
+    }, {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})})
+    this.say(scanView(result, {...report, allFindings: flags['all-findings']}))
+    return settleScan(result, {...report, say: (text) => this.say(text), warn: (message) => this.warn(message)})
   }
 }

@@ -33,6 +33,12 @@ export function parseErrorSentence(error: ParseError, shape: CommandShape): stri
   }
   const valueless = /^Flag (--\S+) expects (a value|one of these values: (.*))$/.exec(message)
   if (valueless) return `${valueless[1]} needs ${valueless[3] ? `one of ${valueless[3]}` : 'a value'}; ${help(shape)}.`
+  // "Expected --format=xml to be one of: table, json, …": the choices, and the nearest one for a typo.
+  const outside = /^Expected (--[^=\s]+)=([\s\S]*) to be one of: (.*)$/.exec(message)
+  if (outside) {
+    const nearest = closest(outside[2], outside[3].split(', '))
+    return `${outside[1]} takes one of ${outside[3]}, not "${outside[2]}"${nearest ? `; did you mean ${nearest}?` : '.'}`
+  }
   const wrapped = /^Parsing (--\S+)\s*\n\t([\s\S]*)$/.exec(message)
   if (wrapped) {
     const integer = /^Expected an integer but received: (.*)$/.exec(wrapped[2])

@@ -4,7 +4,7 @@ import {OpsctlError, UsageError} from '../errors/errors.js'
 import {checks as allChecks} from './checks/index.js'
 import {mapWithLimit} from '../aws/paginate.js'
 import {collectRegionInventory, type InventoryProgress, type RegionInventory} from './inventory/index.js'
-import {muteEntryFor, type Mutelist} from './mutelist.js'
+import {loadMutelist, muteEntryFor, type Mutelist} from './mutelist.js'
 import {
   atOrAbove, type Check, type CheckSummary, type ComplianceResult, type Finding, type FindingStatus,
   services, type Severity, severities, type Totals,
@@ -19,11 +19,6 @@ export const COLLECTOR_DEADLINE_MS = 120_000
 const unknown = (kind: string, values: string[], allowed: readonly string[]) => {
   const bad = values.filter((v) => !allowed.includes(v))
   if (bad.length > 0) throw new UsageError(`Unknown ${kind} ${bad.map((b) => `"${b}"`).join(', ')}; choose from ${allowed.join(', ')}.`, `Unknown${kind[0].toUpperCase()}${kind.slice(1).replace(/ (\w)/g, (_, c) => c.toUpperCase())}`)
-}
-
-export function assertSeverity(value: string): Severity {
-  unknown('severity', [value], severities)
-  return value as Severity
 }
 
 /** The checks chosen by --checks, --services and --severity (all when none is given); unknown names are usage errors. */
@@ -58,6 +53,46 @@ export async function lookupAccountId(session: AwsSession): Promise<string | und
   } catch {
     return undefined
   }
+}
+
+/** What a compliance check is asked for, as typed: the comma-separated lists are read and checked here. */
+export interface ScanRequest {
+  checks?: string
+  services?: string
+  severity?: string
+  regions?: string
+  allRegions?: boolean
+  failOn: Severity
+  mutelist?: string
+  minRetentionDays: number
+}
+
+export interface ScanIO {
+  /** Opened only once the request has been checked: bad input is refused before any AWS call. */
+  openSession(): Promise<AwsSession>
+  /** Told what the scan could not learn and carries on without. */
+  warn(message: string): void
+  /** Runs the scan while showing its progress (a person at a terminal); without it, the scan runs quietly. */
+  withProgress?<T>(regions: string[], scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>): Promise<T>
+}
+
+/**
+ * A whole compliance check: refuses bad input (unknown checks, services, severities or regions, a bad mutelist)
+ * as usage errors before any AWS call, then finds the regions and the account and scans them.
+ */
+export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<ComplianceResult> {
+  const checks = selectChecks({checkIds: commaList(request.checks), services: commaList(request.services), severities: commaList(request.severity)})
+  const regionList = commaList(request.regions)
+  if (regionList) assertRegions(regionList)
+  const mutelist = request.mutelist ? await loadMutelist(request.mutelist, allChecks.map((c) => c.id)) : undefined
+  const session = await io.openSession()
+  const regions = request.allRegions ? await enabledRegions(session) : regionList ?? [session.region]
+  const accountId = await lookupAccountId(session)
+  if (!accountId) io.warn('Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.')
+  const scan = (onProgress?: (progress: InventoryProgress) => void) => runComplianceScan(session, {
+    checks, regions, accountId, failOn: request.failOn, mutelist, minRetentionDays: request.minRetentionDays, onProgress,
+  })
+  return io.withProgress ? io.withProgress(regions, scan) : scan()
 }
 
 export interface ScanOptions {

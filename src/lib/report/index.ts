@@ -1,4 +1,5 @@
 import {appendFile, writeFile} from 'node:fs/promises'
+import {stripVTControlCharacters} from 'node:util'
 
 import {type RunReporter, silentReporter} from '../engine/reporter.js'
 import {maskSecrets} from '../secrets/secrets.js'
@@ -36,14 +37,39 @@ export async function writeReports(record: RunRecord, files: ReportFiles, rtoTre
     problems.push(`Could not read the RTO of the earlier runs for the summary (${error.message}); it has this run's only.`)
     return undefined
   }) : undefined
-  const markdown = maskSecrets(renderMarkdown(record, trend))
-  const writes: [string, string | undefined, () => Promise<void>][] = [
-    ['JUnit report', files.junit, () => writeFile(files.junit!, maskSecrets(renderJunit(record)))],
-    ['summary', files.summary, () => writeFile(files.summary!, markdown)],
-    ['GitHub step summary', process.env.GITHUB_STEP_SUMMARY, () => appendFile(process.env.GITHUB_STEP_SUMMARY!, markdown + '\n')],
-  ]
-  for (const [what, file, write] of writes) {
-    if (file) await write().catch((error: Error) => problems.push(`Could not write the ${what} to ${file} (${error.message}).`))
+  const markdown = renderMarkdown(record, trend)
+  const outcome = await writeReportFiles([
+    ...(files.junit ? [{what: 'JUnit report', file: files.junit, text: renderJunit(record)}] : []),
+    ...(files.summary ? [{what: 'summary', file: files.summary, text: markdown}] : []),
+  ], markdown)
+  return [...problems, ...outcome.problems]
+}
+
+/** A report a room has rendered (a run's JUnit, a scan's SARIF …), and the file it goes to. */
+export interface ReportFile {
+  /** Named in the sentences about it: "the JUnit report", "the csv report". */
+  what: string
+  file: string
+  text: string
+}
+
+/**
+ * The one way opsctl writes report files, whichever room rendered them: secrets masked, terminal control
+ * characters stripped, and `stepSummary` (Markdown) appended to $GITHUB_STEP_SUMMARY when that is set.
+ * A report that cannot be written is a problem to tell, never an error: it must not replace the outcome it reports.
+ */
+export async function writeReportFiles(reports: ReportFile[], stepSummary?: string): Promise<{written: ReportFile[]; problems: string[]}> {
+  const github = process.env.GITHUB_STEP_SUMMARY
+  const clean = (text: string) => maskSecrets(stripVTControlCharacters(text))
+  const writes: [ReportFile, () => Promise<void>][] = reports.map((report) => [report, () => writeFile(report.file, clean(report.text))])
+  if (github && stepSummary !== undefined) {
+    const summary = {what: 'GitHub step summary', file: github, text: stepSummary}
+    writes.push([summary, () => appendFile(github, clean(stepSummary) + '\n')])
   }
-  return problems
+  const written: ReportFile[] = []
+  const problems: string[] = []
+  for (const [report, write] of writes) {
+    await write().then(() => written.push(report), (error: Error) => problems.push(`Could not write the ${report.what} to ${report.file} (${error.message}).`))
+  }
+  return {written, problems}
 }

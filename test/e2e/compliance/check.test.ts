@@ -32,8 +32,9 @@ describe('opsctl compliance (e2e)', () => {
       ['an unknown check id', ['--checks', 'rds-storage-encrypted,rds-nope'], /Unknown check id "rds-nope"/],
       ['an unknown service', ['--services', 'rds,dynamodb'], /Unknown service "dynamodb"; choose from rds, kms/],
       ['an unknown severity', ['--severity', 'urgent'], /Unknown severity "urgent"/],
-      ['an unknown --fail-on', ['--fail-on', 'severe'], /Unknown severity "severe"/],
-      ['an unknown format', ['--format', 'xml'], /Unknown format "xml"; choose from table, json, csv, junit, sarif, ocsf, markdown/],
+      ['an unknown --fail-on', ['--fail-on', 'severe'], /^Error: --fail-on takes one of critical, high, medium, low, informational, not "severe"\./],
+      ['a misspelled --fail-on', ['--fail-on', 'hihg'], /^Error: --fail-on takes one of critical, high, medium, low, informational, not "hihg"; did you mean high\?/],
+      ['an unknown format', ['--format', 'xml'], /^Error: --format takes one of table, json, csv, junit, sarif, ocsf, markdown, not "xml"\./],
       ['an unknown region', ['--regions', 'us-east-1,us-mars-1'], /Unknown AWS region "us-mars-1"/],
       ['a malformed mutelist', ['--mutelist', join(dir, 'bad.yaml')], /Mutelist .*bad\.yaml line 3: unknown check "rds-no-such-check"/],
       ['a missing mutelist', ['--mutelist', join(dir, 'missing.yaml')], /Cannot read mutelist .*missing\.yaml \(ENOENT\)/],
@@ -47,6 +48,15 @@ describe('opsctl compliance (e2e)', () => {
         expect(result.stderr).not.to.match(/at .*\.js/)
       })
     }
+
+    it('says the same in the --json envelope, and refuses a format that --json would crowd off stdout', async () => {
+      const badValue = await opsctl(['compliance', 'check', '--format', 'jsno', '--json'], {env: unreachable})
+      expect(badValue.code, badValue.stderr).to.equal(2)
+      expect(parseJson(badValue).error).to.deep.equal({code: 'InvalidInput', message: '--format takes one of table, json, csv, junit, sarif, ocsf, markdown, not "jsno"; did you mean json?'})
+      const noFile = await opsctl(['compliance', 'check', '--format', 'sarif', '--json'], {env: unreachable})
+      expect(noFile.code, noFile.stderr).to.equal(2)
+      expect(parseJson(noFile).error).to.deep.equal({code: 'FormatNeedsOutput', message: '--json prints the JSON result on stdout, so --format sarif needs --output <file>.'})
+    })
   })
 
   describe('against the seeded estate', () => {

@@ -1,11 +1,10 @@
-import {UsageError} from '../../errors/errors.js'
 import type {ComplianceResult} from '../types.js'
 import {renderCsv} from './csv.js'
 import {renderJunit} from './junit.js'
 import {renderMarkdown} from './markdown.js'
 import {renderOcsf} from './ocsf.js'
 import {renderSarif} from './sarif.js'
-import {renderTable} from './table.js'
+import {renderTable, terminalView} from './table.js'
 
 export const renderers = {
   table: renderTable,
@@ -20,9 +19,11 @@ export const renderers = {
 export type OutputFormat = keyof typeof renderers
 export const outputFormats = Object.keys(renderers) as OutputFormat[]
 
-export function assertFormat(value: string): OutputFormat {
-  if (!(outputFormats as string[]).includes(value)) throw new UsageError(`Unknown format "${value}"; choose from ${outputFormats.join(', ')}.`, 'UnknownFormat')
-  return value as OutputFormat
+/**
+ * What a person sees of a scan: the terminal table (the first findings of each check unless `allFindings`),
+ * or the chosen format itself when it goes to stdout rather than to a file.
+ */
+export function scanView(result: ComplianceResult, options: {format: OutputFormat; output?: string; allFindings?: boolean}): string {
+  if (options.format !== 'table' && !options.output) return renderers[options.format](result).trimEnd()
+  return renderTable(result, options.allFindings ? {width: terminalView.width} : terminalView)
 }
-
-export {renderMarkdown} from './markdown.js'

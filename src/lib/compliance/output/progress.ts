@@ -64,3 +64,10 @@ export async function withScanProgress<T>(regions: string[], terminal: NodeJS.Wr
     draw([])
   }
 }
+
+/** A person at a terminal sees the scan's progress on stderr; --json, CI and pipes get none. */
+export function terminalProgress(options: {json: boolean}) {
+  const onTerminal = !options.json && process.stdout.isTTY && process.stderr.isTTY && !process.env.CI
+  if (!onTerminal) return undefined
+  return <T>(regions: string[], scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>) => withScanProgress(regions, process.stderr, scan)
+}
