@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
-import {writeJournal} from '../../src/lib/engine/journal.js'
-import type {RunRecord} from '../../src/lib/engine/types.js'
-import {drillRtoTrend, failoverHistory} from '../../src/lib/recovery/failover/history.js'
+import {writeJournal} from '../../../src/lib/engine/journal.js'
+import type {RunRecord} from '../../../src/lib/engine/types.js'
+import {drillRtoTrend, failoverHistory} from '../../../src/lib/recovery/failover/history.js'
 
 let sequence = 0
 

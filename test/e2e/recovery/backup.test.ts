@@ -4,9 +4,9 @@ import {join} from 'node:path'
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
-import {createDbInstance} from '../support/rds.js'
-import {expectMatchesSchema} from '../support/schema.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {createDbInstance} from '../../support/rds.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 
 const instanceIds = async () => ((await new RDSClient({}).send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier)
 

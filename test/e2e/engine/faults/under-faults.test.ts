@@ -1,14 +1,14 @@
 import {DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {resetMoto} from '../../../src/lib/sandbox/moto-server.js'
-import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
-import {testSession} from '../../support/aws.js'
-import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
-import {defaultFaultRates} from '../../support/fault-proxy.js'
-import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
-import {testEnv} from '../../support/hooks.js'
-import {createAuroraCluster, createDbInstance} from '../../support/rds.js'
+import {resetMoto} from '../../../../src/lib/sandbox/moto-server.js'
+import {seedDemoEstate} from '../../../../src/lib/sandbox/seed/index.js'
+import {testSession} from '../../../support/aws.js'
+import {type CliResult, opsctl, parseJson} from '../../../support/cli.js'
+import {defaultFaultRates} from '../../../support/fault-proxy.js'
+import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
+import {testEnv} from '../../../support/hooks.js'
+import {createAuroraCluster, createDbInstance} from '../../../support/rds.js'
 
 /** Trials per workflow: a few in CI, more for the figures in the README (FAULT_TRIALS=12 npm run test:e2e). */
 const trials = Number(process.env.FAULT_TRIALS ?? 2)

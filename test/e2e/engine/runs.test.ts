@@ -1,9 +1,9 @@
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
-import {createDbInstance} from '../support/rds.js'
-import {expectMatchesSchema} from '../support/schema.js'
-import {renderedOnTerminal} from '../support/terminal.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {createDbInstance} from '../../support/rds.js'
+import {expectMatchesSchema} from '../../support/schema.js'
+import {renderedOnTerminal} from '../../support/terminal.js'
 
 /** Identifiers as long as RDS allows (63 characters), so that every column is as wide as it gets. */
 const instance = `tenant-shard-${'0'.repeat(45)}-long`

@@ -1,9 +1,9 @@
 import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../../support/cli.js'
-import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
-import {createDbInstance} from '../../support/rds.js'
+import {opsctl, parseJson} from '../../../support/cli.js'
+import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
+import {createDbInstance} from '../../../support/rds.js'
 
 const rds = () => new RDSClient({})
 const instanceIds = async () => ((await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier).sort()

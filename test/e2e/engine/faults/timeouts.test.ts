@@ -4,10 +4,10 @@ import {join} from 'node:path'
 import {DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import type {RunRecord} from '../../../src/lib/engine/types.js'
-import {opsctl} from '../../support/cli.js'
-import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
-import {createDbInstance} from '../../support/rds.js'
+import type {RunRecord} from '../../../../src/lib/engine/types.js'
+import {opsctl} from '../../../support/cli.js'
+import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
+import {createDbInstance} from '../../../support/rds.js'
 
 /** Real timers, a real process: a step that cannot finish meets its --timeout, on every Node version. */
 describe('a step timeout with real timers (e2e through the fault proxy)', function () {

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
+import {opsctl, parseJson} from '../../support/cli.js'
 
 const oneLine = (stderr: string) => {
   const lines = stderr.trim().split('\n')

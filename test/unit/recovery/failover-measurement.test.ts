@@ -10,12 +10,12 @@ import {
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {VirtualClock} from '../../src/lib/time/clock.js'
-import {silentReporter} from '../../src/lib/engine/reporter.js'
-import {runWorkflow} from '../../src/lib/engine/runner.js'
-import {type FailoverDrillOptions, resolveDrillOptions} from '../../src/lib/recovery/failover/context.js'
-import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../src/lib/recovery/failover/drill.js'
-import type {Transition} from '../../src/lib/recovery/failover/measure.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
+import {silentReporter} from '../../../src/lib/engine/reporter.js'
+import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {type FailoverDrillOptions, resolveDrillOptions} from '../../../src/lib/recovery/failover/context.js'
+import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../../src/lib/recovery/failover/drill.js'
+import type {Transition} from '../../../src/lib/recovery/failover/measure.js'
 
 /**
  * moto cannot emulate an instance failover (a reboot with ForceFailover changes nothing and produces no

@@ -6,14 +6,14 @@ import {
 } from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {tagValue} from '../../src/lib/aws/rds.js'
-import {RUN_ID_TAG} from '../../src/lib/aws/tags.js'
-import {VirtualClock} from '../../src/lib/time/clock.js'
-import {runWorkflow} from '../../src/lib/engine/runner.js'
-import {type DrillInput, failoverDrillContext, resolveDrillOptions} from '../../src/lib/recovery/failover/context.js'
-import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../src/lib/recovery/failover/drill.js'
-import {testSession} from '../support/aws.js'
-import {createAuroraCluster, createDbInstance} from '../support/rds.js'
+import {tagValue} from '../../../src/lib/aws/rds.js'
+import {RUN_ID_TAG} from '../../../src/lib/aws/tags.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
+import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {type DrillInput, failoverDrillContext, resolveDrillOptions} from '../../../src/lib/recovery/failover/context.js'
+import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../../src/lib/recovery/failover/drill.js'
+import {testSession} from '../../support/aws.js'
+import {createAuroraCluster, createDbInstance} from '../../support/rds.js'
 
 const defaults: DrillInput = {keep: false, alarms: [], targetRtoSeconds: 120, timeoutSeconds: 900, alarmTimeoutSeconds: 300}
 

@@ -2,12 +2,12 @@ import {fileURLToPath} from 'node:url'
 
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
+import {opsctl, parseJson} from '../../support/cli.js'
 
 /** Ctrl-C as a user sends it: a real SIGINT to the CLI process in the middle of a step. */
 describe('interrupting a run (e2e)', () => {
   it('stops at SIGINT, exits 130 and journals the run as interrupted', async () => {
-    const file = fileURLToPath(new URL('../fixtures/runbooks/wait-long.yaml', import.meta.url))
+    const file = fileURLToPath(new URL('../../fixtures/runbooks/wait-long.yaml', import.meta.url))
     let output = ''
     let sent = false
     const result = await opsctl(['runbook', 'run', file], {

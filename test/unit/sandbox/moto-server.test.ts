@@ -4,8 +4,8 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {UsageError} from '../../src/lib/errors/errors.js'
-import {findMotoServer} from '../../src/lib/sandbox/moto-server.js'
+import {UsageError} from '../../../src/lib/errors/errors.js'
+import {findMotoServer} from '../../../src/lib/sandbox/moto-server.js'
 
 describe('finding moto_server', () => {
   it('asks for Python 3 when neither moto_server nor python3 is on PATH, and installs nothing', async () => {

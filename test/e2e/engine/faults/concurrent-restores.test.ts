@@ -1,10 +1,10 @@
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {RUN_ID_TAG} from '../../../src/lib/aws/tags.js'
-import {opsctl, parseJson} from '../../support/cli.js'
-import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
-import {createDbInstance} from '../../support/rds.js'
+import {RUN_ID_TAG} from '../../../../src/lib/aws/tags.js'
+import {opsctl, parseJson} from '../../../support/cli.js'
+import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
+import {createDbInstance} from '../../../support/rds.js'
 
 /** Two operators restore the same source to the same name at the same moment. */
 describe('two concurrent restores of one source (e2e)', function () {

@@ -6,9 +6,9 @@ import {join} from 'node:path'
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {findMotoServer, motoAnswers, startMotoServer} from '../../src/lib/sandbox/moto-server.js'
-import {opsctl, parseJson} from '../support/cli.js'
-import {expectMatchesSchema} from '../support/schema.js'
+import {findMotoServer, motoAnswers, startMotoServer} from '../../../src/lib/sandbox/moto-server.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 
 /** Alive and not a zombie (a detached server's exit may never be reaped in a container). */
 function isRunning(pid: number): boolean {

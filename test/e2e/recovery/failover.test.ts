@@ -4,9 +4,9 @@ import {join} from 'node:path'
 import {DescribeDBClustersCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
-import {createAuroraCluster, createDbInstance} from '../support/rds.js'
-import {expectMatchesSchema} from '../support/schema.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {createAuroraCluster, createDbInstance} from '../../support/rds.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 
 const writerOf = async (cluster: string) => {
   const {DBClusters} = await new RDSClient({}).send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))

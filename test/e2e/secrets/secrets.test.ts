@@ -6,7 +6,7 @@ import {CreateSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets
 import {PutParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
-import {type CliResult, opsctl} from '../support/cli.js'
+import {type CliResult, opsctl} from '../../support/cli.js'
 
 /**
  * Canary secrets from each source — a parameter whose name marks it secret, a SecureString read with

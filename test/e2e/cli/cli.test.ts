@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
-import {createDbInstance} from '../support/rds.js'
-import {expectMatchesSchema} from '../support/schema.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {createDbInstance} from '../../support/rds.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 
 describe('opsctl command line (e2e)', () => {
   it('prints its version', async () => {

@@ -6,10 +6,10 @@ import {DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapsho
 import {GetBucketPolicyCommand, S3Client} from '@aws-sdk/client-s3'
 import {expect} from 'chai'
 
-import type {AwsSession} from '../../src/lib/aws/session.js'
-import {seedDemoEstate, seeders} from '../../src/lib/sandbox/seed/index.js'
-import type {Seeder} from '../../src/lib/sandbox/seed/seeder.js'
-import {testSession} from '../support/aws.js'
+import type {AwsSession} from '../../../src/lib/aws/session.js'
+import {seedDemoEstate, seeders} from '../../../src/lib/sandbox/seed/index.js'
+import type {Seeder} from '../../../src/lib/sandbox/seed/seeder.js'
+import {testSession} from '../../support/aws.js'
 
 const dbInstance = async (session: AwsSession, id: string) =>
   (await session.client(RDSClient).send(new DescribeDBInstancesCommand({DBInstanceIdentifier: id}))).DBInstances![0]

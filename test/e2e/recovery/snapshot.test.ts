@@ -1,9 +1,9 @@
 import {DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {opsctl, parseJson} from '../support/cli.js'
-import {createDbInstance} from '../support/rds.js'
-import {expectMatchesSchema} from '../support/schema.js'
+import {opsctl, parseJson} from '../../support/cli.js'
+import {createDbInstance} from '../../support/rds.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 
 const manualSnapshots = async () => {
   const {DBSnapshots} = await new RDSClient({}).send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))

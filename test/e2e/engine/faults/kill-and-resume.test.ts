@@ -4,13 +4,13 @@ import {join} from 'node:path'
 import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import type {RunRecord} from '../../../src/lib/engine/types.js'
-import {resetMoto} from '../../../src/lib/sandbox/moto-server.js'
-import {opsctl, parseJson} from '../../support/cli.js'
-import type {Fault} from '../../support/fault-proxy.js'
-import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
-import {testEnv} from '../../support/hooks.js'
-import {createDbInstance} from '../../support/rds.js'
+import type {RunRecord} from '../../../../src/lib/engine/types.js'
+import {resetMoto} from '../../../../src/lib/sandbox/moto-server.js'
+import {opsctl, parseJson} from '../../../support/cli.js'
+import type {Fault} from '../../../support/fault-proxy.js'
+import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
+import {testEnv} from '../../../support/hooks.js'
+import {createDbInstance} from '../../../support/rds.js'
 
 const rds = () => new RDSClient({})
 

@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import {expect} from 'chai'
 
-const commands = fileURLToPath(new URL('../../dist/commands/', import.meta.url))
+const commands = fileURLToPath(new URL('../../../dist/commands/', import.meta.url))
 
 /** The AWS SDK clients a built command module loads when it is loaded (its static imports, followed). */
 function clientsLoadedBy(file: string, seen = new Set<string>()): Set<string> {
