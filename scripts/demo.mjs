@@ -12,25 +12,113 @@ import {fileURLToPath} from 'node:url'
  * (default 0) is the exit code the demo means to show, e.g. 2 for a refusal of bad input.
  */
 const workflows = [
-  {explain: 'Take a manual snapshot of a tenant shard, tagged with the run id, and wait until it is available.', args: ['snapshot', 'create', 'tenant-shard-001']},
-  {explain: 'List the shard\'s snapshots: the automated ones, the baseline the seed took and the one just taken.', args: ['snapshot', 'list', 'tenant-shard-001']},
-  {explain: 'Restore the seed\'s baseline snapshot of a shard to a new instance beside it, with the shard\'s configuration and tags; the recovery time is measured.', args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--target', 'tenant-shard-001-restored']},
-  {explain: 'Restore the same snapshot under the legacy customer key: RDS cannot re-key a restore, so opsctl copies the snapshot under the new key, restores the copy and deletes it.', args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--target', 'tenant-shard-001-rekeyed', '--kms-key', 'alias/opsctl-demo-legacy']},
-  {explain: 'A point-in-time restore outside the restorable window is refused before anything is made (exit 2).', args: ['snapshot', 'restore', 'tenant-shard-001', '--to-time', '2020-01-01T00:00:00Z'], expectExit: 2},
-  {explain: 'The quarterly backup test: policy checks, restore of the newest automated snapshot, verification, RTO and RPO, and the temporary instance deleted.', args: ['backup', 'test', 'tenant-shard-001', '--max-rto', '1800', '--max-rpo', '90000', '--poll-interval', '1']},
-  {explain: 'The same test of the non-compliant instance misses its policy (1-day retention, not encrypted): exit 4, with the evidence in the run record.', args: ['backup', 'test', 'legacy-reporting', '--poll-interval', '1'], expectExit: 4},
+  {
+    explain: 'Take a manual snapshot of a tenant shard, tagged with the run id, and wait until it is available.',
+    args: ['snapshot', 'create', 'tenant-shard-001'],
+  },
+  {
+    explain: "List the shard's snapshots: the automated ones, the baseline the seed took and the one just taken.",
+    args: ['snapshot', 'list', 'tenant-shard-001'],
+  },
+  {
+    explain:
+      "Restore the seed's baseline snapshot of a shard to a new instance beside it, with the shard's configuration and tags; the recovery time is measured.",
+    args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--target', 'tenant-shard-001-restored'],
+  },
+  {
+    explain:
+      'Restore the same snapshot under the legacy customer key: RDS cannot re-key a restore, so opsctl copies the snapshot under the new key, restores the copy and deletes it.',
+    args: [
+      'snapshot',
+      'restore',
+      'tenant-shard-001',
+      '--snapshot',
+      'tenant-shard-001-baseline',
+      '--target',
+      'tenant-shard-001-rekeyed',
+      '--kms-key',
+      'alias/opsctl-demo-legacy',
+    ],
+  },
+  {
+    explain: 'A point-in-time restore outside the restorable window is refused before anything is made (exit 2).',
+    args: ['snapshot', 'restore', 'tenant-shard-001', '--to-time', '2020-01-01T00:00:00Z'],
+    expectExit: 2,
+  },
+  {
+    explain:
+      'The quarterly backup test: policy checks, restore of the newest automated snapshot, verification, RTO and RPO, and the temporary instance deleted.',
+    args: ['backup', 'test', 'tenant-shard-001', '--max-rto', '1800', '--max-rpo', '90000', '--poll-interval', '1'],
+  },
+  {
+    explain: 'The same test of the non-compliant instance misses its policy (1-day retention, not encrypted): exit 4, with the evidence in the run record.',
+    args: ['backup', 'test', 'legacy-reporting', '--poll-interval', '1'],
+    expectExit: 4,
+  },
   {explain: 'Past backup tests from the journals: date, instance, snapshot, RTO, RPO, verdict.', args: ['backup', 'history']},
-  {explain: 'A Multi-AZ failover drill of a tenant shard is refused up front on the sandbox, since moto cannot fail an instance over (exit 2); the preflight says so instead of polling until the timeout.', args: ['failover', 'drill', 'tenant-shard-001', '--yes'], expectExit: 2},
-  {explain: 'Fail the Aurora cluster over to its reader, watching its CPU alarm, and measure the RTO against the 120 s objective.', args: ['failover', 'drill', '--cluster', 'tenants-aurora', '--alarm', 'tenants-aurora-cpu-above-60', '--yes']},
+  {
+    explain:
+      'A Multi-AZ failover drill of a tenant shard is refused up front on the sandbox, since moto cannot fail an instance over (exit 2); the preflight says so instead of polling until the timeout.',
+    args: ['failover', 'drill', 'tenant-shard-001', '--yes'],
+    expectExit: 2,
+  },
+  {
+    explain: 'Fail the Aurora cluster over to its reader, watching its CPU alarm, and measure the RTO against the 120 s objective.',
+    args: ['failover', 'drill', '--cluster', 'tenants-aurora', '--alarm', 'tenants-aurora-cpu-above-60', '--yes'],
+  },
   {explain: 'Past failover drills from the journals, with the RTO trend.', args: ['failover', 'history']},
-  {explain: 'A Multi-AZ drill of the single-AZ legacy instance is refused, with the command that would enable Multi-AZ (exit 2).', args: ['failover', 'drill', 'legacy-reporting', '--yes'], expectExit: 2},
-  {explain: 'Compliance checks of the services the sandbox emulates fully, in two regions: findings exit 3 (Config delivery status and SSM compliance are APIs moto lacks).', args: ['compliance', 'check', '--regions', 'us-east-1,eu-west-1', '--services', 'rds,kms,cloudtrail,ebs,s3'], expectExit: 3},
-  {explain: 'Two critical checks written as SARIF for code scanning; the public legacy instance and snapshot still fail them (exit 3).', args: ['compliance', 'check', '--checks', 'rds-not-public,rds-snapshot-private', '--fail-on', 'critical', '--format', 'sarif', '--output', '.demo-home/compliance.sarif'], expectExit: 3},
+  {
+    explain: 'A Multi-AZ drill of the single-AZ legacy instance is refused, with the command that would enable Multi-AZ (exit 2).',
+    args: ['failover', 'drill', 'legacy-reporting', '--yes'],
+    expectExit: 2,
+  },
+  {
+    explain:
+      'Compliance checks of the services the sandbox emulates fully, in two regions: findings exit 3 (Config delivery status and SSM compliance are APIs moto lacks).',
+    args: ['compliance', 'check', '--regions', 'us-east-1,eu-west-1', '--services', 'rds,kms,cloudtrail,ebs,s3'],
+    expectExit: 3,
+  },
+  {
+    explain: 'Two critical checks written as SARIF for code scanning; the public legacy instance and snapshot still fail them (exit 3).',
+    args: [
+      'compliance',
+      'check',
+      '--checks',
+      'rds-not-public,rds-snapshot-private',
+      '--fail-on',
+      'critical',
+      '--format',
+      'sarif',
+      '--output',
+      '.demo-home/compliance.sarif',
+    ],
+    expectExit: 3,
+  },
   {explain: 'Validate every shipped SSM Automation runbook: file:line:column errors, exit 2 on any.', args: ['runbook', 'validate', 'runbooks/', '--strict']},
-  {explain: 'The runbook as published in the practices does not validate: an action that does not exist and empty references.', args: ['runbook', 'validate', 'test/fixtures/runbooks/invalid/practices-postgres-patch.yaml'], expectExit: 2},
-  {explain: 'Plan a runbook: resolved parameters, the API calls of each step and where it can jump.', args: ['runbook', 'plan', 'runbooks/opsctl-MultiAzFailoverTest.yaml', '-p', 'DBInstanceIdentifier=tenant-shard-001']},
+  {
+    explain: 'The runbook as published in the practices does not validate: an action that does not exist and empty references.',
+    args: ['runbook', 'validate', 'test/fixtures/runbooks/invalid/practices-postgres-patch.yaml'],
+    expectExit: 2,
+  },
+  {
+    explain: 'Plan a runbook: resolved parameters, the API calls of each step and where it can jump.',
+    args: ['runbook', 'plan', 'runbooks/opsctl-MultiAzFailoverTest.yaml', '-p', 'DBInstanceIdentifier=tenant-shard-001'],
+  },
   {explain: 'The least-privilege IAM policy the restore-test runbook needs.', args: ['runbook', 'iam', 'runbooks/opsctl-RestoreTest.yaml']},
-  {explain: 'Run the restore-test runbook with the local engine: the real SDK against the sandbox, journaled like every workflow.', args: ['runbook', 'run', 'runbooks/opsctl-RestoreTest.yaml', '-p', 'DBInstanceIdentifier=tenant-shard-002', '-p', 'SnapshotIdentifier=tenant-shard-002-baseline', '-p', 'RestoredInstanceIdentifier=tenant-shard-002-runbook-test']},
+  {
+    explain: 'Run the restore-test runbook with the local engine: the real SDK against the sandbox, journaled like every workflow.',
+    args: [
+      'runbook',
+      'run',
+      'runbooks/opsctl-RestoreTest.yaml',
+      '-p',
+      'DBInstanceIdentifier=tenant-shard-002',
+      '-p',
+      'SnapshotIdentifier=tenant-shard-002-baseline',
+      '-p',
+      'RestoredInstanceIdentifier=tenant-shard-002-runbook-test',
+    ],
+  },
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]
 
@@ -89,12 +177,16 @@ async function step(args, options) {
 try {
   const ready =
     (await step(['sandbox', 'start'], {explain: 'Start a local AWS emulator (moto_server) in the background.'})) !== false &&
-    (await step(['sandbox', 'seed'], {explain: 'Create the demo estate: KMS keys, tenant shards, a non-compliant instance, snapshots, a CloudTrail trail, PostgreSQL hosts.'})) !== false
-  const variables = ready && await step(['sandbox', 'env', '--json'], {
-    explain: 'Point the shell (here: the following commands) at the sandbox.',
-    shown: 'eval "$(opsctl sandbox env)"',
-    capture: true,
-  })
+    (await step(['sandbox', 'seed'], {
+      explain: 'Create the demo estate: KMS keys, tenant shards, a non-compliant instance, snapshots, a CloudTrail trail, PostgreSQL hosts.',
+    })) !== false
+  const variables =
+    ready &&
+    (await step(['sandbox', 'env', '--json'], {
+      explain: 'Point the shell (here: the following commands) at the sandbox.',
+      shown: 'eval "$(opsctl sandbox env)"',
+      capture: true,
+    }))
   if (variables) {
     const {result} = JSON.parse(variables)
     for (const name of result.unset) delete env[name]

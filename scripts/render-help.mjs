@@ -18,5 +18,5 @@ mkdirSync('dist/help', {recursive: true})
 for (const command of config.commands.filter((c) => !c.hidden)) {
   const help = new CapturingHelp(config)
   await help.showCommandHelp(command)
-  writeFileSync(`dist/help/${command.id.replaceAll(" ", ":")}.txt`, help.lines.join('\n') + '\n')
+  writeFileSync(`dist/help/${command.id.replaceAll(' ', ':')}.txt`, `${help.lines.join('\n')}\n`)
 }

@@ -18,7 +18,13 @@ import {findMotoServer, resetMoto, startMotoServer} from '../../dist/lib/sandbox
 const SERVICES = 'rds,kms,cloudtrail,ebs,s3'
 const scratch = mkdtempSync(join(tmpdir(), 'opsctl-bench-'))
 const moto = await startMotoServer({moto: await findMotoServer(scratch, false), logFile: join(scratch, 'moto.log')})
-Object.assign(process.env, {AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_EC2_METADATA_DISABLED: 'true'})
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: moto.endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_EC2_METADATA_DISABLED: 'true',
+})
 
 /** About `total` resources: 15% DB instances, 15% DB snapshots, 20% KMS keys, 20% volumes, 10% EBS snapshots, 15% buckets, 5% trails. */
 async function seed(total) {
@@ -30,20 +36,41 @@ async function seed(total) {
   const cloudtrail = new CloudTrailClient({})
   const range = (count) => Array.from({length: count}, (_, i) => i)
   const limit = 16
-  await mapWithLimit(range(n(0.15)), limit, (i) => rds.send(new CreateDBInstanceCommand({
-    DBInstanceIdentifier: `db-${i}`, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'bench',
-    MasterUserPassword: 'bench-password-1', StorageEncrypted: i % 2 === 0, BackupRetentionPeriod: i % 3 === 0 ? 0 : 30, MultiAZ: i % 2 === 0,
-  })))
-  await mapWithLimit(range(n(0.15)), limit, (i) => rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: `db-${i % n(0.15)}`, DBSnapshotIdentifier: `snap-${i}`})))
+  await mapWithLimit(range(n(0.15)), limit, (i) =>
+    rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: `db-${i}`,
+        Engine: 'postgres',
+        DBInstanceClass: 'db.t3.micro',
+        AllocatedStorage: 20,
+        MasterUsername: 'bench',
+        MasterUserPassword: 'bench-password-1',
+        StorageEncrypted: i % 2 === 0,
+        BackupRetentionPeriod: i % 3 === 0 ? 0 : 30,
+        MultiAZ: i % 2 === 0,
+      }),
+    ),
+  )
+  await mapWithLimit(range(n(0.15)), limit, (i) =>
+    rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: `db-${i % n(0.15)}`, DBSnapshotIdentifier: `snap-${i}`})),
+  )
   await mapWithLimit(range(n(0.2)), limit, async (i) => {
     const {KeyMetadata} = await kms.send(new CreateKeyCommand({Description: `bench ${i}`}))
     if (i % 2 === 0) await kms.send(new EnableKeyRotationCommand({KeyId: KeyMetadata.KeyId}))
   })
-  const volumes = await mapWithLimit(range(n(0.2)), limit, (i) => ec2.send(new CreateVolumeCommand({AvailabilityZone: 'us-east-1a', Size: 8, Encrypted: i % 2 === 0})))
+  const volumes = await mapWithLimit(range(n(0.2)), limit, (i) =>
+    ec2.send(new CreateVolumeCommand({AvailabilityZone: 'us-east-1a', Size: 8, Encrypted: i % 2 === 0})),
+  )
   await mapWithLimit(range(n(0.1)), limit, (i) => ec2.send(new CreateSnapshotCommand({VolumeId: volumes[i].VolumeId})))
   await mapWithLimit(range(n(0.15)), limit, async (i) => {
     await s3.send(new CreateBucketCommand({Bucket: `bench-bucket-${i}`}))
-    if (i % 2 === 0) await s3.send(new PutBucketEncryptionCommand({Bucket: `bench-bucket-${i}`, ServerSideEncryptionConfiguration: {Rules: [{ApplyServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms'}}]}}))
+    if (i % 2 === 0)
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: `bench-bucket-${i}`,
+          ServerSideEncryptionConfiguration: {Rules: [{ApplyServerSideEncryptionByDefault: {SSEAlgorithm: 'aws:kms'}}]},
+        }),
+      )
   })
   await mapWithLimit(range(n(0.05)), limit, async (i) => {
     await cloudtrail.send(new CreateTrailCommand({Name: `trail-${i}`, S3BucketName: 'bench-bucket-0', EnableLogFileValidation: i % 2 === 0}))
@@ -52,7 +79,10 @@ async function seed(total) {
 }
 
 const scan = async () => {
-  const {stdout} = await promisify(execFile)(process.execPath, [new URL('scan.mjs', import.meta.url).pathname, SERVICES], {env: process.env, maxBuffer: 1 << 24})
+  const {stdout} = await promisify(execFile)(process.execPath, [new URL('scan.mjs', import.meta.url).pathname, SERVICES], {
+    env: process.env,
+    maxBuffer: 1 << 24,
+  })
   return JSON.parse(stdout)
 }
 
@@ -79,10 +109,14 @@ const pad = (cells, widths) => cells.map((c, i) => String(c).padStart(widths[i])
 const widths = [8, 16, 9, 14, 8, 8, 7, 10]
 console.log(pad(['seeded', 'listed by moto', 'wall ms', 'ms/seeded res.', 'RSS MiB', 'calls', 'min', 'calls/min'], widths))
 for (const {size, seeded, run, calls, minimum} of rows) {
-  console.log(pad([size, seeded, run.wallMs.toFixed(0), (run.wallMs / size).toFixed(2), run.maxRssMiB.toFixed(0), calls, minimum, (calls / minimum).toFixed(3)], widths))
+  console.log(
+    pad([size, seeded, run.wallMs.toFixed(0), (run.wallMs / size).toFixed(2), run.maxRssMiB.toFixed(0), calls, minimum, (calls / minimum).toFixed(3)], widths),
+  )
 }
 for (const {size, run} of rows) console.log(`~${size}: calls by service ${JSON.stringify(run.calls)}, minimum ${JSON.stringify(run.minimum)}`)
 const [small, large] = rows
 // moto also lists ~1,200 snapshots of its built-in AMIs as the account's own: growth is measured on what was seeded.
-const growth = (large.run.wallMs / small.run.wallMs) / (large.size / small.size)
-console.log(`time grows ${growth.toFixed(2)}× as fast as the resource count (≤ 1 is linear or better); calls ≤ 1.05× minimum: ${rows.every((r) => r.calls <= 1.05 * r.minimum) ? 'yes' : 'NO'}`)
+const growth = large.run.wallMs / small.run.wallMs / (large.size / small.size)
+console.log(
+  `time grows ${growth.toFixed(2)}× as fast as the resource count (≤ 1 is linear or better); calls ≤ 1.05× minimum: ${rows.every((r) => r.calls <= 1.05 * r.minimum) ? 'yes' : 'NO'}`,
+)

@@ -3,7 +3,13 @@
 import {CloudTrailClient, DescribeTrailsCommand} from '@aws-sdk/client-cloudtrail'
 import {EC2Client, paginateDescribeSnapshots, paginateDescribeVolumes} from '@aws-sdk/client-ec2'
 import {DescribeKeyCommand, KMSClient, paginateListKeys} from '@aws-sdk/client-kms'
-import {paginateDescribeDBClusters, paginateDescribeDBClusterSnapshots, paginateDescribeDBInstances, paginateDescribeDBSnapshots, RDSClient} from '@aws-sdk/client-rds'
+import {
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstances,
+  paginateDescribeDBSnapshots,
+  RDSClient,
+} from '@aws-sdk/client-rds'
 import {ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
 
 import {withinCallScope} from '../../dist/lib/aws/call-log.js'
@@ -15,9 +21,15 @@ const services = process.argv[2].split(',')
 const session = await AwsSession.open({})
 const calls = []
 const started = performance.now()
-const result = await withinCallScope({calls}, () => runComplianceScan(session, {
-  checks: selectChecks({services}), regions: [session.region], accountId: '123456789012', failOn: 'informational', minRetentionDays: 30,
-}))
+const result = await withinCallScope({calls}, () =>
+  runComplianceScan(session, {
+    checks: selectChecks({services}),
+    regions: [session.region],
+    accountId: '123456789012',
+    failOn: 'informational',
+    minRetentionDays: 30,
+  }),
+)
 const wallMs = performance.now() - started
 const maxRssMiB = process.resourceUsage().maxRSS / 1024
 if (result.totals.error > 0) throw new Error(`the scan had errors: ${result.findings.find((f) => f.status === 'ERROR').reason}`)
@@ -31,12 +43,16 @@ const all = async (pages, key) => {
 const pages = (n, size) => Math.max(1, Math.ceil(n / size))
 const rds = new RDSClient({})
 const [instances, clusters, snapshots, clusterSnapshots] = await Promise.all([
-  all(paginateDescribeDBInstances({client: rds}, {}), 'DBInstances'), all(paginateDescribeDBClusters({client: rds}, {}), 'DBClusters'),
-  all(paginateDescribeDBSnapshots({client: rds}, {}), 'DBSnapshots'), all(paginateDescribeDBClusterSnapshots({client: rds}, {}), 'DBClusterSnapshots'),
+  all(paginateDescribeDBInstances({client: rds}, {}), 'DBInstances'),
+  all(paginateDescribeDBClusters({client: rds}, {}), 'DBClusters'),
+  all(paginateDescribeDBSnapshots({client: rds}, {}), 'DBSnapshots'),
+  all(paginateDescribeDBClusterSnapshots({client: rds}, {}), 'DBClusterSnapshots'),
 ])
 const kms = new KMSClient({})
 const keys = await all(paginateListKeys({client: kms}, {}), 'Keys')
-const rotatable = (await Promise.all(keys.map(async (k) => (await kms.send(new DescribeKeyCommand({KeyId: k.KeyId}))).KeyMetadata))).filter(supportsRotation).length
+const rotatable = (await Promise.all(keys.map(async (k) => (await kms.send(new DescribeKeyCommand({KeyId: k.KeyId}))).KeyMetadata))).filter(
+  supportsRotation,
+).length
 const trails = (await new CloudTrailClient({}).send(new DescribeTrailsCommand({includeShadowTrails: true}))).trailList ?? []
 const ec2 = new EC2Client({})
 const volumes = await all(paginateDescribeVolumes({client: ec2}, {}), 'Volumes')
@@ -44,7 +60,13 @@ const ebsSnapshots = await all(paginateDescribeSnapshots({client: ec2}, {OwnerId
 const buckets = (await new S3Client({}).send(new ListBucketsCommand({BucketRegion: session.region}))).Buckets ?? []
 const manual = (list) => list.filter((s) => s.SnapshotType === 'manual').length
 const minimum = {
-  rds: pages(instances.length, 100) + pages(clusters.length, 100) + pages(snapshots.length, 100) + pages(clusterSnapshots.length, 100) + manual(snapshots) + manual(clusterSnapshots),
+  rds:
+    pages(instances.length, 100) +
+    pages(clusters.length, 100) +
+    pages(snapshots.length, 100) +
+    pages(clusterSnapshots.length, 100) +
+    manual(snapshots) +
+    manual(clusterSnapshots),
   kms: pages(keys.length, 1000) + keys.length + rotatable,
   cloudtrail: 1 + 2 * trails.length,
   ebs: 1 + pages(volumes.length, 500) + pages(ebsSnapshots.length, 1000),
@@ -52,7 +74,21 @@ const minimum = {
 }
 const byService = {rds: 'RDS', kms: 'KMS', cloudtrail: 'CloudTrail', ebs: 'EC2', s3: 'S3'}
 const made = Object.fromEntries(Object.entries(byService).map(([name, client]) => [name, calls.filter((c) => c.service === client).length]))
-console.log(JSON.stringify({
-  wallMs, maxRssMiB, calls: made, minimum, findings: result.findings.length,
-  resources: {dbInstances: instances.length, dbSnapshots: snapshots.length, kmsKeys: keys.length, trails: trails.length, volumes: volumes.length, ebsSnapshots: ebsSnapshots.length, buckets: buckets.length},
-}))
+console.log(
+  JSON.stringify({
+    wallMs,
+    maxRssMiB,
+    calls: made,
+    minimum,
+    findings: result.findings.length,
+    resources: {
+      dbInstances: instances.length,
+      dbSnapshots: snapshots.length,
+      kmsKeys: keys.length,
+      trails: trails.length,
+      volumes: volumes.length,
+      ebsSnapshots: ebsSnapshots.length,
+      buckets: buckets.length,
+    },
+  }),
+)

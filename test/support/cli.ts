@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would (a subprocess, not a TTY), with the test environment plus `env` (undefined removes a variable). */
-export function opsctl(args: string[], options: {env?: NodeJS.ProcessEnv; onSpawn?: (pid: number, stdout: NodeJS.ReadableStream) => void; input?: string} = {}): Promise<CliResult> {
+export function opsctl(
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; onSpawn?: (pid: number, stdout: NodeJS.ReadableStream) => void; input?: string} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = Object.fromEntries(Object.entries({...process.env, ...options.env}).filter(([, v]) => v !== undefined))
     const child = spawn(process.execPath, [bin, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})

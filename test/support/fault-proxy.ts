@@ -1,5 +1,5 @@
 import {randomBytes, randomUUID} from 'node:crypto'
-import {type ClientRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest, type ServerResponse} from 'node:http'
+import {type ClientRequest, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {Socket} from 'node:net'
 
 /**
@@ -102,7 +102,18 @@ interface Held {
 const REST_XML_SERVICES = new Set(['s3', 'cloudfront', 'route53', 's3-outposts'])
 
 /** Hop-by-hop headers: they describe one connection, so a proxy never passes them on. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+])
 
 const noop = () => {}
 
@@ -110,7 +121,7 @@ const noop = () => {}
 function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
-    a = (a + 0x6D2B79F5) >>> 0
+    a = (a + 0x6d2b79f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
@@ -180,11 +191,16 @@ function errorSpec(fault: 'throttle' | 'server-error', op: Identified, random: (
   const {kind} = op.protocol
   if (fault === 'throttle') {
     switch (kind) {
-      case 'query': return {status: 400, code: 'Throttling', message: 'Rate exceeded', type: 'Sender'}
-      case 'ec2': return {status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.', type: 'Sender'}
-      case 'rest-xml': return {status: 503, code: 'SlowDown', message: 'Please reduce your request rate.', type: 'Sender'}
-      case 'rest-json': return {status: 429, code: 'TooManyRequestsException', message: 'Rate exceeded', type: 'Sender'}
-      default: return {status: 400, code: 'ThrottlingException', message: 'Rate exceeded', type: 'Sender'}
+      case 'query':
+        return {status: 400, code: 'Throttling', message: 'Rate exceeded', type: 'Sender'}
+      case 'ec2':
+        return {status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.', type: 'Sender'}
+      case 'rest-xml':
+        return {status: 503, code: 'SlowDown', message: 'Please reduce your request rate.', type: 'Sender'}
+      case 'rest-json':
+        return {status: 429, code: 'TooManyRequestsException', message: 'Rate exceeded', type: 'Sender'}
+      default:
+        return {status: 400, code: 'ThrottlingException', message: 'Rate exceeded', type: 'Sender'}
     }
   }
   const status = random() < 0.5 ? 500 : 503
@@ -200,7 +216,7 @@ function cborTextMap(entries: Record<string, string>): Buffer {
   const head = (major: number, length: number) => {
     if (length < 24) return Buffer.from([(major << 5) | length])
     if (length < 0x100) return Buffer.from([(major << 5) | 24, length])
-    if (length < 0x10000) return Buffer.from([(major << 5) | 25, length >> 8, length & 0xFF])
+    if (length < 0x10000) return Buffer.from([(major << 5) | 25, length >> 8, length & 0xff])
     const b = Buffer.alloc(5)
     b[0] = (major << 5) | 26
     b.writeUInt32BE(length, 1)
@@ -246,9 +262,17 @@ function errorResponse(spec: ErrorSpec, op: Identified): {status: number; header
       // Query-compatible services (CloudWatch, SQS) also say the awsQuery code, which the SDK prefers.
       if (op.protocol.queryCompatible) headers['x-amzn-query-error'] = `${code === 'ThrottlingException' ? 'Throttling' : code};${spec.type}`
       if (op.protocol.kind === 'cbor') {
-        return {status: spec.status, headers: {...headers, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor'}, body: cborTextMap({__type: type, message})}
+        return {
+          status: spec.status,
+          headers: {...headers, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor'},
+          body: cborTextMap({__type: type, message}),
+        }
       }
-      return {status: spec.status, headers: {...headers, 'content-type': `application/x-amz-json-${op.protocol.version}`}, body: Buffer.from(JSON.stringify({__type: type, message}))}
+      return {
+        status: spec.status,
+        headers: {...headers, 'content-type': `application/x-amz-json-${op.protocol.version}`},
+        body: Buffer.from(JSON.stringify({__type: type, message})),
+      }
     }
   }
 }
@@ -304,7 +328,11 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
   const held = new Set<Held>()
   const upstreams = new Set<ClientRequest>()
   let closing: Promise<void> | undefined
-  const emptyStats = () => ({requests: 0, faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>, operations: {} as Record<string, number>})
+  const emptyStats = () => ({
+    requests: 0,
+    faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>,
+    operations: {} as Record<string, number>,
+  })
   let counts = emptyStats()
 
   function chooseFault(op: AwsOperation): Fault | undefined {
@@ -316,7 +344,12 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
     }
     if (rates.throttle + rates.serverError + rates.resetBefore + rates.resetAfter === 0) return undefined
     let r = random()
-    for (const [fault, rate] of [['throttle', rates.throttle], ['server-error', rates.serverError], ['reset-before', rates.resetBefore], ['reset-after', rates.resetAfter]] as const) {
+    for (const [fault, rate] of [
+      ['throttle', rates.throttle],
+      ['server-error', rates.serverError],
+      ['reset-before', rates.resetBefore],
+      ['reset-after', rates.resetAfter],
+    ] as const) {
       if (r < rate) return fault
       r -= rate
     }
@@ -334,7 +367,13 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
    * Sends the request to moto. `answer` streams moto's response back; `reset-after` and `hold-after` read
    * all of it (so the request is applied) and then drop the client's connection — at once, or on release().
    */
-  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, mode: 'answer' | 'reset-after' | 'hold-after', onApplied?: () => void): void {
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer | undefined,
+    mode: 'answer' | 'reset-after' | 'hold-after',
+    onApplied?: () => void,
+  ): void {
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !HOP_BY_HOP.has(k)))
     const upstream = httpRequest({hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: false})
     upstreams.add(upstream)
@@ -357,7 +396,8 @@ export async function startFaultProxy(options: {target: string; seed?: number; r
       }
     }
     upstream.on('error', () => {
-      if (mode === 'answer') reset(req.socket) // moto unreachable or gone: to the client, a network error
+      if (mode === 'answer')
+        reset(req.socket) // moto unreachable or gone: to the client, a network error
       else done()
     })
     upstream.on('response', (ures) => {

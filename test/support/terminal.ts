@@ -68,15 +68,16 @@ export function onTerminal(args: string[], options: {env?: NodeJS.ProcessEnv} = 
   }
 }
 
-const tmux = (socket: string, args: string[], env?: NodeJS.ProcessEnv) => new Promise<string>((resolve, reject) => {
-  const child = spawn('tmux', ['-L', socket, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (chunk) => (out += chunk))
-  child.stderr.on('data', (chunk) => (err += chunk))
-  child.on('error', reject)
-  child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`tmux ${args.join(' ')} failed: ${err}`))))
-})
+const tmux = (socket: string, args: string[], env?: NodeJS.ProcessEnv) =>
+  new Promise<string>((resolve, reject) => {
+    const child = spawn('tmux', ['-L', socket, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    child.stderr.on('data', (chunk) => (err += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`tmux ${args.join(' ')} failed: ${err}`))))
+  })
 
 let sessions = 0
 
@@ -92,8 +93,35 @@ export async function renderedOnTerminal(args: string[], options: {env?: NodeJS.
   // The exit status goes to a file: tmux does not always reap a pane's process, so #{pane_dead_status} may never come.
   const command = `${[process.execPath, bin, ...args].map(quote).join(' ')}; echo $? > ${quote(statusFile)}`
   // A server of its own, so the CLI gets this environment; the pane stays after the CLI has ended, to be read.
-  await tmux(socket, ['-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';', 'set-option', '-g', 'history-limit', '10000', ';',
-    'new-session', '-d', '-s', 'run', '-x', String(options.columns ?? 100), '-y', '50', command], env)
+  await tmux(
+    socket,
+    [
+      '-f',
+      '/dev/null',
+      'start-server',
+      ';',
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'set-option',
+      '-g',
+      'history-limit',
+      '10000',
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      'run',
+      '-x',
+      String(options.columns ?? 100),
+      '-y',
+      '50',
+      command,
+    ],
+    env,
+  )
   try {
     // Dead once tmux has read the terminal's last output.
     while (!existsSync(statusFile) || (await tmux(socket, ['display-message', '-p', '-t', 'run', '#{pane_dead}'])).trim() !== '1') {

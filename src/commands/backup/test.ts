@@ -10,13 +10,20 @@ import {assertSnapshotReference} from '../../lib/recovery/snapshots.js'
 
 export default class BackupTest extends WorkflowCommand<typeof BackupTest> {
   static override summary = 'Test the backups of an RDS DB instance: check the backup policy, restore, verify, measure RTO and RPO, clean up.'
-  static override description = `The quarterly backup test. Checks, each as its own step: automated backups on, retention at least --min-retention days, storage and snapshots encrypted. Then restores the newest automated snapshot (or --snapshot) beside the source under a temporary name (<source>-backup-test-<run>), verifies it (available, encrypted like the source, same engine and version), measures the RTO (restore start to available) and the RPO (age of the restored data at the start of the test), and deletes the temporary instance without a final snapshot: always, also after a failure or Ctrl-C, unless --keep.
+  static override description =
+    `The quarterly backup test. Checks, each as its own step: automated backups on, retention at least --min-retention days, storage and snapshots encrypted. Then restores the newest automated snapshot (or --snapshot) beside the source under a temporary name (<source>-backup-test-<run>), verifies it (available, encrypted like the source, same engine and version), measures the RTO (restore start to available) and the RPO (age of the restored data at the start of the test), and deletes the temporary instance without a final snapshot: always, also after a failure or Ctrl-C, unless --keep.
 
 Exit 4 when a policy check fails or the RTO or RPO is above its limit; the run record (--json, "opsctl runs show"), --junit and --summary are the evidence. "opsctl backup history" lists past tests.`
   static override examples = [
     {description: 'The quarterly test of a tenant shard', command: '<%= config.bin %> <%= command.id %> tenant-shard-001'},
-    {description: 'With recovery objectives and evidence files for the auditor', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --max-rto 1800 --max-rpo 90000 --junit backup-test.xml --summary backup-test.md'},
-    {description: 'Test a particular snapshot and keep the restored instance to look at it', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --snapshot rds:tenant-shard-001-2026-11-23-03-10 --keep'},
+    {
+      description: 'With recovery objectives and evidence files for the auditor',
+      command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --max-rto 1800 --max-rpo 90000 --junit backup-test.xml --summary backup-test.md',
+    },
+    {
+      description: 'Test a particular snapshot and keep the restored instance to look at it',
+      command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --snapshot rds:tenant-shard-001-2026-11-23-03-10 --keep',
+    },
   ]
   static override args = {
     dbInstance: Args.string({description: 'DB instance identifier whose backups are tested', required: true}),
@@ -39,9 +46,15 @@ Exit 4 when a policy check fails or the RTO or RPO is above its limit; the run r
     return this.runWorkflow({
       workflow: backupTestWorkflow,
       parameters: {dbInstanceId, snapshotId, ...limits, keep},
-      context: (session) => backupTestContext(session, {
-        sourceId: dbInstanceId, snapshotId, ...limits, keep, pollIntervalMs: this.flags['poll-interval'] * 1000, timeoutMs: this.flags.timeout * 1000,
-      }),
+      context: (session) =>
+        backupTestContext(session, {
+          sourceId: dbInstanceId,
+          snapshotId,
+          ...limits,
+          keep,
+          pollIntervalMs: this.flags['poll-interval'] * 1000,
+          timeoutMs: this.flags.timeout * 1000,
+        }),
       undoOnFailure: !keep,
       rtoTrend: () => backupRtoTrend(dbInstanceId),
       // Each check is a step of its own: the step list already shows every one, with the detail of those missed.

@@ -3,16 +3,17 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {reportFileFlag} from '../../lib/cli/flags.js'
 import {settleScan} from '../../lib/cli/settle-scan.js'
-import {UsageError} from '../../lib/errors/errors.js'
 import {outputFormats, scanView} from '../../lib/compliance/output/index.js'
 import {terminalProgress} from '../../lib/compliance/output/progress.js'
 import {terminalView} from '../../lib/compliance/output/table.js'
 import {scanAccount} from '../../lib/compliance/scan.js'
 import {type ComplianceResult, severities} from '../../lib/compliance/types.js'
+import {UsageError} from '../../lib/errors/errors.js'
 
 export default class ComplianceCheck extends BaseCommand<typeof ComplianceCheck> {
   static override summary = 'Check posture across RDS, KMS, CloudTrail, Config, SSM, EBS and S3, with CI-grade reports.'
-  static override description = `Each service is read once per region and shared by every check; each resource gets PASS, FAIL, MUTED or ERROR with a one-sentence reason. An unreachable or disabled region becomes an ERROR finding instead of a hang.
+  static override description =
+    `Each service is read once per region and shared by every check; each resource gets PASS, FAIL, MUTED or ERROR with a one-sentence reason. An unreachable or disabled region becomes an ERROR finding instead of a hang.
 
 Exit codes: 0 every inventory was read and nothing failed at or above --fail-on; 3 an unmuted FAIL at or above --fail-on; 1 the scan is incomplete: an inventory could not be read (after retrying throttling and other transient errors for up to 2 minutes), whatever else failed; 2 bad input (nothing was scanned).
 
@@ -21,9 +22,18 @@ On a terminal, a line per region shows which inventories are being read (on stde
 The mutelist is YAML: a "mutelist:" list of entries with a required reason and any of check, resource, account, region (a value, a list, * and ? wildcards) and tags (key: value). A matching entry turns FAIL into MUTED and its reason is shown.`
   static override examples = [
     {description: 'Every check in the default region', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'RDS and KMS only, in two regions, failing only on high and critical', command: '<%= config.bin %> <%= command.id %> --services rds,kms --regions us-east-1,eu-west-1 --fail-on high'},
-    {description: 'In CI: SARIF for code scanning, a JUnit report, and accepted risks muted', command: '<%= config.bin %> <%= command.id %> --all-regions --mutelist mutelist.yaml --format sarif --output compliance.sarif'},
-    {description: `Every failing resource in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check`, command: '<%= config.bin %> <%= command.id %> --services ebs,s3 --all-findings'},
+    {
+      description: 'RDS and KMS only, in two regions, failing only on high and critical',
+      command: '<%= config.bin %> <%= command.id %> --services rds,kms --regions us-east-1,eu-west-1 --fail-on high',
+    },
+    {
+      description: 'In CI: SARIF for code scanning, a JUnit report, and accepted risks muted',
+      command: '<%= config.bin %> <%= command.id %> --all-regions --mutelist mutelist.yaml --format sarif --output compliance.sarif',
+    },
+    {
+      description: `Every failing resource in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check`,
+      command: '<%= config.bin %> <%= command.id %> --services ebs,s3 --all-findings',
+    },
     {description: 'Two checks as JSON', command: '<%= config.bin %> <%= command.id %> --checks rds-storage-encrypted,s3-kms --json'},
   ]
   static override flags = {
@@ -36,7 +46,9 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     output: reportFileFlag({description: 'Write the report to this file instead of stdout (the table is still shown).'}),
     regions: Flags.string({description: 'Comma-separated regions to check (default: the session region).', exclusive: ['all-regions']}),
     'all-regions': Flags.boolean({description: 'Check every region enabled for the account.', exclusive: ['regions']}),
-    'all-findings': Flags.boolean({description: `List every finding in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check (--output files and --json always hold all).`}),
+    'all-findings': Flags.boolean({
+      description: `List every finding in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check (--output files and --json always hold all).`,
+    }),
     'min-retention': Flags.integer({description: 'Minimum RDS backup retention in days for rds-backup-retention.', default: 30, min: 1, max: 35}),
   }
 
@@ -46,10 +58,19 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     if (this.jsonEnabled() && report.format !== 'table' && !report.output) {
       throw new UsageError(`--json prints the JSON result on stdout, so --format ${report.format} needs --output <file>.`, 'FormatNeedsOutput')
     }
-    const result = await scanAccount({
-      checks: flags.checks, services: flags.services, severity: flags.severity, regions: flags.regions, allRegions: flags['all-regions'],
-      failOn: flags['fail-on'], mutelist: flags.mutelist, minRetentionDays: flags['min-retention'],
-    }, {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})})
+    const result = await scanAccount(
+      {
+        checks: flags.checks,
+        services: flags.services,
+        severity: flags.severity,
+        regions: flags.regions,
+        allRegions: flags['all-regions'],
+        failOn: flags['fail-on'],
+        mutelist: flags.mutelist,
+        minRetentionDays: flags['min-retention'],
+      },
+      {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
+    )
     this.say(scanView(result, {...report, allFindings: flags['all-findings']}))
     return settleScan(result, {...report, say: (text) => this.say(text), warn: (message) => this.warn(message)})
   }

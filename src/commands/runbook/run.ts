@@ -11,15 +11,28 @@ import {runInSsm} from '../../lib/runbook/ssm-engine.js'
 
 export default class RunbookRun extends RunCommand<typeof RunbookRun> {
   static override summary = 'Run an SSM Automation document locally through the AWS SDK, or in SSM.'
-  static override description = `--engine local (the default) runs the document here with the real SDK and SSM's semantics (nextStep, isEnd, branches, onFailure, onCancel, maxAttempts, timeoutSeconds, isCritical, loops, nested documents from runbooks/). A document with an action only SSM runs (aws:executeScript, aws:invokeLambdaFunction, aws:createStack, …) is refused before anything runs.
+  static override description =
+    `--engine local (the default) runs the document here with the real SDK and SSM's semantics (nextStep, isEnd, branches, onFailure, onCancel, maxAttempts, timeoutSeconds, isCritical, loops, nested documents from runbooks/). A document with an action only SSM runs (aws:executeScript, aws:invokeLambdaFunction, aws:createStack, …) is refused before anything runs.
 
 --engine ssm publishes the document (no new version when unchanged), starts the automation and follows every step execution live; Ctrl-C stops the execution.
 
 Either way the run is journaled like every opsctl workflow (see "opsctl runs show") and reported the same way (--junit, --summary). aws:approve and aws:pause ask on a terminal; in CI pass --approve.`
   static override examples = [
-    {description: 'Run the restore test locally against the sandbox', command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-RestoreTest.yaml -p DBInstanceIdentifier=tenant-shard-001 -p SnapshotIdentifier=tenant-shard-001-nightly -p RestoredInstanceIdentifier=tenant-shard-001-restore-test'},
-    {description: 'Run it in SSM across two accounts, with a JUnit report', command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-MultiAzFailoverTest.yaml -p DBInstanceIdentifier=tenant-shard-001 --engine ssm --target-locations \'[{"Accounts":["111111111111","222222222222"],"Regions":["eu-west-1"]}]\' --max-concurrency 1 --max-errors 0 --junit failover.xml'},
-    {description: 'In CI, approving aws:approve steps', command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-PatchPostgreSQL.yaml -p InstanceId=i-0123456789abcdef0 -p DataVolumeId=vol-0123456789abcdef0 --approve'},
+    {
+      description: 'Run the restore test locally against the sandbox',
+      command:
+        '<%= config.bin %> <%= command.id %> runbooks/opsctl-RestoreTest.yaml -p DBInstanceIdentifier=tenant-shard-001 -p SnapshotIdentifier=tenant-shard-001-nightly -p RestoredInstanceIdentifier=tenant-shard-001-restore-test',
+    },
+    {
+      description: 'Run it in SSM across two accounts, with a JUnit report',
+      command:
+        '<%= config.bin %> <%= command.id %> runbooks/opsctl-MultiAzFailoverTest.yaml -p DBInstanceIdentifier=tenant-shard-001 --engine ssm --target-locations \'[{"Accounts":["111111111111","222222222222"],"Regions":["eu-west-1"]}]\' --max-concurrency 1 --max-errors 0 --junit failover.xml',
+    },
+    {
+      description: 'In CI, approving aws:approve steps',
+      command:
+        '<%= config.bin %> <%= command.id %> runbooks/opsctl-PatchPostgreSQL.yaml -p InstanceId=i-0123456789abcdef0 -p DataVolumeId=vol-0123456789abcdef0 --approve',
+    },
   ]
   static override args = {
     file: Args.string({description: 'The document (.yaml, .yml or .json)', required: true}),
@@ -29,7 +42,9 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     engine: Flags.string({description: 'Where the steps run.', options: ['local', 'ssm'], default: 'local'}),
     approve: Flags.boolean({description: 'Approve aws:approve and aws:pause steps without asking (for CI).'}),
     'document-name': Flags.string({description: 'SSM document name for --engine ssm (default: the file name).'}),
-    'target-locations': Flags.string({description: 'JSON list of {Accounts, Regions, TargetLocationMaxConcurrency, …} for a multi-account, multi-region run (--engine ssm).'}),
+    'target-locations': Flags.string({
+      description: 'JSON list of {Accounts, Regions, TargetLocationMaxConcurrency, …} for a multi-account, multi-region run (--engine ssm).',
+    }),
     'max-concurrency': Flags.string({description: 'Targets run at once, e.g. 10 or 25% (--engine ssm).'}),
     'max-errors': Flags.string({description: 'Errors allowed before the run stops, e.g. 0 or 10% (--engine ssm).'}),
   }
@@ -47,14 +62,32 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     }
     const approve = (question: string) => confirmChange(question, {yes: flags.approve, flag: '--approve'})
     // SSM documents have no resume: the hint leaves --resume out.
-    return this.drive({resumable: false, describe: describeOutputs}, ({session, runId, reporter}) => (flags.engine === 'local'
-      ? runLocally({runbook, parameters, session, runId, reporter, documentDirs: [shippedRunbooksDir], approve})
-      : runInSsm({runbook, parameters, session, runId, reporter, documentName: flags['document-name'], targetLocations, maxConcurrency: flags['max-concurrency'], maxErrors: flags['max-errors']})))
+    return this.drive({resumable: false, describe: describeOutputs}, ({session, runId, reporter}) =>
+      flags.engine === 'local'
+        ? runLocally({runbook, parameters, session, runId, reporter, documentDirs: [shippedRunbooksDir], approve})
+        : runInSsm({
+            runbook,
+            parameters,
+            session,
+            runId,
+            reporter,
+            documentName: flags['document-name'],
+            targetLocations,
+            maxConcurrency: flags['max-concurrency'],
+            maxErrors: flags['max-errors'],
+          }),
+    )
   }
 }
 
 const describeOutputs = (outputs: Record<string, unknown>) =>
-  (Object.keys(outputs).length > 0 ? [`Outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`] : [])
+  Object.keys(outputs).length > 0
+    ? [
+        `Outputs: ${Object.entries(outputs)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')}`,
+      ]
+    : []
 
 function parseTargetLocations(text: string) {
   try {

@@ -3,12 +3,13 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {OpsctlError} from '../../lib/errors/errors.js'
 import {ExitCode} from '../../lib/errors/exit-codes.js'
-import {formatDiagnostic, validateFiles, type ValidationResult} from '../../lib/runbook/validate.js'
+import {formatDiagnostic, type ValidationResult, validateFiles} from '../../lib/runbook/validate.js'
 
 export default class RunbookValidate extends BaseCommand<typeof RunbookValidate> {
   static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Check SSM Automation documents before SSM or opsctl runs them.'
-  static override description = `Checks the top level (schemaVersion '0.3', parameters and their types, allowedValues, allowedPattern and defaults, variables, outputs, files), every step (name, one of the 23 Automation actions, the inputs each requires, outputs, maxAttempts, timeoutSeconds, onFailure, onCancel, isEnd, nextStep, isCritical) and the graph (duplicate names, jumps to unknown steps, unreachable steps, loops with no way out, {{ }} references to unknown parameters, variables, step outputs or automation variables, required inputs left empty).
+  static override description =
+    `Checks the top level (schemaVersion '0.3', parameters and their types, allowedValues, allowedPattern and defaults, variables, outputs, files), every step (name, one of the 23 Automation actions, the inputs each requires, outputs, maxAttempts, timeoutSeconds, onFailure, onCancel, isEnd, nextStep, isCritical) and the graph (duplicate names, jumps to unknown steps, unreachable steps, loops with no way out, {{ }} references to unknown parameters, variables, step outputs or automation variables, required inputs left empty).
 
 Every problem is printed as file:line:column with how to fix it. Exit 2 when a document has errors; warnings fail only with --strict.`
   static override examples = [
@@ -32,10 +33,19 @@ Every problem is printed as file:line:column with how to fix it. Exit 2 when a d
     const errors = all.filter((d) => d.severity === 'error').length
     const warnings = all.length - errors
     for (const diagnostic of all) this.say(formatDiagnostic(diagnostic))
-    this.say(`${documents.length} document${documents.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`)
+    this.say(
+      `${documents.length} document${documents.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`,
+    )
     const result = {documents, errors, warnings}
     if (errors > 0 || (this.flags.strict && warnings > 0)) {
-      const error = new OpsctlError(`${errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : `${warnings} warning${warnings === 1 ? '' : 's'} (--strict)`} in ${documents.filter((d) => d.diagnostics.length > 0).map((d) => d.file).join(', ')}; fix them as shown above.`, ExitCode.Usage, 'InvalidRunbook')
+      const error = new OpsctlError(
+        `${errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : `${warnings} warning${warnings === 1 ? '' : 's'} (--strict)`} in ${documents
+          .filter((d) => d.diagnostics.length > 0)
+          .map((d) => d.file)
+          .join(', ')}; fix them as shown above.`,
+        ExitCode.Usage,
+        'InvalidRunbook',
+      )
       error.result = result
       throw error
     }

@@ -9,10 +9,14 @@ import {renderRun, renderStep, stepOfRun} from '../../lib/report/run-view.js'
 export default class RunsShow extends BaseCommand<typeof RunsShow> {
   static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'Show one run: its parameters, outcome and every step with its result; --step shows one step in full, with the AWS request ids.'
-  static override description = `The run is shown within the terminal's width (100 columns when not on a terminal): long values are cut with "…". --step <step> shows one step whole: its status and times, error, undo, IAM actions, every output, and each AWS call it made with its request id (to find it in CloudTrail). --json always prints the whole run record.`
+  static override description =
+    `The run is shown within the terminal's width (100 columns when not on a terminal): long values are cut with "…". --step <step> shows one step whole: its status and times, error, undo, IAM actions, every output, and each AWS call it made with its request id (to find it in CloudTrail). --json always prints the whole run record.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 20261123T192515Z-4f9a1c',
-    {description: 'One step in full, with the request id of each AWS call it made', command: '<%= config.bin %> <%= command.id %> 20261123T192515Z-4f9a1c --step restore-instance'},
+    {
+      description: 'One step in full, with the request id of each AWS call it made',
+      command: '<%= config.bin %> <%= command.id %> 20261123T192515Z-4f9a1c --step restore-instance',
+    },
     {description: 'The whole journal as JSON', command: '<%= config.bin %> <%= command.id %> 20261123T192515Z-4f9a1c --json'},
   ]
   static override args = {

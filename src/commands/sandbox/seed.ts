@@ -28,7 +28,12 @@ Running it again creates nothing new and lists what already existed.`
     const session = await this.openAwsSession()
     const resources = await seedDemoEstate(session)
     const created = resources.filter((r) => r.status === 'created').length
-    this.say(table(['SEEDER', 'TYPE', 'RESOURCE', 'STATUS'], resources.map((r) => [r.seeder, r.type, r.id, r.status])))
+    this.say(
+      table(
+        ['SEEDER', 'TYPE', 'RESOURCE', 'STATUS'],
+        resources.map((r) => [r.seeder, r.type, r.id, r.status]),
+      ),
+    )
     this.say(`Seeded the sandbox at ${state.endpoint}: ${created} created, ${resources.length - created} already existed.`)
     return {endpoint: state.endpoint, region: session.region, created, existing: resources.length - created, resources}
   }

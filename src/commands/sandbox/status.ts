@@ -13,8 +13,12 @@ export default class SandboxStatusCommand extends BaseCommand<typeof SandboxStat
   async run(): Promise<SandboxStatus> {
     const status = await sandboxStatus()
     if (!status.running) this.say('The sandbox is not running; start it with "opsctl sandbox start".')
-    else if (!status.answering) this.say(`The sandbox's moto_server (pid ${status.pid}) is running but does not answer on ${status.endpoint}; see ${status.logFile}.`)
-    else this.say(`The sandbox is running at ${status.endpoint} (pid ${status.pid}, up ${formatDuration(Date.now() - Date.parse(status.startedAt!))}); log: ${status.logFile}.`)
+    else if (!status.answering)
+      this.say(`The sandbox's moto_server (pid ${status.pid}) is running but does not answer on ${status.endpoint}; see ${status.logFile}.`)
+    else
+      this.say(
+        `The sandbox is running at ${status.endpoint} (pid ${status.pid}, up ${formatDuration(Date.now() - Date.parse(status.startedAt!))}); log: ${status.logFile}.`,
+      )
     return status
   }
 }

@@ -8,10 +8,14 @@ import {snapshotCreateContext, snapshotCreateWorkflow} from '../../lib/recovery/
 
 export default class SnapshotCreate extends WorkflowCommand<typeof SnapshotCreate> {
   static override summary = 'Take a manual snapshot of an RDS DB instance and wait until it is available.'
-  static override description = `The snapshot is tagged with the run id (opsctl:run-id), so a resumed run finds the snapshot it started instead of taking a second one. If the run fails or is interrupted, the snapshot it created is deleted.`
+  static override description =
+    `The snapshot is tagged with the run id (opsctl:run-id), so a resumed run finds the snapshot it started instead of taking a second one. If the run fails or is interrupted, the snapshot it created is deleted.`
   static override examples = [
     {description: 'Snapshot a tenant shard before a change', command: '<%= config.bin %> <%= command.id %> tenant-shard-001'},
-    {description: 'Choose the snapshot name and see the plan first', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --snapshot-id pre-upgrade-001 --dry-run'},
+    {
+      description: 'Choose the snapshot name and see the plan first',
+      command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --snapshot-id pre-upgrade-001 --dry-run',
+    },
     {description: 'In CI, with a JUnit report and JSON result', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --junit snapshot.xml --json'},
     {description: 'Resume a run that was interrupted', command: '<%= config.bin %> <%= command.id %> tenant-shard-001 --resume 20261123T192515Z-4f9a1c'},
   ]
@@ -30,10 +34,16 @@ export default class SnapshotCreate extends WorkflowCommand<typeof SnapshotCreat
     return this.runWorkflow({
       workflow: snapshotCreateWorkflow,
       parameters: {dbInstanceId, snapshotId},
-      context: (session) => snapshotCreateContext(session, {
-        dbInstanceId, snapshotId, pollIntervalMs: this.flags['poll-interval'] * 1000, timeoutMs: this.flags.timeout * 1000,
-      }),
-      describe: (o) => [`Snapshot ${o.snapshotId} of ${dbInstanceId} is available (${o.allocatedStorageGiB} GiB, ${o.encrypted ? 'encrypted' : 'NOT encrypted'}).`],
+      context: (session) =>
+        snapshotCreateContext(session, {
+          dbInstanceId,
+          snapshotId,
+          pollIntervalMs: this.flags['poll-interval'] * 1000,
+          timeoutMs: this.flags.timeout * 1000,
+        }),
+      describe: (o) => [
+        `Snapshot ${o.snapshotId} of ${dbInstanceId} is available (${o.allocatedStorageGiB} GiB, ${o.encrypted ? 'encrypted' : 'NOT encrypted'}).`,
+      ],
     })
   }
 }

@@ -21,11 +21,22 @@ export default class SnapshotList extends BaseCommand<typeof SnapshotList> {
     const session = await this.openAwsSession()
     const {instanceExists, snapshots} = await listSnapshots(session, dbInstanceId)
     if (!instanceExists) this.warn(`DB instance ${dbInstanceId} no longer exists in ${session.region}; these are its remaining snapshots.`)
-    this.say(snapshots.length === 0
-      ? `DB instance ${dbInstanceId} has no snapshots.`
-      : table(['SNAPSHOT', 'TYPE', 'STATUS', 'CREATED', 'GIB', 'ENCRYPTED', 'RUN'], snapshots.map((s) => [
-        s.snapshotId, s.type, s.status, s.createdAt ?? '', String(s.allocatedStorageGiB ?? ''), s.encrypted ? 'yes' : 'NO', s.runId ?? '',
-      ])))
+    this.say(
+      snapshots.length === 0
+        ? `DB instance ${dbInstanceId} has no snapshots.`
+        : table(
+            ['SNAPSHOT', 'TYPE', 'STATUS', 'CREATED', 'GIB', 'ENCRYPTED', 'RUN'],
+            snapshots.map((s) => [
+              s.snapshotId,
+              s.type,
+              s.status,
+              s.createdAt ?? '',
+              String(s.allocatedStorageGiB ?? ''),
+              s.encrypted ? 'yes' : 'NO',
+              s.runId ?? '',
+            ]),
+          ),
+    )
     return {dbInstanceId, snapshots}
   }
 }

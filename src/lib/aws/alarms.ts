@@ -12,16 +12,23 @@ export async function describeAlarmStates(cloudwatch: CloudWatchClient, names: s
   for (let start = 0; start < names.length; start += 100) {
     let NextToken: string | undefined
     do {
-      const page = await cloudwatch.send(new DescribeAlarmsCommand({
-        AlarmNames: names.slice(start, start + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken,
-      }), {abortSignal})
+      const page = await cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: names.slice(start, start + 100),
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          NextToken,
+        }),
+        {abortSignal},
+      )
       for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) states[alarm.AlarmName!] = alarm.StateValue ?? 'INSUFFICIENT_DATA'
       NextToken = page.NextToken
     } while (NextToken)
   }
   const unknown = names.filter((name) => !(name in states))
   if (unknown.length > 0) {
-    throw new NotFoundError(`No CloudWatch alarm named ${unknown.join(', ')} in ${await cloudwatch.config.region()}; check the name with "aws cloudwatch describe-alarms" or pass --region.`)
+    throw new NotFoundError(
+      `No CloudWatch alarm named ${unknown.join(', ')} in ${await cloudwatch.config.region()}; check the name with "aws cloudwatch describe-alarms" or pass --region.`,
+    )
   }
   return states
 }

@@ -11,9 +11,10 @@ interface FailedCall {
 /** Where the SDK sends requests: the emulator's address when AWS_ENDPOINT_URL is set. */
 const endpointOf = (region: string) => process.env.AWS_ENDPOINT_URL ?? `the AWS endpoint of ${region}`
 
-const reachingAws = () => (process.env.AWS_ENDPOINT_URL
-  ? 'is the sandbox running? Start it with "opsctl sandbox start" (then eval "$(opsctl sandbox env)"), or unset AWS_ENDPOINT_URL to reach AWS'
-  : 'check the network, a proxy or VPN, and --region')
+const reachingAws = () =>
+  process.env.AWS_ENDPOINT_URL
+    ? 'is the sandbox running? Start it with "opsctl sandbox start" (then eval "$(opsctl sandbox env)"), or unset AWS_ENDPOINT_URL to reach AWS'
+    : 'check the network, a proxy or VPN, and --region'
 
 /**
  * A call that failed because of where it was sent rather than what it asked: nothing listens there, the

@@ -37,7 +37,11 @@ export async function createOnce(send: () => Promise<unknown>, isOurs: () => Pro
   } catch (error) {
     if (!isAlreadyExists(error)) throw error
     if (!(await isOurs())) {
-      throw new OpsctlError(`${what} was created by another run or person at the same moment, so this run did not make it and leaves it alone; choose another name and run again.`, ExitCode.WorkflowFailed, 'AlreadyExists')
+      throw new OpsctlError(
+        `${what} was created by another run or person at the same moment, so this run did not make it and leaves it alone; choose another name and run again.`,
+        ExitCode.WorkflowFailed,
+        'AlreadyExists',
+      )
     }
   }
 }

@@ -26,14 +26,21 @@ export const keyNamed = (given: string, key: KeyMetadata) => (key.Arn === given 
 export async function assertEncryptionKey(kms: KMSClient, given: string, key: KeyMetadata, use: {by: string; flag: string}): Promise<void> {
   const {flag} = use
   if (key.KeyState !== 'Enabled') {
-    throw new UsageError(`KMS key ${keyNamed(given, key)} is ${key.KeyState}, not Enabled, in ${await kms.config.region()}; enable it or choose another ${flag}.`, 'KmsKeyNotEnabled')
+    throw new UsageError(
+      `KMS key ${keyNamed(given, key)} is ${key.KeyState}, not Enabled, in ${await kms.config.region()}; enable it or choose another ${flag}.`,
+      'KmsKeyNotEnabled',
+    )
   }
   // KMS always reports both; emulators may leave out the defaults.
   const {KeySpec: spec = 'SYMMETRIC_DEFAULT', KeyUsage: usage = 'ENCRYPT_DECRYPT'} = key
   if (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT') {
-    throw new UsageError(`KMS key ${keyNamed(given, key)} is a ${spec} key for ${usage}, but ${use.by} encrypts only with symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT); choose another ${flag}.`, 'KmsKeyNotUsable')
+    throw new UsageError(
+      `KMS key ${keyNamed(given, key)} is a ${spec} key for ${usage}, but ${use.by} encrypts only with symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT); choose another ${flag}.`,
+      'KmsKeyNotUsable',
+    )
   }
 }
 
 /** Whether a key id or ARN that a resource reports is the given key (a user may have named it by an alias). */
-export const isKey = (reported: string | undefined, key: Pick<KeyMetadata, 'Arn' | 'KeyId'>) => reported !== undefined && [key.Arn, key.KeyId].includes(reported)
+export const isKey = (reported: string | undefined, key: Pick<KeyMetadata, 'Arn' | 'KeyId'>) =>
+  reported !== undefined && [key.Arn, key.KeyId].includes(reported)

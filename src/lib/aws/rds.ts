@@ -1,7 +1,16 @@
 import type {
-  CopyDBSnapshotCommandInput, CreateDBInstanceReadReplicaCommandInput, CreateDBSnapshotCommandInput, DBCluster, DBInstance,
-  DBInstanceAutomatedBackup, DBSnapshot, Event, RDSClient, RestoreDBInstanceFromDBSnapshotCommandInput,
-  RestoreDBInstanceToPointInTimeCommandInput, SourceType,
+  CopyDBSnapshotCommandInput,
+  CreateDBInstanceReadReplicaCommandInput,
+  CreateDBSnapshotCommandInput,
+  DBCluster,
+  DBInstance,
+  DBInstanceAutomatedBackup,
+  DBSnapshot,
+  Event,
+  RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommandInput,
+  RestoreDBInstanceToPointInTimeCommandInput,
+  SourceType,
 } from '@aws-sdk/client-rds'
 
 import {NotFoundError, UsageError} from '../errors/errors.js'
@@ -18,7 +27,10 @@ const rdsIdentifier = /^[A-Za-z](?!.*--)[A-Za-z0-9-]*$/
 
 function assertRdsIdentifier(kind: string, id: string, maxLength: number): string {
   if (id.length < 1 || id.length > maxLength || !rdsIdentifier.test(id) || id.endsWith('-')) {
-    throw new UsageError(`"${id}" is not a valid ${kind} identifier: use 1–${maxLength} letters, digits and hyphens, starting with a letter, with no double or trailing hyphen.`, 'InvalidIdentifier')
+    throw new UsageError(
+      `"${id}" is not a valid ${kind} identifier: use 1–${maxLength} letters, digits and hyphens, starting with a letter, with no double or trailing hyphen.`,
+      'InvalidIdentifier',
+    )
   }
   return id
 }
@@ -91,16 +103,23 @@ export interface SnapshotTaken {
 }
 
 /** Every snapshot of the DB instance (every page), optionally only automated or manual ones. */
-export async function dbSnapshotsOf(client: RDSClient, dbInstanceId: string, snapshotType?: 'automated' | 'manual', abortSignal?: AbortSignal): Promise<DBSnapshot[]> {
+export async function dbSnapshotsOf(
+  client: RDSClient,
+  dbInstanceId: string,
+  snapshotType?: 'automated' | 'manual',
+  abortSignal?: AbortSignal,
+): Promise<DBSnapshot[]> {
   const {paginateDescribeDBSnapshots} = await rds()
   const snapshots: DBSnapshot[] = []
-  for await (const page of paginateDescribeDBSnapshots({client}, {DBInstanceIdentifier: dbInstanceId, SnapshotType: snapshotType}, {abortSignal})) snapshots.push(...(page.DBSnapshots ?? []))
+  for await (const page of paginateDescribeDBSnapshots({client}, {DBInstanceIdentifier: dbInstanceId, SnapshotType: snapshotType}, {abortSignal}))
+    snapshots.push(...(page.DBSnapshots ?? []))
   return snapshots
 }
 
 /** Every snapshot of the DB instance or Aurora cluster, with its creation time. */
 export async function snapshotsTaken(client: RDSClient, source: {instance: string} | {cluster: string}, abortSignal?: AbortSignal): Promise<SnapshotTaken[]> {
-  if ('instance' in source) return (await dbSnapshotsOf(client, source.instance, undefined, abortSignal)).map((s) => ({id: s.DBSnapshotIdentifier!, createdAt: s.SnapshotCreateTime}))
+  if ('instance' in source)
+    return (await dbSnapshotsOf(client, source.instance, undefined, abortSignal)).map((s) => ({id: s.DBSnapshotIdentifier!, createdAt: s.SnapshotCreateTime}))
   const {paginateDescribeDBClusterSnapshots} = await rds()
   const taken: SnapshotTaken[] = []
   for await (const page of paginateDescribeDBClusterSnapshots({client}, {DBClusterIdentifier: source.cluster}, {abortSignal})) {
@@ -110,7 +129,11 @@ export async function snapshotsTaken(client: RDSClient, source: {instance: strin
 }
 
 /** The instance's active automated backup, which holds its restore window. */
-export async function activeAutomatedBackup(client: RDSClient, dbInstanceId: string, abortSignal?: AbortSignal): Promise<DBInstanceAutomatedBackup | undefined> {
+export async function activeAutomatedBackup(
+  client: RDSClient,
+  dbInstanceId: string,
+  abortSignal?: AbortSignal,
+): Promise<DBInstanceAutomatedBackup | undefined> {
   const {DescribeDBInstanceAutomatedBackupsCommand} = await rds()
   const {DBInstanceAutomatedBackups} = await client.send(new DescribeDBInstanceAutomatedBackupsCommand({DBInstanceIdentifier: dbInstanceId}), {abortSignal})
   return DBInstanceAutomatedBackups?.find((b) => b.Status === 'active')
@@ -144,9 +167,18 @@ export async function rebootWithFailover(client: RDSClient, dbInstanceId: string
   await changeOnce(() => client.send(new RebootDBInstanceCommand({DBInstanceIdentifier: dbInstanceId, ForceFailover: true}), {abortSignal}), underWay)
 }
 
-export async function failOverDbCluster(client: RDSClient, clusterId: string, targetInstanceId: string, underWay: () => Promise<boolean>, abortSignal?: AbortSignal): Promise<void> {
+export async function failOverDbCluster(
+  client: RDSClient,
+  clusterId: string,
+  targetInstanceId: string,
+  underWay: () => Promise<boolean>,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   const {FailoverDBClusterCommand} = await rds()
-  await changeOnce(() => client.send(new FailoverDBClusterCommand({DBClusterIdentifier: clusterId, TargetDBInstanceIdentifier: targetInstanceId}), {abortSignal}), underWay)
+  await changeOnce(
+    () => client.send(new FailoverDBClusterCommand({DBClusterIdentifier: clusterId, TargetDBInstanceIdentifier: targetInstanceId}), {abortSignal}),
+    underWay,
+  )
 }
 
 export async function promoteReadReplica(client: RDSClient, dbInstanceId: string, underWay: () => Promise<boolean>, abortSignal?: AbortSignal): Promise<void> {
@@ -163,7 +195,11 @@ interface Made {
 /** Sends a create; "already exists" on what carries this run's id means its response was lost, and it carries on. */
 async function createForRun(client: RDSClient, command: unknown, made: Made, runId: string, abortSignal?: AbortSignal): Promise<void> {
   const find = made.kind === 'DB instance' ? findDbInstance : findDbSnapshot
-  await createOnce(() => send(client, command, abortSignal), async () => madeByRun(await find(client, made.id, abortSignal) ?? {}, runId), `${made.kind} ${made.id}`)
+  await createOnce(
+    () => send(client, command, abortSignal),
+    async () => madeByRun((await find(client, made.id, abortSignal)) ?? {}, runId),
+    `${made.kind} ${made.id}`,
+  )
 }
 
 export async function createDbSnapshot(client: RDSClient, input: CreateDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
@@ -176,17 +212,32 @@ export async function copyDbSnapshot(client: RDSClient, input: CopyDBSnapshotCom
   await createForRun(client, new CopyDBSnapshotCommand(input), {kind: 'DB snapshot', id: input.TargetDBSnapshotIdentifier!}, runId, abortSignal)
 }
 
-export async function restoreDbInstanceFromSnapshot(client: RDSClient, input: RestoreDBInstanceFromDBSnapshotCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+export async function restoreDbInstanceFromSnapshot(
+  client: RDSClient,
+  input: RestoreDBInstanceFromDBSnapshotCommandInput,
+  runId: string,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   const {RestoreDBInstanceFromDBSnapshotCommand} = await rds()
   await createForRun(client, new RestoreDBInstanceFromDBSnapshotCommand(input), {kind: 'DB instance', id: input.DBInstanceIdentifier!}, runId, abortSignal)
 }
 
-export async function restoreDbInstanceToPointInTime(client: RDSClient, input: RestoreDBInstanceToPointInTimeCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+export async function restoreDbInstanceToPointInTime(
+  client: RDSClient,
+  input: RestoreDBInstanceToPointInTimeCommandInput,
+  runId: string,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   const {RestoreDBInstanceToPointInTimeCommand} = await rds()
   await createForRun(client, new RestoreDBInstanceToPointInTimeCommand(input), {kind: 'DB instance', id: input.TargetDBInstanceIdentifier!}, runId, abortSignal)
 }
 
-export async function createDbInstanceReadReplica(client: RDSClient, input: CreateDBInstanceReadReplicaCommandInput, runId: string, abortSignal?: AbortSignal): Promise<void> {
+export async function createDbInstanceReadReplica(
+  client: RDSClient,
+  input: CreateDBInstanceReadReplicaCommandInput,
+  runId: string,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   const {CreateDBInstanceReadReplicaCommand} = await rds()
   await createForRun(client, new CreateDBInstanceReadReplicaCommand(input), {kind: 'DB instance', id: input.DBInstanceIdentifier!}, runId, abortSignal)
 }
@@ -199,5 +250,7 @@ export async function deleteDbSnapshot(client: RDSClient, id: string, abortSigna
 /** Deletes without a final snapshot (what opsctl deletes is only ever what a run made for itself). */
 export async function deleteDbInstance(client: RDSClient, id: string, abortSignal?: AbortSignal): Promise<void> {
   const {DeleteDBInstanceCommand} = await rds()
-  await deleteOnce(() => client.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal}))
+  await deleteOnce(() =>
+    client.send(new DeleteDBInstanceCommand({DBInstanceIdentifier: id, SkipFinalSnapshot: true, DeleteAutomatedBackups: true}), {abortSignal}),
+  )
 }

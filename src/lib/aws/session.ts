@@ -1,8 +1,8 @@
-import type {AwsCredentialIdentityProvider} from '@smithy/types'
+import type {AwsCredentialIdentityProvider, HandlerExecutionContext, InitializeMiddleware, MetadataBearer} from '@smithy/types'
 
 import {UsageError} from '../errors/errors.js'
-import {opsctlVersion} from '../version.js'
 import {registerSecret} from '../secrets/secrets.js'
+import {opsctlVersion} from '../version.js'
 import {recordCall} from './call-log.js'
 import {endpointError} from './endpoint-errors.js'
 import {assertKnownRegion} from './regions.js'
@@ -19,7 +19,9 @@ export interface AwsSessionOptions {
 }
 
 interface SdkClient {
-  middlewareStack: {add: (middleware: any, options: any) => void}
+  middlewareStack: {
+    add: (middleware: InitializeMiddleware<object, MetadataBearer>, options: {step: 'initialize'; name: string; priority: 'high' | 'low'}) => void
+  }
   config: {credentials: AwsCredentialIdentityProvider}
 }
 
@@ -49,7 +51,10 @@ export class AwsSession {
       await credentials()
     } catch (error) {
       const where = options.profile ? `for profile "${options.profile}"` : 'in the environment, ~/.aws or the instance role'
-      throw new UsageError(`No AWS credentials found ${where}: run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${(error as Error).message}).`, 'NoCredentials')
+      throw new UsageError(
+        `No AWS credentials found ${where}: run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${(error as Error).message}).`,
+        'NoCredentials',
+      )
     }
     return new AwsSession(region, credentials, options)
 
@@ -98,7 +103,10 @@ async function assertProfileExists(profile: string): Promise<void> {
   const known = [...new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)])]
   if (known.includes(profile)) return
   const listed = known.length > 0 ? ` (profiles there: ${known.sort().join(', ')})` : ''
-  throw new UsageError(`There is no profile "${profile}" in ~/.aws/config or ~/.aws/credentials${listed}; check the name with "aws configure list-profiles".`, 'UnknownProfile')
+  throw new UsageError(
+    `There is no profile "${profile}" in ~/.aws/config or ~/.aws/credentials${listed}; check the name with "aws configure list-profiles".`,
+    'UnknownProfile',
+  )
 }
 
 /** Generous for AWS, yet a connection that hangs is given up and tried again within the step's time. */
@@ -106,23 +114,31 @@ const DEFAULT_HTTP_TIMEOUTS = {connectionTimeoutMs: 10_000, requestTimeoutMs: 60
 
 const quietLogger = {debug() {}, info() {}, warn() {}, error() {}}
 
-const recordCallMiddleware = (region: string) => (next: any, context: any) => async (args: any) => {
-  const service = String(context.clientName ?? '').replace(/Client$/, '')
-  const operation = String(context.commandName ?? '').replace(/Command$/, '')
-  try {
-    const result = await next(args)
-    registerSecretsIn(result.output)
-    recordCall({service, operation, requestId: result.output?.$metadata?.requestId})
-    return result
-  } catch (error: any) {
-    recordCall({service, operation, requestId: error?.$metadata?.requestId, error: error?.name})
-    // The endpoint, not the request, is the problem: one sentence saying which endpoint and what to do.
-    throw endpointError(error, {service: serviceName(context), operation, region}) ?? error
+const recordCallMiddleware =
+  (region: string): InitializeMiddleware<object, MetadataBearer> =>
+  (next, context: HandlerExecutionContext) =>
+  async (args) => {
+    const service = String(context.clientName ?? '').replace(/Client$/, '')
+    const operation = String(context.commandName ?? '').replace(/Command$/, '')
+    try {
+      const result = await next(args)
+      registerSecretsIn(result.output)
+      recordCall({service, operation, requestId: result.output?.$metadata?.requestId})
+      return result
+    } catch (error) {
+      const failed = error as Partial<MetadataBearer> & {name?: string}
+      recordCall({service, operation, requestId: failed?.$metadata?.requestId, error: failed?.name})
+      // The endpoint, not the request, is the problem: one sentence saying which endpoint and what to do.
+      throw endpointError(error, {service: serviceName(context), operation, region}) ?? error
+    }
   }
-}
 
 /** The IAM service prefix of a client (rds, ssm, kms …), as in "ssm:ListComplianceItems". */
-const serviceName = (context: any) => String(context.clientName ?? '').replace(/Client$/, '').replace(/Service$/, '').toLowerCase()
+const serviceName = (context: HandlerExecutionContext) =>
+  String(context.clientName ?? '')
+    .replace(/Client$/, '')
+    .replace(/Service$/, '')
+    .toLowerCase()
 
 /** The response fields that carry a secret: Secrets Manager's secret, KMS plaintext (SSM SecureString values are found by their Type). */
 const secretFields = new Set(['SecretString', 'SecretBinary', 'Plaintext', 'PrivateKeyPlaintext'])

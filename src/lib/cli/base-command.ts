@@ -1,11 +1,11 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsSession} from '../aws/session.js'
-import {maskTerminalOutput} from '../secrets/secrets.js'
+import {OpsctlError} from '../errors/errors.js'
 import {color} from '../report/colors.js'
 import {writeWarning} from '../report/format.js'
+import {maskTerminalOutput} from '../secrets/secrets.js'
 import {describeError} from './describe-error.js'
-import {OpsctlError} from '../errors/errors.js'
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -28,7 +28,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     profile: Flags.string({description: 'Named profile from ~/.aws/config (SSO, assume-role and credential_process included).', helpGroup: 'GLOBAL'}),
     region: Flags.string({description: 'AWS region; default AWS_REGION, AWS_DEFAULT_REGION, then the profile.', helpGroup: 'GLOBAL'}),
     verbose: Flags.boolean({description: 'Show stack traces and AWS request details on errors.', helpGroup: 'GLOBAL'}),
-    'max-attempts': Flags.integer({description: 'Attempts per AWS call, with adaptive retries (default AWS_MAX_ATTEMPTS or 3).', min: 1, max: 20, helpGroup: 'GLOBAL'}),
+    'max-attempts': Flags.integer({
+      description: 'Attempts per AWS call, with adaptive retries (default AWS_MAX_ATTEMPTS or 3).',
+      min: 1,
+      max: 20,
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   /**

@@ -12,7 +12,10 @@ export const canPrompt = () => Boolean(process.stdin.isTTY && process.stdout.isT
 export async function confirmChange(question: string, options: {yes: boolean; flag?: string}): Promise<void> {
   if (options.yes) return
   if (!canPrompt()) {
-    throw new UsageError(`${question.replace(/\?$/, '')} needs confirmation and there is no terminal to ask on; pass ${options.flag ?? '--yes'} to proceed.`, 'ConfirmationRequired')
+    throw new UsageError(
+      `${question.replace(/\?$/, '')} needs confirmation and there is no terminal to ask on; pass ${options.flag ?? '--yes'} to proceed.`,
+      'ConfirmationRequired',
+    )
   }
   const prompt = createInterface({input: process.stdin, output: process.stdout})
   try {

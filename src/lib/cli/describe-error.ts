@@ -1,5 +1,5 @@
-import {ExitCode} from '../errors/exit-codes.js'
 import {OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import {type CommandShape, parseErrorSentence} from './parse-errors.js'
 
 export interface DescribedError {
@@ -16,7 +16,11 @@ export function describeError(error: unknown, shape: CommandShape = {command: 'o
   if (e?.parse !== undefined) return {exitCode: ExitCode.Usage, code: 'InvalidInput', message: parseErrorSentence(e, shape)}
   if (e?.oclif?.exit !== undefined) return {exitCode: e.oclif.exit, code: e.name ?? 'CLIError', message: parseErrorSentence(e, shape)}
   if (e?.name === 'CredentialsProviderError') {
-    return {exitCode: ExitCode.Usage, code: 'NoCredentials', message: `No usable AWS credentials (${e.message}); run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`}
+    return {
+      exitCode: ExitCode.Usage,
+      code: 'NoCredentials',
+      message: `No usable AWS credentials (${e.message}); run "aws sso login", pass --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
+    }
   }
   if (e?.$fault) {
     const requestId = e.$metadata?.requestId ? ` (request id ${e.$metadata.requestId})` : ''

@@ -31,7 +31,8 @@ export function secondsFlag(options: SecondsOptions): Interfaces.OptionFlag<numb
     helpValue: '<seconds>',
     async parse(input, context) {
       const name = `--${context.token.flag}`
-      if (!/^\d+$/.test(input.trim())) throw new UsageError(`${name} "${input}" is not a whole number of seconds; write it like ${options.default ?? 60}.`, 'InvalidDuration')
+      if (!/^\d+$/.test(input.trim()))
+        throw new UsageError(`${name} "${input}" is not a whole number of seconds; write it like ${options.default ?? 60}.`, 'InvalidDuration')
       const seconds = Number(input.trim())
       if (seconds < min || seconds > max) {
         throw new UsageError(`${name} ${seconds} is out of range; use ${min} to ${max} seconds${inDays(max)}.`, 'InvalidDuration')
@@ -66,9 +67,16 @@ async function unwritable(file: string): Promise<string | undefined> {
   const {dirname, resolve} = await import('node:path')
   const existing = await stat(file).catch(() => undefined)
   if (existing?.isDirectory()) return 'it is a folder'
-  if (existing) return access(file, constants.W_OK).then(() => undefined, () => 'the file is not writable')
+  if (existing)
+    return access(file, constants.W_OK).then(
+      () => undefined,
+      () => 'the file is not writable',
+    )
   const folder = dirname(resolve(file))
   const parent = await stat(folder).catch(() => undefined)
   if (!parent?.isDirectory()) return `the folder ${folder} does not exist`
-  return access(folder, constants.W_OK).then(() => undefined, () => `the folder ${folder} is not writable`)
+  return access(folder, constants.W_OK).then(
+    () => undefined,
+    () => `the folder ${folder} is not writable`,
+  )
 }

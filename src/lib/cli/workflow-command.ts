@@ -1,12 +1,12 @@
 import {type Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {AwsSession} from '../aws/session.js'
-import {ObjectiveMissedError, OpsctlError} from '../errors/errors.js'
-import {ExitCode} from '../errors/exit-codes.js'
 import {newRunId, readJournal} from '../engine/journal.js'
 import type {RunReporter} from '../engine/reporter.js'
 import {runWorkflow} from '../engine/runner.js'
 import type {RunRecord, Workflow} from '../engine/types.js'
+import {ObjectiveMissedError, OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import {type ReportFiles, reporterFor, writeReports} from '../report/index.js'
 import type {RtoTrend} from '../report/trend.js'
 import {BaseCommand} from './base-command.js'
@@ -115,15 +115,17 @@ export abstract class WorkflowCommand<T extends typeof Command> extends RunComma
   /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
   protected async runWorkflow<C>(run: WorkflowRun<C>): Promise<RunRecord> {
     const ask = run.confirm && !run.confirm.yes && !this.dryRun ? run.confirm.question : undefined
-    return this.drive({...run, ask, resumable: true}, (start) => runWorkflow({
-      ...start,
-      workflow: run.workflow,
-      context: run.context(start.session),
-      parameters: run.parameters,
-      secrets: run.secrets,
-      undoOnFailure: run.undoOnFailure,
-      region: start.session.region,
-    }))
+    return this.drive({...run, ask, resumable: true}, (start) =>
+      runWorkflow({
+        ...start,
+        workflow: run.workflow,
+        context: run.context(start.session),
+        parameters: run.parameters,
+        secrets: run.secrets,
+        undoOnFailure: run.undoOnFailure,
+        region: start.session.region,
+      }),
+    )
   }
 }
 

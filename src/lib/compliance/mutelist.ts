@@ -29,7 +29,12 @@ const LIST_FIELDS = ['check', 'resource', 'account', 'region'] as const
 const FIELDS = new Set<string>(['reason', 'tags', ...LIST_FIELDS])
 
 const globToRegExp = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  )
 const isPattern = (value: string) => /[*?]/.test(value)
 
 /** Reads and validates a mutelist file; a malformed one is a usage error naming the line and the reason. */
@@ -38,7 +43,10 @@ export async function loadMutelist(file: string, knownCheckIds: readonly string[
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new UsageError(`Cannot read mutelist ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path given to --mutelist.`, 'InvalidMutelist')
+    throw new UsageError(
+      `Cannot read mutelist ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path given to --mutelist.`,
+      'InvalidMutelist',
+    )
   }
   return parseMutelist(text, file, knownCheckIds)
 }
@@ -66,13 +74,16 @@ export function parseMutelist(text: string, file: string, knownCheckIds: readonl
         entry.reason = String((value as {value: unknown}).value).trim()
       } else if (key === 'tags') {
         if (!isMap(value) || value.items.some((p) => !isScalar(p.key) || !isScalar(p.value))) fail(value ?? item, 'tags must map tag keys to values')
-        entry.tags = Object.fromEntries((value as {items: {key: {value: unknown}; value: {value: unknown}}[]}).items.map((p) => [String(p.key.value), String(p.value.value)]))
+        entry.tags = Object.fromEntries(
+          (value as {items: {key: {value: unknown}; value: {value: unknown}}[]}).items.map((p) => [String(p.key.value), String(p.value.value)]),
+        )
       } else {
         const values = isScalar(value) ? [value] : isSeq(value) ? value.items : fail(value ?? item, `${key} must be a string or a list of strings`)
         entry[key as (typeof LIST_FIELDS)[number]] = values.map((v) => {
           if (!isScalar(v) || v.value === null || v.value === '') return fail((v as Node) ?? value, `${key} values must be non-empty strings`)
           const text = String(v.value)
-          if (key === 'check' && !isPattern(text) && !knownCheckIds.includes(text)) fail(v, `unknown check "${text}"; run "opsctl compliance list" to see the check ids`)
+          if (key === 'check' && !isPattern(text) && !knownCheckIds.includes(text))
+            fail(v, `unknown check "${text}"; run "opsctl compliance list" to see the check ids`)
           return text
         })
       }
@@ -87,11 +98,13 @@ export function parseMutelist(text: string, file: string, knownCheckIds: readonl
 function matches(entry: MuteEntry, finding: Finding, tags: Record<string, string> | undefined): boolean {
   const any = (patterns: string[] | undefined, ...values: (string | undefined)[]) =>
     patterns === undefined || patterns.some((p) => values.some((v) => v !== undefined && globToRegExp(p).test(v)))
-  return any(entry.check, finding.checkId)
-    && any(entry.resource, finding.resourceId, finding.resourceArn)
-    && any(entry.account, finding.accountId)
-    && any(entry.region, finding.region)
-    && Object.entries(entry.tags ?? {}).every(([key, value]) => tags?.[key] !== undefined && globToRegExp(value).test(tags[key]))
+  return (
+    any(entry.check, finding.checkId) &&
+    any(entry.resource, finding.resourceId, finding.resourceArn) &&
+    any(entry.account, finding.accountId) &&
+    any(entry.region, finding.region) &&
+    Object.entries(entry.tags ?? {}).every(([key, value]) => tags?.[key] !== undefined && globToRegExp(value).test(tags[key]))
+  )
 }
 
 /** The first entry muting this failed finding, if any. */

@@ -1,13 +1,21 @@
+import {mapWithLimit} from '../aws/paginate.js'
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
 import {OpsctlError, UsageError} from '../errors/errors.js'
 import {checks as allChecks} from './checks/index.js'
-import {mapWithLimit} from '../aws/paginate.js'
 import {collectRegionInventory, type InventoryProgress, type RegionInventory} from './inventory/index.js'
-import {loadMutelist, muteEntryFor, type Mutelist} from './mutelist.js'
+import {loadMutelist, type Mutelist, muteEntryFor} from './mutelist.js'
 import {
-  atOrAbove, type Check, type CheckSummary, type ComplianceResult, type Finding, type FindingStatus,
-  services, type Severity, severities, type Totals,
+  atOrAbove,
+  type Check,
+  type CheckSummary,
+  type ComplianceResult,
+  type Finding,
+  type FindingStatus,
+  type Severity,
+  services,
+  severities,
+  type Totals,
 } from './types.js'
 
 /** Connect fast or give up: an unreachable or disabled region becomes an ERROR finding, not a hang. */
@@ -18,23 +26,39 @@ export const COLLECTOR_DEADLINE_MS = 120_000
 
 const unknown = (kind: string, values: string[], allowed: readonly string[]) => {
   const bad = values.filter((v) => !allowed.includes(v))
-  if (bad.length > 0) throw new UsageError(`Unknown ${kind} ${bad.map((b) => `"${b}"`).join(', ')}; choose from ${allowed.join(', ')}.`, `Unknown${kind[0].toUpperCase()}${kind.slice(1).replace(/ (\w)/g, (_, c) => c.toUpperCase())}`)
+  if (bad.length > 0)
+    throw new UsageError(
+      `Unknown ${kind} ${bad.map((b) => `"${b}"`).join(', ')}; choose from ${allowed.join(', ')}.`,
+      `Unknown${kind[0].toUpperCase()}${kind.slice(1).replace(/ (\w)/g, (_, c) => c.toUpperCase())}`,
+    )
 }
 
 /** The checks chosen by --checks, --services and --severity (all when none is given); unknown names are usage errors. */
 export function selectChecks(selection: {checkIds?: string[]; services?: string[]; severities?: string[]}): Check[] {
-  unknown('check id', selection.checkIds ?? [], allChecks.map((c) => c.id))
+  unknown(
+    'check id',
+    selection.checkIds ?? [],
+    allChecks.map((c) => c.id),
+  )
   unknown('service', selection.services ?? [], services)
   unknown('severity', selection.severities ?? [], severities)
-  const chosen = allChecks.filter((c) => (!selection.checkIds?.length || selection.checkIds.includes(c.id))
-    && (!selection.services?.length || selection.services.includes(c.service))
-    && (!selection.severities?.length || selection.severities.includes(c.severity)))
-  if (chosen.length === 0) throw new UsageError('No check matches the given --checks, --services and --severity together; loosen one of them.', 'NoChecksSelected')
+  const chosen = allChecks.filter(
+    (c) =>
+      (!selection.checkIds?.length || selection.checkIds.includes(c.id)) &&
+      (!selection.services?.length || selection.services.includes(c.service)) &&
+      (!selection.severities?.length || selection.severities.includes(c.severity)),
+  )
+  if (chosen.length === 0)
+    throw new UsageError('No check matches the given --checks, --services and --severity together; loosen one of them.', 'NoChecksSelected')
   return chosen
 }
 
 /** A comma-separated flag value as a list, or undefined when the flag was not given. */
-export const commaList = (value: string | undefined) => value?.split(',').map((v) => v.trim()).filter(Boolean)
+export const commaList = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
 
 export const assertRegions = (regions: string[]) => regions.map((r) => assertKnownRegion(r))
 
@@ -84,14 +108,26 @@ export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<Com
   const checks = selectChecks({checkIds: commaList(request.checks), services: commaList(request.services), severities: commaList(request.severity)})
   const regionList = commaList(request.regions)
   if (regionList) assertRegions(regionList)
-  const mutelist = request.mutelist ? await loadMutelist(request.mutelist, allChecks.map((c) => c.id)) : undefined
+  const mutelist = request.mutelist
+    ? await loadMutelist(
+        request.mutelist,
+        allChecks.map((c) => c.id),
+      )
+    : undefined
   const session = await io.openSession()
-  const regions = request.allRegions ? await enabledRegions(session) : regionList ?? [session.region]
+  const regions = request.allRegions ? await enabledRegions(session) : (regionList ?? [session.region])
   const accountId = await lookupAccountId(session)
   if (!accountId) io.warn('Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.')
-  const scan = (onProgress?: (progress: InventoryProgress) => void) => runComplianceScan(session, {
-    checks, regions, accountId, failOn: request.failOn, mutelist, minRetentionDays: request.minRetentionDays, onProgress,
-  })
+  const scan = (onProgress?: (progress: InventoryProgress) => void) =>
+    runComplianceScan(session, {
+      checks,
+      regions,
+      accountId,
+      failOn: request.failOn,
+      mutelist,
+      minRetentionDays: request.minRetentionDays,
+      onProgress,
+    })
   return io.withProgress ? io.withProgress(regions, scan) : scan()
 }
 
@@ -123,7 +159,12 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   }
   const perRegion = await mapWithLimit(options.regions, REGION_CONCURRENCY, async (region) => {
     const regional = session.inRegion(region, {httpTimeouts: REGION_HTTP_TIMEOUTS})
-    const outcome = await collectRegionInventory({session: regional, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once}, inventoryNames, COLLECTOR_DEADLINE_MS, options.onProgress)
+    const outcome = await collectRegionInventory(
+      {session: regional, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once},
+      inventoryNames,
+      COLLECTOR_DEADLINE_MS,
+      options.onProgress,
+    )
     const findings: Finding[] = []
     for (const check of options.checks) {
       const base = {checkId: check.id, title: check.title, service: check.service, severity: check.severity, accountId, region}
@@ -131,9 +172,10 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
       if (failed) {
         const error = (outcome[failed] as {error: Error}).error
         // An endpoint problem already says what to do; anything else gets the usual advice.
-        const reason = error instanceof OpsctlError
-          ? `Could not read the ${failed} inventory of ${region}: ${error.message}`
-          : `Could not read the ${failed} inventory of ${region} (${describe(error)}); check that the region is enabled and reachable and that the credentials may read ${check.service}.`
+        const reason =
+          error instanceof OpsctlError
+            ? `Could not read the ${failed} inventory of ${region}: ${error.message}`
+            : `Could not read the ${failed} inventory of ${region} (${describe(error)}); check that the region is enabled and reachable and that the credentials may read ${check.service}.`
         findings.push({...base, status: 'ERROR', resourceType: 'AWS::Region', resourceId: region, reason})
         continue
       }
@@ -153,8 +195,13 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
           findings.push(mute ? {...finding, status: 'MUTED', muteReason: mute.reason} : finding)
         }
       } catch (error) {
-        findings.push({...base, status: 'ERROR', resourceType: 'AWS::Region', resourceId: region,
-          reason: `Check ${check.id} could not judge ${region} (${describe(error as Error)}); run with --verbose and report it.`})
+        findings.push({
+          ...base,
+          status: 'ERROR',
+          resourceType: 'AWS::Region',
+          resourceId: region,
+          reason: `Check ${check.id} could not judge ${region} (${describe(error as Error)}); run with --verbose and report it.`,
+        })
       }
     }
     return findings
@@ -172,11 +219,17 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
     // Never a verdict from half the inventory: a scan that could not read everything is incomplete, even with failures.
     verdict: totals.error > 0 ? 'incomplete' : failing > 0 ? 'failed' : 'passed',
     totals,
-    checks: options.checks.map((c): CheckSummary => ({
-      id: c.id, title: c.title, service: c.service, severity: c.severity,
-      ...(c.configRule ? {configRule: c.configRule} : {}), ...(c.prowlerId ? {prowlerId: c.prowlerId} : {}),
-      ...count(findings.filter((f) => f.checkId === c.id)),
-    })),
+    checks: options.checks.map(
+      (c): CheckSummary => ({
+        id: c.id,
+        title: c.title,
+        service: c.service,
+        severity: c.severity,
+        ...(c.configRule ? {configRule: c.configRule} : {}),
+        ...(c.prowlerId ? {prowlerId: c.prowlerId} : {}),
+        ...count(findings.filter((f) => f.checkId === c.id)),
+      }),
+    ),
     findings,
   }
 }
@@ -193,9 +246,12 @@ const statusOrder: FindingStatus[] = ['FAIL', 'ERROR', 'MUTED', 'PASS']
 
 function sortFindings(findings: Finding[], checks: Check[]): Finding[] {
   const checkOrder = new Map(checks.map((c, i) => [c.id, i]))
-  return findings.sort((a, b) => severities.indexOf(a.severity) - severities.indexOf(b.severity)
-    || checkOrder.get(a.checkId)! - checkOrder.get(b.checkId)!
-    || statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status)
-    || a.region.localeCompare(b.region)
-    || a.resourceId.localeCompare(b.resourceId))
+  return findings.sort(
+    (a, b) =>
+      severities.indexOf(a.severity) - severities.indexOf(b.severity) ||
+      checkOrder.get(a.checkId)! - checkOrder.get(b.checkId)! ||
+      statusOrder.indexOf(a.status) - statusOrder.indexOf(b.status) ||
+      a.region.localeCompare(b.region) ||
+      a.resourceId.localeCompare(b.resourceId),
+  )
 }

@@ -21,7 +21,10 @@ const runIdPattern = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/
 
 /** Sortable by time, short enough for a resource name: 20261123T192515Z-4f9a1c. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
   return `${stamp}-${randomBytes(3).toString('hex')}`
 }
 
@@ -30,7 +33,7 @@ export async function writeJournal(record: RunRecord): Promise<void> {
   await mkdir(runsDir(), {recursive: true})
   const target = join(runsDir(), `${record.runId}.json`)
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  await writeFile(temporary, maskSecrets(JSON.stringify(record, null, 2)) + '\n', {mode: 0o600})
+  await writeFile(temporary, `${maskSecrets(JSON.stringify(record, null, 2))}\n`, {mode: 0o600})
   await rename(temporary, target)
 }
 
@@ -58,7 +61,10 @@ export async function listJournals(workflow?: string): Promise<RunRecord[]> {
     throw error
   }
   const records = await Promise.all(
-    names.filter((n) => n.endsWith('.json')).sort().reverse()
+    names
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .reverse()
       .map(async (n) => JSON.parse(await readFile(join(runsDir(), n), 'utf8')) as RunRecord),
   )
   return workflow ? records.filter((r) => r.workflow === workflow) : records

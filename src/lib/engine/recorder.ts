@@ -157,7 +157,13 @@ export class RunRecorder {
   /** A step an earlier attempt completed: skipped, its outputs and its miss kept. */
   reuse(result: StepResult, earlier: StepResult): void {
     const completedAt = earlier.completedAt ?? earlier.endedAt
-    Object.assign(result, {status: 'skipped', note: `completed by an earlier attempt at ${completedAt}`, completedAt, outputs: earlier.outputs, missed: earlier.missed})
+    Object.assign(result, {
+      status: 'skipped',
+      note: `completed by an earlier attempt at ${completedAt}`,
+      completedAt,
+      outputs: earlier.outputs,
+      missed: earlier.missed,
+    })
     if (earlier.outputs) this.outputs.set(earlier.id, earlier.outputs)
     this.reporter.stepFinished(result)
   }
@@ -285,7 +291,8 @@ function assertResumable(previous: RunRecord, workflow: string, parameters: Reco
   if (previous.workflow !== workflow) throw refuse(`is a ${previous.workflow} run, not ${workflow}; resume it with the command that started it`)
   if (previous.status === 'succeeded') throw refuse('already succeeded; there is nothing to resume')
   if (previous.dryRun) throw refuse('was a dry run; start a new run instead of resuming it')
-  if (!isDeepStrictEqual(previous.parameters, parameters)) throw refuse(`was started with other parameters (${JSON.stringify(previous.parameters)}); resume it with the same ones or start a new run`)
+  if (!isDeepStrictEqual(previous.parameters, parameters))
+    throw refuse(`was started with other parameters (${JSON.stringify(previous.parameters)}); resume it with the same ones or start a new run`)
 }
 
 export function toStepError(error: unknown): StepError {

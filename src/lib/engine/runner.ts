@@ -50,7 +50,10 @@ class LinearDriver<C> {
   private planning = false
   private asked = false
 
-  constructor(private readonly options: RunOptions<C>, private readonly recorder: RunRecorder) {
+  constructor(
+    private readonly options: RunOptions<C>,
+    private readonly recorder: RunRecorder,
+  ) {
     this.steps = options.workflow.steps
   }
 
@@ -76,7 +79,9 @@ class LinearDriver<C> {
         this.planning = true
         this.recorder.plan(result)
       } else {
-        const error = this.recorder.interrupts.run.aborted ? this.recorder.interrupts.run.reason : await this.confirmBeforeFirstChange(step) ?? await this.runStep(step, result)
+        const error = this.recorder.interrupts.run.aborted
+          ? this.recorder.interrupts.run.reason
+          : ((await this.confirmBeforeFirstChange(step)) ?? (await this.runStep(step, result)))
         if (error !== undefined) return {error, index}
       }
     }
@@ -87,7 +92,10 @@ class LinearDriver<C> {
   private async confirmBeforeFirstChange(step: Step<C, object>): Promise<unknown> {
     if (!step.mutates || this.asked) return undefined
     this.asked = true
-    return this.options.beforeFirstChange?.().then(() => undefined, (error: unknown) => error)
+    return this.options.beforeFirstChange?.().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
   }
 
   /** Runs one step within its timeout and the run's interrupt; the error it failed with, if it did. */

@@ -36,7 +36,11 @@ export class NotFoundError extends UsageError {
 
 export class StepTimeoutError extends OpsctlError {
   constructor(stepId: string, timeoutMs: number, what = 'Step') {
-    super(`${what} ${stepId} timed out after ${Math.round(timeoutMs / 1000)} s; raise its timeout or look at the resource in the AWS console.`, ExitCode.WorkflowFailed, 'StepTimeout')
+    super(
+      `${what} ${stepId} timed out after ${Math.round(timeoutMs / 1000)} s; raise its timeout or look at the resource in the AWS console.`,
+      ExitCode.WorkflowFailed,
+      'StepTimeout',
+    )
     this.name = 'StepTimeoutError'
   }
 }

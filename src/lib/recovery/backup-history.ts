@@ -1,7 +1,7 @@
 import {listJournals} from '../engine/journal.js'
 import type {RunRecord} from '../engine/types.js'
-import {rtoPoints, type RtoTrend} from '../report/trend.js'
 import {BACKUP_TEST_WORKFLOW} from '../engine/workflow-names.js'
+import {type RtoTrend, rtoPoints} from '../report/trend.js'
 
 export interface BackupTestEntry {
   runId: string

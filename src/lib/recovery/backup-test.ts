@@ -2,13 +2,22 @@ import {RDSClient} from '@aws-sdk/client-rds'
 
 import {dbSnapshotsOf} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
-import {ObjectiveMissedError} from '../errors/errors.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {BACKUP_TEST_WORKFLOW} from '../engine/workflow-names.js'
+import {ObjectiveMissedError} from '../errors/errors.js'
 import {deleteInstanceOfRun, waitUntilDeleted} from './instances.js'
 import {
-  checkSourceStep, checkTargetStep, type RestoreContext, type RestorePoint, restorableSnapshot, restoreInstanceStep, restorePoint,
-  snapshotRestorePoint, targetIdFor, verifyRestoredInstanceStep, waitAvailableStep,
+  checkSourceStep,
+  checkTargetStep,
+  type RestoreContext,
+  type RestorePoint,
+  restorableSnapshot,
+  restoreInstanceStep,
+  restorePoint,
+  snapshotRestorePoint,
+  targetIdFor,
+  verifyRestoredInstanceStep,
+  waitAvailableStep,
 } from './restore-steps.js'
 
 export interface BackupTestContext extends RestoreContext {
@@ -38,7 +47,12 @@ type BackupStep<O extends object> = Step<BackupTestContext, O>
  * A read-only step that evaluates one check. A check that does not pass is a miss of the test's objective
  * (shown as a failed step, exit 4 at the end), not a failed run: the rest of the test still runs.
  */
-function checkStep(id: string, title: string, actions: string[], evaluate: (ctx: BackupTestContext, io: StepIO) => Promise<Omit<BackupCheck, 'check'>>): BackupStep<BackupCheck> {
+function checkStep(
+  id: string,
+  title: string,
+  actions: string[],
+  evaluate: (ctx: BackupTestContext, io: StepIO) => Promise<Omit<BackupCheck, 'check'>>,
+): BackupStep<BackupCheck> {
   return {
     id,
     title,
@@ -74,7 +88,10 @@ const checkEncryption = checkStep('check-encryption', 'Policy: storage and snaps
     ...(source.encrypted ? [] : ['storage is not encrypted']),
     ...(plain.length > 0 ? [`${plain.length} snapshot(s) are not encrypted: ${plain.slice(0, 5).join(', ')}${plain.length > 5 ? ', …' : ''}`] : []),
   ]
-  return {passed: problems.length === 0, detail: problems.length === 0 ? `storage and snapshots are encrypted with KMS key ${source.kmsKeyId}` : problems.join('; ')}
+  return {
+    passed: problems.length === 0,
+    detail: problems.length === 0 ? `storage and snapshots are encrypted with KMS key ${source.kmsKeyId}` : problems.join('; '),
+  }
 })
 
 /** The newest available automated snapshot, or the one given; its age at the start of the test is the RPO. */
@@ -96,7 +113,9 @@ async function newestAutomatedSnapshot(ctx: BackupTestContext, io: StepIO) {
   const available = (await dbSnapshotsOf(ctx.rds, ctx.sourceId, 'automated', io.signal)).filter((s) => s.Status === 'available')
   const newest = available.sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0]
   if (!newest) {
-    throw new ObjectiveMissedError(`DB instance ${ctx.sourceId} has no available automated snapshot to test; turn on automated backups, or pass --snapshot to test a manual one.`)
+    throw new ObjectiveMissedError(
+      `DB instance ${ctx.sourceId} has no available automated snapshot to test; turn on automated backups, or pass --snapshot to test a manual one.`,
+    )
   }
   return newest
 }
@@ -110,7 +129,9 @@ const deleteTemporaryInstanceStep: BackupStep<{targetId: string; deleted: boolea
   async run(ctx, io) {
     const targetId = targetIdFor(ctx, io.runId)
     if (ctx.keep) {
-      io.warn(`Kept the temporary DB instance ${targetId} (--keep); delete it with "aws rds delete-db-instance --db-instance-identifier ${targetId} --skip-final-snapshot" when you are done.`)
+      io.warn(
+        `Kept the temporary DB instance ${targetId} (--keep); delete it with "aws rds delete-db-instance --db-instance-identifier ${targetId} --skip-final-snapshot" when you are done.`,
+      )
       return {targetId, deleted: false}
     }
     await deleteInstanceOfRun(ctx, targetId, io)
@@ -119,7 +140,13 @@ const deleteTemporaryInstanceStep: BackupStep<{targetId: string; deleted: boolea
   },
 }
 
-const limitCheck = (id: 'check-rto' | 'check-rpo', title: string, flag: string, measured: (io: StepIO) => number, limit: (ctx: BackupTestContext) => number | undefined) =>
+const limitCheck = (
+  id: 'check-rto' | 'check-rpo',
+  title: string,
+  flag: string,
+  measured: (io: StepIO) => number,
+  limit: (ctx: BackupTestContext) => number | undefined,
+) =>
   checkStep(id, title, [], async (ctx, io) => {
     const seconds = measured(io)
     const max = limit(ctx)
@@ -128,10 +155,20 @@ const limitCheck = (id: 'check-rto' | 'check-rpo', title: string, flag: string, 
     return {passed: seconds <= max, detail: `${name} ${seconds} s is ${seconds <= max ? 'within' : 'above'} the limit of ${max} s (${flag})`}
   })
 
-const checkRto = limitCheck('check-rto', 'Objective: recovery time (restore start to available) within --max-rto', '--max-rto',
-  (io) => io.outputOf(waitAvailableStep)!.rtoSeconds, (ctx) => ctx.maxRtoSeconds)
-const checkRpo = limitCheck('check-rpo', 'Objective: recovery point (age of the restored data) within --max-rpo', '--max-rpo',
-  (io) => io.outputOf(restorePoint)!.rpoSeconds!, (ctx) => ctx.maxRpoSeconds)
+const checkRto = limitCheck(
+  'check-rto',
+  'Objective: recovery time (restore start to available) within --max-rto',
+  '--max-rto',
+  (io) => io.outputOf(waitAvailableStep)!.rtoSeconds,
+  (ctx) => ctx.maxRtoSeconds,
+)
+const checkRpo = limitCheck(
+  'check-rpo',
+  'Objective: recovery point (age of the restored data) within --max-rpo',
+  '--max-rpo',
+  (io) => io.outputOf(restorePoint)!.rpoSeconds!,
+  (ctx) => ctx.maxRpoSeconds,
+)
 
 const checks = [checkAutomatedBackups, checkRetention, checkEncryption, checkRto, checkRpo]
 
@@ -143,9 +180,18 @@ const checks = [checkAutomatedBackups, checkRetention, checkEncryption, checkRto
 export const backupTestWorkflow: Workflow<BackupTestContext> = {
   name: BACKUP_TEST_WORKFLOW,
   steps: [
-    checkSourceStep, checkAutomatedBackups, checkRetention, checkEncryption,
-    chooseSnapshotStep, checkTargetStep, restoreInstanceStep, waitAvailableStep, verifyRestoredInstanceStep,
-    deleteTemporaryInstanceStep, checkRto, checkRpo,
+    checkSourceStep,
+    checkAutomatedBackups,
+    checkRetention,
+    checkEncryption,
+    chooseSnapshotStep,
+    checkTargetStep,
+    restoreInstanceStep,
+    waitAvailableStep,
+    verifyRestoredInstanceStep,
+    deleteTemporaryInstanceStep,
+    checkRto,
+    checkRpo,
   ],
   outcome(outputOf) {
     const results = checks.map((check) => outputOf(check)!)

@@ -3,7 +3,7 @@ import type {DBInstance, RDSClient} from '@aws-sdk/client-rds'
 import {deleteDbInstance, findDbInstance, setDeletionProtection} from '../aws/rds.js'
 import {madeByRun} from '../aws/tags.js'
 import type {StepIO} from '../engine/types.js'
-import {earlierOfRun, waitFor, type Watched} from './watch.js'
+import {earlierOfRun, type Watched, waitFor} from './watch.js'
 
 /** What waiting on a DB instance needs: restores, backup tests and drills all have it. */
 export interface InstanceWaitContext {
@@ -15,8 +15,14 @@ export interface InstanceWaitContext {
 
 /** States from which an instance never becomes available. */
 export const failedStatuses: ReadonlySet<string> = new Set([
-  'failed', 'incompatible-restore', 'incompatible-network', 'incompatible-parameters', 'incompatible-option-group',
-  'storage-full', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable',
+  'failed',
+  'incompatible-restore',
+  'incompatible-network',
+  'incompatible-parameters',
+  'incompatible-option-group',
+  'storage-full',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
 ])
 
 const instance = (ctx: InstanceWaitContext, id: string): Watched<DBInstance> => ({
@@ -29,7 +35,12 @@ const instance = (ctx: InstanceWaitContext, id: string): Watched<DBInstance> => 
 })
 
 /** Polls the instance until `done` says so; an instance that disappears or fails stops the wait. */
-export function waitForInstance(ctx: InstanceWaitContext, id: string, io: StepIO, done: (instance: DBInstance | undefined) => boolean): Promise<DBInstance | undefined> {
+export function waitForInstance(
+  ctx: InstanceWaitContext,
+  id: string,
+  io: StepIO,
+  done: (instance: DBInstance | undefined) => boolean,
+): Promise<DBInstance | undefined> {
   return waitFor(instance(ctx, id), io, ctx.pollIntervalMs, done)
 }
 
@@ -46,7 +57,12 @@ export async function deleteInstanceOfRun(ctx: InstanceWaitContext, id: string, 
   const found = await findDbInstance(ctx.rds, id, io.signal)
   if (!found || !madeByRun(found, io.runId) || found.DBInstanceStatus === 'deleting') return
   // Bounded by the caller's signal: the step's timeout, or the undo's.
-  const settled = await waitForInstance(ctx, id, io, (i) => !i || ['available', 'deleting'].includes(i.DBInstanceStatus!) || failedStatuses.has(i.DBInstanceStatus!))
+  const settled = await waitForInstance(
+    ctx,
+    id,
+    io,
+    (i) => !i || ['available', 'deleting'].includes(i.DBInstanceStatus!) || failedStatuses.has(i.DBInstanceStatus!),
+  )
   if (!settled || settled.DBInstanceStatus === 'deleting') return
   if (settled.DeletionProtection) await setDeletionProtection(ctx.rds, id, false, io.signal)
   await deleteDbInstance(ctx.rds, id, io.signal)

@@ -4,8 +4,8 @@ import type {RDSClient} from '@aws-sdk/client-rds'
 import {assertEncryptionKey, describeKmsKey, isKey, keyNamed} from '../aws/kms.js'
 import {copyDbSnapshot, findDbSnapshot} from '../aws/rds.js'
 import {madeByRun, runTags} from '../aws/tags.js'
-import {UsageError} from '../errors/errors.js'
 import type {Step} from '../engine/types.js'
+import {UsageError} from '../errors/errors.js'
 import {type KmsKeyCheck, requestedKey, restorePoint, snapshotCopy} from './restore-steps.js'
 import {deleteSnapshotOfRun, earlierSnapshotOfRun, type SnapshotWaitContext, waitForSnapshotAvailable} from './snapshots.js'
 
@@ -37,7 +37,7 @@ const waitContext = (ctx: RekeyContext): SnapshotWaitContext => ({rds: ctx.rds, 
  */
 export const checkKmsKeyStep: Step<RekeyContext, KmsKeyCheck> = {
   ...requestedKey,
-  title: 'Check the KMS key to restore under (--kms-key): enabled, symmetric, not already the snapshot\'s',
+  title: "Check the KMS key to restore under (--kms-key): enabled, symmetric, not already the snapshot's",
   actions: ['kms:DescribeKey', 'rds:DescribeDBSnapshots'],
   mutates: false,
   async run(ctx, io) {
@@ -47,7 +47,10 @@ export const checkKmsKeyStep: Step<RekeyContext, KmsKeyCheck> = {
     const {snapshotId} = io.outputOf(restorePoint)!
     const snapshot = (await findDbSnapshot(ctx.rds, snapshotId!, io.signal))!
     if (snapshot.Encrypted && isKey(snapshot.KmsKeyId, key)) {
-      throw new UsageError(`DB snapshot ${snapshotId} is already encrypted with KMS key ${keyNamed(kmsKeyId, key)}; restore it without --kms-key.`, 'SameKmsKey')
+      throw new UsageError(
+        `DB snapshot ${snapshotId} is already encrypted with KMS key ${keyNamed(kmsKeyId, key)}; restore it without --kms-key.`,
+        'SameKmsKey',
+      )
     }
     return {kmsKeyId, keyArn: key.Arn!, keyId: key.KeyId!, snapshotEncrypted: snapshot.Encrypted ?? false, snapshotKmsKeyId: snapshot.KmsKeyId}
   },
@@ -64,12 +67,23 @@ export const copySnapshotStep: Step<RekeyContext, {copySnapshotId: string; snaps
     // Idempotent: an earlier attempt of this run may have started the copy already.
     const existing = await earlierSnapshotOfRun(waitContext(ctx), copySnapshotId, io)
     if (existing && !madeByRun(existing, io.runId)) {
-      throw new UsageError(`A DB snapshot named ${copySnapshotId} already exists and was not made by run ${io.runId}; delete or rename it and run again.`, 'AlreadyExists')
+      throw new UsageError(
+        `A DB snapshot named ${copySnapshotId} already exists and was not made by run ${io.runId}; delete or rename it and run again.`,
+        'AlreadyExists',
+      )
     }
     if (existing) return {copySnapshotId, snapshotId, created: false}
-    await copyDbSnapshot(ctx.rds, {
-      SourceDBSnapshotIdentifier: snapshotId, TargetDBSnapshotIdentifier: copySnapshotId, KmsKeyId: io.outputOf(requestedKey)!.keyArn, Tags: runTags(io.runId, io.workflow),
-    }, io.runId, io.signal)
+    await copyDbSnapshot(
+      ctx.rds,
+      {
+        SourceDBSnapshotIdentifier: snapshotId,
+        TargetDBSnapshotIdentifier: copySnapshotId,
+        KmsKeyId: io.outputOf(requestedKey)!.keyArn,
+        Tags: runTags(io.runId, io.workflow),
+      },
+      io.runId,
+      io.signal,
+    )
     return {copySnapshotId, snapshotId, created: true}
   },
   // The undo waits for a copy still being made: as long as the run would have waited for it.
@@ -106,7 +120,9 @@ export const deleteCopyStep: Step<RekeyContext, {copySnapshotId: string; deleted
       return {copySnapshotId, deleted: await deleteSnapshotOfRun(waitContext(ctx), copySnapshotId, io)}
     } catch (error) {
       if (io.signal.aborted) throw error
-      io.warn(`Could not delete the copy ${copySnapshotId} of the snapshot (${(error as Error).message}); delete it with "aws rds delete-db-snapshot --db-snapshot-identifier ${copySnapshotId}".`)
+      io.warn(
+        `Could not delete the copy ${copySnapshotId} of the snapshot (${(error as Error).message}); delete it with "aws rds delete-db-snapshot --db-snapshot-identifier ${copySnapshotId}".`,
+      )
       return {copySnapshotId, deleted: false}
     }
   },

@@ -2,13 +2,18 @@ import type {DBInstance, DBSnapshot, RDSClient, Tag} from '@aws-sdk/client-rds'
 
 import {isKey} from '../aws/kms.js'
 import {
-  assertDbInstanceIdentifier, describeDbInstance, findDbInstance, findDbSnapshot, restoreDbInstanceFromSnapshot, restoreDbInstanceToPointInTime,
+  assertDbInstanceIdentifier,
+  describeDbInstance,
+  findDbInstance,
+  findDbSnapshot,
+  restoreDbInstanceFromSnapshot,
+  restoreDbInstanceToPointInTime,
   setDeletionProtection,
 } from '../aws/rds.js'
 import {madeByRun, runTags} from '../aws/tags.js'
+import type {Step, StepIO, StepOf} from '../engine/types.js'
 import {NotFoundError, OpsctlError, UsageError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import type {Step, StepIO, StepOf} from '../engine/types.js'
 import {deleteInstanceOfRun, earlierInstanceOfRun, waitForInstanceAvailable} from './instances.js'
 
 /*
@@ -77,7 +82,10 @@ export const iso = (date: Date | number) => new Date(date).toISOString()
 
 export function assertNotSource(targetId: string, sourceId: string): void {
   if (targetId === sourceId) {
-    throw new UsageError(`Refusing to restore over the source instance ${sourceId}; restores always go to a new instance, so choose another --target.`, 'TargetIsSource')
+    throw new UsageError(
+      `Refusing to restore over the source instance ${sourceId}; restores always go to a new instance, so choose another --target.`,
+      'TargetIsSource',
+    )
   }
 }
 
@@ -91,9 +99,13 @@ function assertTargetFree(existing: DBInstance | undefined, targetId: string, ru
 export async function restorableSnapshot(ctx: RestoreContext, snapshotId: string, io: StepIO): Promise<DBSnapshot> {
   const snapshot = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
   const list = `see "opsctl snapshot list ${ctx.sourceId}"`
-  if (!snapshot) throw new NotFoundError(`No DB snapshot named ${snapshotId} in ${await ctx.rds.config.region()}; ${list} for the snapshots of ${ctx.sourceId}.`)
+  if (!snapshot)
+    throw new NotFoundError(`No DB snapshot named ${snapshotId} in ${await ctx.rds.config.region()}; ${list} for the snapshots of ${ctx.sourceId}.`)
   if (snapshot.DBInstanceIdentifier !== ctx.sourceId) {
-    throw new UsageError(`DB snapshot ${snapshotId} belongs to DB instance ${snapshot.DBInstanceIdentifier}, not ${ctx.sourceId}; pick one of ${ctx.sourceId}'s snapshots (${list}).`, 'SnapshotOfAnotherInstance')
+    throw new UsageError(
+      `DB snapshot ${snapshotId} belongs to DB instance ${snapshot.DBInstanceIdentifier}, not ${ctx.sourceId}; pick one of ${ctx.sourceId}'s snapshots (${list}).`,
+      'SnapshotOfAnotherInstance',
+    )
   }
   if (snapshot.Status !== 'available') {
     throw new UsageError(`DB snapshot ${snapshotId} is ${snapshot.Status}, not available; wait until it is available or pick another (${list}).`, 'WrongState')
@@ -188,7 +200,16 @@ export const restoreInstanceStep: RestoreStep<{targetId: string; created: boolea
   id: 'restore-instance',
   title: 'Restore a new DB instance beside the source, with its configuration and tags',
   // kms:CreateGrant and kms:DescribeKey: RDS needs them to restore an instance encrypted with a customer managed key.
-  actions: ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:RestoreDBInstanceToPointInTime', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:DeleteDBInstance', 'kms:CreateGrant', 'kms:DescribeKey'],
+  actions: [
+    'rds:RestoreDBInstanceFromDBSnapshot',
+    'rds:RestoreDBInstanceToPointInTime',
+    'rds:AddTagsToResource',
+    'rds:DescribeDBInstances',
+    'rds:ModifyDBInstance',
+    'rds:DeleteDBInstance',
+    'kms:CreateGrant',
+    'kms:DescribeKey',
+  ],
   mutates: true,
   async run(ctx, io) {
     const targetId = targetIdFor(ctx, io.runId)
@@ -197,7 +218,8 @@ export const restoreInstanceStep: RestoreStep<{targetId: string; created: boolea
     assertTargetFree(existing, targetId, io.runId)
     if (existing) {
       // An undo interrupted after it turned deletion protection off, before the delete: turned on again as asked.
-      if (ctx.deletionProtection && !existing.DeletionProtection && existing.DBInstanceStatus === 'available') await setDeletionProtection(ctx.rds, targetId, true, io.signal)
+      if (ctx.deletionProtection && !existing.DeletionProtection && existing.DBInstanceStatus === 'available')
+        await setDeletionProtection(ctx.rds, targetId, true, io.signal)
       return {targetId, created: false, restoreStartedAt: iso(existing.InstanceCreateTime ?? io.clock.now())}
     }
     const source = await describeDbInstance(ctx.rds, ctx.sourceId, io.signal)
@@ -208,12 +230,17 @@ export const restoreInstanceStep: RestoreStep<{targetId: string; created: boolea
       const snapshotId = io.outputOf(snapshotCopy)?.copySnapshotId ?? point.snapshotId
       await restoreDbInstanceFromSnapshot(ctx.rds, {DBInstanceIdentifier: targetId, DBSnapshotIdentifier: snapshotId, ...configuration}, io.runId, io.signal)
     } else {
-      await restoreDbInstanceToPointInTime(ctx.rds, {
-        SourceDBInstanceIdentifier: ctx.sourceId,
-        TargetDBInstanceIdentifier: targetId,
-        ...(point.kind === 'latest' ? {UseLatestRestorableTime: true} : {RestoreTime: new Date(point.restorePoint)}),
-        ...configuration,
-      }, io.runId, io.signal)
+      await restoreDbInstanceToPointInTime(
+        ctx.rds,
+        {
+          SourceDBInstanceIdentifier: ctx.sourceId,
+          TargetDBInstanceIdentifier: targetId,
+          ...(point.kind === 'latest' ? {UseLatestRestorableTime: true} : {RestoreTime: new Date(point.restorePoint)}),
+          ...configuration,
+        },
+        io.runId,
+        io.signal,
+      )
     }
     return {targetId, created: true, restoreStartedAt}
   },
@@ -223,7 +250,14 @@ export const restoreInstanceStep: RestoreStep<{targetId: string; created: boolea
 }
 
 /** Recovery time: from the start of the restore until the instance is available (recorded as the `rtoSeconds` metric). */
-export const waitAvailableStep: RestoreStep<{targetId: string; restoreStartedAt: string; availableAt: string; rtoSeconds: number; endpoint?: string; port?: number}> = {
+export const waitAvailableStep: RestoreStep<{
+  targetId: string
+  restoreStartedAt: string
+  availableAt: string
+  rtoSeconds: number
+  endpoint?: string
+  port?: number
+}> = {
   id: 'wait-available',
   title: 'Wait until the restored instance is available',
   actions: ['rds:DescribeDBInstances'],
@@ -246,7 +280,8 @@ function verificationProblems(source: DBInstance, target: DBInstance, point: Res
   const problems: string[] = []
   if (target.DBInstanceStatus !== 'available') problems.push(`its status is ${target.DBInstanceStatus}, not available`)
   if (rekeyed) {
-    if (!encrypted || !isKey(target.KmsKeyId, {Arn: rekeyed.keyArn, KeyId: rekeyed.keyId})) problems.push(`it is ${encrypted ? `encrypted with KMS key ${target.KmsKeyId}` : 'not encrypted'}, not with ${rekeyed.keyArn} (--kms-key)`)
+    if (!encrypted || !isKey(target.KmsKeyId, {Arn: rekeyed.keyArn, KeyId: rekeyed.keyId}))
+      problems.push(`it is ${encrypted ? `encrypted with KMS key ${target.KmsKeyId}` : 'not encrypted'}, not with ${rekeyed.keyArn} (--kms-key)`)
   } else if (encrypted !== (source.StorageEncrypted ?? false)) {
     problems.push(`it is ${encrypted ? '' : 'not '}encrypted while the source is ${encrypted ? 'not' : ''}`.trimEnd())
   } else if (encrypted && target.KmsKeyId !== source.KmsKeyId) {
@@ -254,12 +289,21 @@ function verificationProblems(source: DBInstance, target: DBInstance, point: Res
     problems.push(`it is encrypted with KMS key ${target.KmsKeyId}, not the source's ${source.KmsKeyId}`)
   }
   if (target.Engine !== source.Engine) problems.push(`its engine is ${target.Engine}, not ${source.Engine}`)
-  if (point.engineVersion && target.EngineVersion !== point.engineVersion) problems.push(`its engine version is ${target.EngineVersion}, not ${point.engineVersion}`)
+  if (point.engineVersion && target.EngineVersion !== point.engineVersion)
+    problems.push(`its engine version is ${target.EngineVersion}, not ${point.engineVersion}`)
   return problems
 }
 
 export const verifyRestoredInstanceStep: RestoreStep<{
-  targetId: string; status?: string; engine?: string; engineVersion?: string; encrypted: boolean; kmsKeyId?: string; deletionProtection: boolean; endpoint?: string; port?: number
+  targetId: string
+  status?: string
+  engine?: string
+  engineVersion?: string
+  encrypted: boolean
+  kmsKeyId?: string
+  deletionProtection: boolean
+  endpoint?: string
+  port?: number
 }> = {
   id: 'verify-instance',
   title: 'Verify the restored instance: available, encrypted like the source (or with the --kms-key key), same engine and version',

@@ -3,13 +3,22 @@ import {type DBInstance, RDSClient} from '@aws-sdk/client-rds'
 
 import {activeAutomatedBackup, describeDbInstance} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
-import {UsageError} from '../errors/errors.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {SNAPSHOT_RESTORE_WORKFLOW} from '../engine/workflow-names.js'
+import {UsageError} from '../errors/errors.js'
 import {checkKmsKeyStep, copySnapshotStep, deleteCopyStep, type RekeyContext, waitCopyAvailableStep} from './rekey.js'
 import {
-  checkSourceStep, checkTargetStep, iso, type RestoreContext, type RestorePoint, restorableSnapshot, restoreInstanceStep, restorePoint,
-  snapshotRestorePoint, verifyRestoredInstanceStep, waitAvailableStep,
+  checkSourceStep,
+  checkTargetStep,
+  iso,
+  type RestoreContext,
+  type RestorePoint,
+  restorableSnapshot,
+  restoreInstanceStep,
+  restorePoint,
+  snapshotRestorePoint,
+  verifyRestoredInstanceStep,
+  waitAvailableStep,
 } from './restore-steps.js'
 
 /** Where a restore starts from: a snapshot, a point in time, or the latest restorable time. */
@@ -18,7 +27,10 @@ export type RestoreFrom = {snapshotId: string} | {time: Date} | {latest: true}
 /** A point in time is restored under the source's own key: only a snapshot can be re-keyed. */
 export function assertRekeyable(from: RestoreFrom, kmsKeyId: string | undefined): void {
   if (kmsKeyId !== undefined && !('snapshotId' in from)) {
-    throw new UsageError(`--kms-key cannot be used with ${'time' in from ? '--to-time' : '--latest'}, since RDS restores a point in time only under the source's own key; to restore under another key, restore from a snapshot (--snapshot).`, 'KmsKeyNeedsSnapshot')
+    throw new UsageError(
+      `--kms-key cannot be used with ${'time' in from ? '--to-time' : '--latest'}, since RDS restores a point in time only under the source's own key; to restore under another key, restore from a snapshot (--snapshot).`,
+      'KmsKeyNeedsSnapshot',
+    )
   }
 }
 
@@ -39,10 +51,16 @@ export interface RestorableWindow {
 async function restorableWindow(ctx: RestoreContext, source: DBInstance, io: StepIO): Promise<RestorableWindow> {
   const retentionDays = source.BackupRetentionPeriod ?? 0
   if (retentionDays === 0) {
-    throw new UsageError(`DB instance ${ctx.sourceId} has automated backups turned off (retention 0 days), so it has no point in time to restore; restore a snapshot with --snapshot instead.`, 'NoPointInTimeRecovery')
+    throw new UsageError(
+      `DB instance ${ctx.sourceId} has automated backups turned off (retention 0 days), so it has no point in time to restore; restore a snapshot with --snapshot instead.`,
+      'NoPointInTimeRecovery',
+    )
   }
   if (!source.LatestRestorableTime) {
-    throw new UsageError(`DB instance ${ctx.sourceId} has no restorable time yet (its first automated backup has not finished); wait for it or restore a snapshot with --snapshot.`, 'NoPointInTimeRecovery')
+    throw new UsageError(
+      `DB instance ${ctx.sourceId} has no restorable time yet (its first automated backup has not finished); wait for it or restore a snapshot with --snapshot.`,
+      'NoPointInTimeRecovery',
+    )
   }
   const active = await activeAutomatedBackup(ctx.rds, ctx.sourceId, io.signal)
   return {
@@ -53,9 +71,14 @@ async function restorableWindow(ctx: RestoreContext, source: DBInstance, io: Ste
 
 export function assertWithinWindow(time: Date, window: RestorableWindow, sourceId: string, now: number): void {
   const choose = `choose a time between ${iso(window.earliest)} and ${iso(window.latest)}, the restorable window of ${sourceId}`
-  const where = time.getTime() > now ? 'is in the future'
-    : time < window.earliest ? `is before the earliest restorable time of ${sourceId}`
-      : time > window.latest ? `is after the latest restorable time of ${sourceId}` : undefined
+  const where =
+    time.getTime() > now
+      ? 'is in the future'
+      : time < window.earliest
+        ? `is before the earliest restorable time of ${sourceId}`
+        : time > window.latest
+          ? `is after the latest restorable time of ${sourceId}`
+          : undefined
   if (where) throw new UsageError(`--to-time ${iso(time)} ${where}; ${choose}, or use --latest.`, 'OutsideRestorableWindow')
 }
 
@@ -84,9 +107,14 @@ export function snapshotRestoreWorkflow(options: Pick<SnapshotRestoreContext, 'k
   return {
     name: SNAPSHOT_RESTORE_WORKFLOW,
     steps: [
-      checkSourceStep, checkRestorePointStep, ...(rekey ? [checkKmsKeyStep] : []), checkTargetStep,
+      checkSourceStep,
+      checkRestorePointStep,
+      ...(rekey ? [checkKmsKeyStep] : []),
+      checkTargetStep,
       ...(rekey ? [copySnapshotStep, waitCopyAvailableStep] : []),
-      restoreInstanceStep, waitAvailableStep, verifyRestoredInstanceStep,
+      restoreInstanceStep,
+      waitAvailableStep,
+      verifyRestoredInstanceStep,
       ...(rekey ? [deleteCopyStep] : []),
     ],
     outcome(outputOf) {

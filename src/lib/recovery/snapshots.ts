@@ -1,14 +1,21 @@
 import {type DBSnapshot, RDSClient} from '@aws-sdk/client-rds'
 
 import {
-  assertDbSnapshotIdentifier, createDbSnapshot, dbSnapshotsOf, deleteDbSnapshot, describeDbInstance, findDbInstance, findDbSnapshot, tagValue,
+  assertDbSnapshotIdentifier,
+  createDbSnapshot,
+  dbSnapshotsOf,
+  deleteDbSnapshot,
+  describeDbInstance,
+  findDbInstance,
+  findDbSnapshot,
+  tagValue,
 } from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {madeByRun, RUN_ID_TAG, runTags} from '../aws/tags.js'
-import {UsageError} from '../errors/errors.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {SNAPSHOT_CREATE_WORKFLOW} from '../engine/workflow-names.js'
-import {earlierOfRun, waitFor, type Watched} from './watch.js'
+import {UsageError} from '../errors/errors.js'
+import {earlierOfRun, type Watched, waitFor} from './watch.js'
 
 export interface SnapshotCreateContext {
   rds: RDSClient
@@ -23,8 +30,7 @@ export function snapshotCreateContext(session: AwsSession, options: Omit<Snapsho
   return {rds: session.client(RDSClient), ...options}
 }
 
-export const snapshotIdFor = (ctx: SnapshotCreateContext, runId: string) =>
-  ctx.snapshotId ?? `${ctx.dbInstanceId}-${runId}`.toLowerCase()
+export const snapshotIdFor = (ctx: SnapshotCreateContext, runId: string) => ctx.snapshotId ?? `${ctx.dbInstanceId}-${runId}`.toLowerCase()
 
 /** Automated snapshots are named `rds:<instance>-<time>`; the rest follows the RDS naming rules. Checked before any AWS call. */
 export function assertSnapshotReference(id: string): string {
@@ -76,7 +82,10 @@ const checkInstanceStep: SnapshotStep<{dbInstanceId: string; engine?: string; en
   async run(ctx, io) {
     const instance = await describeDbInstance(ctx.rds, ctx.dbInstanceId, io.signal)
     if (instance.DBInstanceStatus !== 'available') {
-      throw new UsageError(`DB instance ${ctx.dbInstanceId} is ${instance.DBInstanceStatus}, not available; wait until it is available and run again.`, 'WrongState')
+      throw new UsageError(
+        `DB instance ${ctx.dbInstanceId} is ${instance.DBInstanceStatus}, not available; wait until it is available and run again.`,
+        'WrongState',
+      )
     }
     const snapshotId = snapshotIdFor(ctx, io.runId)
     const existing = await findDbSnapshot(ctx.rds, snapshotId, io.signal)
@@ -96,7 +105,12 @@ const createSnapshotStep: SnapshotStep<{snapshotId: string; created: boolean}> =
     const snapshotId = snapshotIdFor(ctx, io.runId)
     // Idempotent: an earlier attempt of this run may have created it already.
     if (await earlierSnapshotOfRun(ctx, snapshotId, io)) return {snapshotId, created: false}
-    await createDbSnapshot(ctx.rds, {DBInstanceIdentifier: ctx.dbInstanceId, DBSnapshotIdentifier: snapshotId, Tags: runTags(io.runId, io.workflow)}, io.runId, io.signal)
+    await createDbSnapshot(
+      ctx.rds,
+      {DBInstanceIdentifier: ctx.dbInstanceId, DBSnapshotIdentifier: snapshotId, Tags: runTags(io.runId, io.workflow)},
+      io.runId,
+      io.signal,
+    )
     return {snapshotId, created: true}
   },
   // The undo waits for a snapshot still being made: as long as the step would have waited.

@@ -1,6 +1,6 @@
+import type {StepIO} from '../engine/types.js'
 import {OpsctlError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
-import type {StepIO} from '../engine/types.js'
 
 /** How to look at one kind of RDS resource while a run waits on it: DB instances and DB snapshots alike. */
 export interface Watched<R> {

@@ -17,13 +17,20 @@ export const shownStatus = (step: StepResult): ShownStatus => (step.status === '
 /** The sentence shown beside a step's final state, the same in every renderer. */
 export function stepDetail(step: StepResult): string {
   switch (shownStatus(step)) {
-    case 'failed': return `${step.error?.code}: ${step.error?.message}`
-    case 'missed': return `missed: ${step.missed}`
-    case 'planned': return `planned (dry run)${step.actions.length > 0 ? `: would call ${step.actions.join(', ')}` : ''}`
-    case 'skipped': return `skipped${step.note ? `: ${step.note}` : ''}`
-    case 'undone': return 'undone'
-    case 'pending': return 'not run'
-    default: return formatDuration(step.durationMs)
+    case 'failed':
+      return `${step.error?.code}: ${step.error?.message}`
+    case 'missed':
+      return `missed: ${step.missed}`
+    case 'planned':
+      return `planned (dry run)${step.actions.length > 0 ? `: would call ${step.actions.join(', ')}` : ''}`
+    case 'skipped':
+      return `skipped${step.note ? `: ${step.note}` : ''}`
+    case 'undone':
+      return 'undone'
+    case 'pending':
+      return 'not run'
+    default:
+      return formatDuration(step.durationMs)
   }
 }
 
@@ -49,8 +56,17 @@ export interface TableFit {
  */
 export function table(headers: string[], rows: string[][], fit?: TableFit): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  if (fit) narrow(widths, headers.map((h) => fit.columns[h]), fit.width)
-  const line = (cells: string[]) => cells.map((c, i) => truncate(c ?? '', widths[i]).padEnd(widths[i])).join('  ').trimEnd()
+  if (fit)
+    narrow(
+      widths,
+      headers.map((h) => fit.columns[h]),
+      fit.width,
+    )
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => truncate(c ?? '', widths[i]).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
@@ -68,8 +84,12 @@ export function runHeadline(record: RunRecord): string {
 
 export function runVerdict(record: RunRecord): string {
   const paint = record.status === 'succeeded' ? color.green : record.status === 'planned' ? color.yellow : color.red
-  const objective = record.objective?.met === false ? `, ${color.red(`objective MISSED: ${record.objective.missed.join('; ')}`)}`
-    : record.objective?.met ? `, ${color.green('objective met')}` : ''
+  const objective =
+    record.objective?.met === false
+      ? `, ${color.red(`objective MISSED: ${record.objective.missed.join('; ')}`)}`
+      : record.objective?.met
+        ? `, ${color.green('objective met')}`
+        : ''
   return `${record.workflow} ${paint(record.status)} in ${formatDuration(record.durationMs)}${objective} (run ${record.runId})`
 }
 

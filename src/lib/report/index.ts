@@ -2,8 +2,8 @@ import {appendFile, writeFile} from 'node:fs/promises'
 import {stripVTControlCharacters} from 'node:util'
 
 import {type RunReporter, silentReporter} from '../engine/reporter.js'
-import {maskSecrets} from '../secrets/secrets.js'
 import type {RunRecord} from '../engine/types.js'
+import {maskSecrets} from '../secrets/secrets.js'
 import {renderJunit} from './junit.js'
 import {LiveReporter} from './live.js'
 import {renderMarkdown} from './markdown.js'
@@ -33,15 +33,20 @@ export interface ReportFiles {
 export async function writeReports(record: RunRecord, files: ReportFiles, rtoTrend?: () => Promise<RtoTrend>): Promise<string[]> {
   const problems: string[] = []
   const summarised = (files.summary || process.env.GITHUB_STEP_SUMMARY) && !record.dryRun
-  const trend = summarised ? await rtoTrend?.().catch((error: Error) => {
-    problems.push(`Could not read the RTO of the earlier runs for the summary (${error.message}); it has this run's only.`)
-    return undefined
-  }) : undefined
+  const trend = summarised
+    ? await rtoTrend?.().catch((error: Error) => {
+        problems.push(`Could not read the RTO of the earlier runs for the summary (${error.message}); it has this run's only.`)
+        return undefined
+      })
+    : undefined
   const markdown = renderMarkdown(record, trend)
-  const outcome = await writeReportFiles([
-    ...(files.junit ? [{what: 'JUnit report', file: files.junit, text: renderJunit(record)}] : []),
-    ...(files.summary ? [{what: 'summary', file: files.summary, text: markdown}] : []),
-  ], markdown)
+  const outcome = await writeReportFiles(
+    [
+      ...(files.junit ? [{what: 'JUnit report', file: files.junit, text: renderJunit(record)}] : []),
+      ...(files.summary ? [{what: 'summary', file: files.summary, text: markdown}] : []),
+    ],
+    markdown,
+  )
   return [...problems, ...outcome.problems]
 }
 
@@ -64,12 +69,15 @@ export async function writeReportFiles(reports: ReportFile[], stepSummary?: stri
   const writes: [ReportFile, () => Promise<void>][] = reports.map((report) => [report, () => writeFile(report.file, clean(report.text))])
   if (github && stepSummary !== undefined) {
     const summary = {what: 'GitHub step summary', file: github, text: stepSummary}
-    writes.push([summary, () => appendFile(github, clean(stepSummary) + '\n')])
+    writes.push([summary, () => appendFile(github, `${clean(stepSummary)}\n`)])
   }
   const written: ReportFile[] = []
   const problems: string[] = []
   for (const [report, write] of writes) {
-    await write().then(() => written.push(report), (error: Error) => problems.push(`Could not write the ${report.what} to ${report.file} (${error.message}).`))
+    await write().then(
+      () => written.push(report),
+      (error: Error) => problems.push(`Could not write the ${report.what} to ${report.file} (${error.message}).`),
+    )
   }
   return {written, problems}
 }

@@ -2,8 +2,9 @@ import type {RunRecord} from '../engine/types.js'
 import {shownStatus} from './format.js'
 
 export const escapeXml = (text: string) =>
-  text.replace(/[<>&"']/g, (c) => ({'<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;'})[c]!)
-    // eslint-disable-next-line no-control-regex
+  text
+    .replace(/[<>&"']/g, (c) => ({'<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;'})[c]!)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters, which is why they are removed.
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
 
 export interface JunitSuite {
@@ -49,7 +50,8 @@ export function renderJunit(record: RunRecord): string {
     const body: string[] = []
     if (step.status === 'failed') body.push(`<failure type="${escapeXml(step.error?.code ?? 'Error')}" message="${escapeXml(step.error?.message ?? '')}"/>`)
     if (shownStatus(step) === 'missed') body.push(`<failure type="ObjectiveMissed" message="${escapeXml(step.missed!)}"/>`)
-    if (['skipped', 'planned', 'pending'].includes(step.status)) body.push(`<skipped message="${escapeXml(step.status === 'pending' ? 'not run' : step.note ?? step.status)}"/>`)
+    if (['skipped', 'planned', 'pending'].includes(step.status))
+      body.push(`<skipped message="${escapeXml(step.status === 'pending' ? 'not run' : (step.note ?? step.status))}"/>`)
     const calls = step.calls.map((c) => `${c.service}.${c.operation}${c.requestId ? ` request-id=${c.requestId}` : ''}${c.error ? ` error=${c.error}` : ''}`)
     const out = [step.title, ...(step.undo ? [`undo: ${step.undo.status}`] : []), ...calls].join('\n')
     body.push(`<system-out>${escapeXml(out)}</system-out>`)

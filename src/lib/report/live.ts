@@ -1,11 +1,11 @@
-import {Listr, ListrDefaultRendererLogLevels, ListrTaskState, type ListrTaskWrapper} from 'listr2'
+import {type DefaultRenderer, Listr, ListrDefaultRendererLogLevels, ListrTaskState, type ListrTaskWrapper, type SimpleRenderer} from 'listr2'
 
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord, StepResult} from '../engine/types.js'
 import {color} from './colors.js'
 import {formatDuration, runHeadline, runVerdict, shownStatus, stepDetail, writeWarning} from './format.js'
 
-type ListrTask = ListrTaskWrapper<any, any, any>['task']
+type ListrTask = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>['task']
 
 interface LiveStep {
   task?: ListrTask
@@ -55,13 +55,13 @@ export class LiveReporter implements RunReporter {
 
   runStarted(record: RunRecord): void {
     this.record = record
-    process.stdout.write(runHeadline(record) + '\n')
+    process.stdout.write(`${runHeadline(record)}\n`)
     const tasks = record.steps.map((step) => {
       const live: LiveStep = {result: step, shown: false, finished: deferred()}
       this.steps.set(step.id, live)
       return {
         title: step.title,
-        task: async (_: unknown, task: ListrTaskWrapper<any, any, any>) => {
+        task: async (_: unknown, task: ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>) => {
           live.task = task.task
           if (live.progress) task.output = live.progress
           await live.finished.promise
@@ -111,7 +111,7 @@ export class LiveReporter implements RunReporter {
     this.ran.resolve()
     await this.rendering
     for (const message of this.warnings.splice(0)) this.warn(message)
-    process.stdout.write(runVerdict(record) + '\n')
+    process.stdout.write(`${runVerdict(record)}\n`)
   }
 
   private report(step: StepResult): void {
@@ -134,15 +134,18 @@ function appearance(step: StepResult): {state: ListrTaskState; title: string; me
   const status = shownStatus(step)
   const failed = status === 'failed' || status === 'missed'
   switch (step.undo?.status) {
-    case 'running': return {state: ListrTaskState.ROLLING_BACK, title: `${step.title} ${color.magenta('(undoing)')}`}
-    case 'failed': return {
-      state: ListrTaskState.FAILED,
-      title: `${step.title} ${color.red('(undo failed)')}`,
-      message: {error: [...(failed ? [stepDetail(step)] : []), `undo failed: ${step.undo.error?.message}`].join('\n')},
-    }
-    case 'succeeded': return failed
-      ? {state: ListrTaskState.FAILED, title: `${step.title} ${color.magenta('(undone)')}`, message: {error: stepDetail(step)}}
-      : {state: ListrTaskState.ROLLED_BACK, title: `${step.title} ${color.magenta('(undone)')}`}
+    case 'running':
+      return {state: ListrTaskState.ROLLING_BACK, title: `${step.title} ${color.magenta('(undoing)')}`}
+    case 'failed':
+      return {
+        state: ListrTaskState.FAILED,
+        title: `${step.title} ${color.red('(undo failed)')}`,
+        message: {error: [...(failed ? [stepDetail(step)] : []), `undo failed: ${step.undo.error?.message}`].join('\n')},
+      }
+    case 'succeeded':
+      return failed
+        ? {state: ListrTaskState.FAILED, title: `${step.title} ${color.magenta('(undone)')}`, message: {error: stepDetail(step)}}
+        : {state: ListrTaskState.ROLLED_BACK, title: `${step.title} ${color.magenta('(undone)')}`}
   }
   if (failed) return {state: ListrTaskState.FAILED, title: step.title, message: {error: stepDetail(step)}}
   if (status === 'succeeded') return {state: ListrTaskState.COMPLETED, title: `${step.title} ${color.gray(formatDuration(step.durationMs))}`}

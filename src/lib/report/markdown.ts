@@ -1,6 +1,6 @@
 import type {RunRecord} from '../engine/types.js'
 import {formatDuration, shownStatus, stepDetail} from './format.js'
-import {renderRtoTrend, type RtoTrend} from './trend.js'
+import {type RtoTrend, renderRtoTrend} from './trend.js'
 
 const icons: Record<string, string> = {succeeded: '✅', failed: '❌', missed: '❌', skipped: '⏭️', planned: '📝', undone: '↩️', pending: '⏸️', running: '▶️'}
 
@@ -26,5 +26,5 @@ export function renderMarkdown(record: RunRecord, rtoTrend?: RtoTrend): string {
     const undo = step.undo ? ` (undo ${step.undo.status})` : ''
     lines.push(`| ${icons[shownStatus(step)] ?? ''} | ${cell(step.title)} | ${cell(stepDetail(step))}${undo} |`)
   }
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }

@@ -16,7 +16,7 @@ const marks: Record<string, string> = {
 /** One line per step event: for CI logs and anything that is not a terminal. */
 export class PlainReporter implements RunReporter {
   constructor(
-    private readonly out: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+    private readonly out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
     readonly warning: (message: string) => void = writeWarning,
   ) {}
 
@@ -41,9 +41,7 @@ export class PlainReporter implements RunReporter {
   undoStarted(): void {}
 
   stepUndone(step: StepResult): void {
-    this.out(step.undo?.status === 'succeeded'
-      ? `${marks.undone} ${step.id}: undone`
-      : `${marks.failed} ${step.id}: undo failed: ${step.undo?.error?.message}`)
+    this.out(step.undo?.status === 'succeeded' ? `${marks.undone} ${step.id}: undone` : `${marks.failed} ${step.id}: undo failed: ${step.undo?.error?.message}`)
   }
 
   runFinished(record: RunRecord): void {

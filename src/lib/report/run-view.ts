@@ -1,12 +1,14 @@
-import {UsageError} from '../errors/errors.js'
 import type {RunRecord, StepResult} from '../engine/types.js'
+import {UsageError} from '../errors/errors.js'
 import {formatDuration, runVerdict, shownStatus, stepDetail, table, truncate} from './format.js'
 
 const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
 
 /** `  name: value` lines, each cut to `width` columns: the whole value is in --json or the step's detail. */
 function fieldLines(values: Record<string, unknown>, width: number): string[] {
-  return Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => truncate(`  ${k}: ${shown(v)}`, width))
+  return Object.entries(values)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => truncate(`  ${k}: ${shown(v)}`, width))
 }
 
 const callCount = (step: StepResult) => {
@@ -20,18 +22,24 @@ const callCount = (step: StepResult) => {
  */
 export function renderRun(record: RunRecord, width: number): string {
   const resumed = record.resumedFrom ? `; resumes the attempts started ${record.resumedFrom.join(', ')}` : ''
-  const metrics = Object.entries(record.metrics).map(([name, value]) => `${name} ${value}`).join(', ')
+  const metrics = Object.entries(record.metrics)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ')
   return [
     runVerdict(record),
     `Started ${record.startedAt}${record.region ? ` in ${record.region}` : ''} by opsctl ${record.opsctlVersion}${resumed}.`,
     ...(record.error ? [`Error: ${record.error.message}`] : []),
     ...record.warnings.map((warning) => `Warning: ${warning}`),
-    'Parameters:', ...fieldLines(record.parameters, width),
+    'Parameters:',
+    ...fieldLines(record.parameters, width),
     ...(metrics ? [`Metrics: ${metrics}`] : []),
     ...(record.outcome ? ['Outcome:', ...fieldLines(record.outcome, width)] : []),
     '',
-    table(['STEP', 'STATUS', 'DETAIL', 'UNDO', 'AWS CALLS'], record.steps.map((s) => [s.id, shownStatus(s), stepDetail(s), s.undo?.status ?? '', callCount(s)]),
-      {width, columns: {STEP: 16, DETAIL: 24}}),
+    table(
+      ['STEP', 'STATUS', 'DETAIL', 'UNDO', 'AWS CALLS'],
+      record.steps.map((s) => [s.id, shownStatus(s), stepDetail(s), s.undo?.status ?? '', callCount(s)]),
+      {width, columns: {STEP: 16, DETAIL: 24}},
+    ),
     '',
     `Each step's outputs and AWS request ids: opsctl runs show ${record.runId} --step <step>`,
   ].join('\n')
@@ -56,9 +64,16 @@ export function renderStep(record: RunRecord, step: StepResult, width: number): 
     ...(step.note ? [`Note: ${step.note}`] : []),
     ...(step.undo ? [`Undo: ${step.undo.status}${step.undo.error ? `: ${step.undo.error.message}` : ''}`] : []),
     ...(step.actions.length > 0 ? [`IAM actions: ${step.actions.join(', ')}`] : []),
-    ...(outputs.length > 0 ? ['Outputs:', ...outputs.map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v, null, 2).replace(/\n/g, '\n  ') : shown(v)}`)] : []),
+    ...(outputs.length > 0
+      ? ['Outputs:', ...outputs.map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v, null, 2).replace(/\n/g, '\n  ') : shown(v)}`)]
+      : []),
     '',
-    step.calls.length === 0 ? 'No AWS calls.' : table(['AWS CALL', 'REQUEST ID', 'ERROR'],
-      step.calls.map((c) => [`${c.service}.${c.operation}`, c.requestId ?? '', c.error ?? '']), {width, columns: {'AWS CALL': 28, ERROR: 12}}),
+    step.calls.length === 0
+      ? 'No AWS calls.'
+      : table(
+          ['AWS CALL', 'REQUEST ID', 'ERROR'],
+          step.calls.map((c) => [`${c.service}.${c.operation}`, c.requestId ?? '', c.error ?? '']),
+          {width, columns: {'AWS CALL': 28, ERROR: 12}},
+        ),
   ].join('\n')
 }

@@ -14,7 +14,8 @@ export interface RtoTrend {
 
 /** The runs of a history that measured an RTO, oldest first (by start time: run ids of one second do not sort by time). */
 export function rtoPoints(history: {runId: string; startedAt: string; rtoSeconds?: number}[]): RtoPoint[] {
-  return history.filter((run) => run.rtoSeconds !== undefined)
+  return history
+    .filter((run) => run.rtoSeconds !== undefined)
     .map(({runId, startedAt, rtoSeconds}) => ({runId, startedAt, rtoSeconds: rtoSeconds!}))
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
 }
@@ -67,7 +68,9 @@ export function renderRtoTrend(trend: RtoTrend, runId: string): string[] {
     '```mermaid',
     'xychart-beta',
     `  title "RTO of ${trend.runs.replace(/"/g, "'")} (s)"`,
-    `  x-axis [${labels(points, runId).map((label) => `"${label}"`).join(', ')}]`,
+    `  x-axis [${labels(points, runId)
+      .map((label) => `"${label}"`)
+      .join(', ')}]`,
     `  y-axis "RTO (s)" 0 --> ${top}`,
     `  line [${values.join(', ')}]`,
     '```',

@@ -64,5 +64,6 @@ export interface ActionSpec {
   /** Inputs passed to `run` unresolved, because the action resolves them itself (aws:loop's Steps). */
   rawInputs?: string[]
   /** Absent when only SSM can run it: the local engine refuses the document before anything runs. */
+  // biome-ignore lint/suspicious/noExplicitAny: resolved document values, in the shapes the validator checked; each action reads its own as it knows them.
   run?(inputs: Record<string, any>, ctx: LocalStepContext): Promise<ActionResult>
 }

@@ -5,17 +5,30 @@ import {hasReference, isLiteral} from './validate/values.js'
 
 /** Automation's Service namespaces whose SDK v3 package or IAM prefix is not the namespace itself. */
 const sdkPackageOf: Record<string, string> = {
-  config: 'config-service', logs: 'cloudwatch-logs', elbv2: 'elastic-load-balancing-v2', elb: 'elastic-load-balancing',
-  stepfunctions: 'sfn', events: 'eventbridge', 'resourcegroupstaggingapi': 'resource-groups-tagging-api', secretsmanager: 'secrets-manager',
+  config: 'config-service',
+  logs: 'cloudwatch-logs',
+  elbv2: 'elastic-load-balancing-v2',
+  elb: 'elastic-load-balancing',
+  stepfunctions: 'sfn',
+  events: 'eventbridge',
+  resourcegroupstaggingapi: 'resource-groups-tagging-api',
+  secretsmanager: 'secrets-manager',
 }
 const iamPrefixOf: Record<string, string> = {
-  elbv2: 'elasticloadbalancing', elb: 'elasticloadbalancing', stepfunctions: 'states', sfn: 'states', resourcegroupstaggingapi: 'tag',
+  elbv2: 'elasticloadbalancing',
+  elb: 'elasticloadbalancing',
+  stepfunctions: 'states',
+  sfn: 'states',
+  resourcegroupstaggingapi: 'tag',
 }
 
 /** `describe_db_instances` or `DescribeDBInstances` → `DescribeDbInstances`-safe PascalCase as the SDK names it. */
 export function apiOperationName(api: string): string {
   if (!api.includes('_')) return api.charAt(0).toUpperCase() + api.slice(1)
-  return api.split('_').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')
+  return api
+    .split('_')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
 }
 
 /** The IAM action behind a Service + Api pair, e.g. ec2 + CreateSnapshot → ec2:CreateSnapshot. */
@@ -34,20 +47,32 @@ export async function resolveAwsApi(service: string, api: string): Promise<{Clie
   try {
     module = await import(pkg)
   } catch {
-    throw new UsageError(`Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, secretsmanager, config and cloudwatch, so run this document with --engine ssm.`, 'ServiceNotAvailable')
+    throw new UsageError(
+      `Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, secretsmanager, config and cloudwatch, so run this document with --engine ssm.`,
+      'ServiceNotAvailable',
+    )
   }
   const clientName = Object.keys(module).find((k) => k.endsWith('Client') && k !== '__Client' && typeof module[k] === 'function')
   const Command = module[`${apiOperationName(api)}Command`]
   if (!clientName || typeof Command !== 'function') {
-    throw new UsageError(`Service "${service}" has no API "${api}" in ${pkg}; check the Api name in the AWS API reference (PascalCase, e.g. DescribeInstances).`, 'UnknownApi')
+    throw new UsageError(
+      `Service "${service}" has no API "${api}" in ${pkg}; check the Api name in the AWS API reference (PascalCase, e.g. DescribeInstances).`,
+      'UnknownApi',
+    )
   }
   return {Client: module[clientName] as ClientClass, Command: Command as CommandClass}
 }
 
 /** Calls the API through the session and returns the response as plain JSON: timestamps as ISO strings, no $metadata. */
-export async function callAwsApi(session: AwsSession, service: string, api: string, params: Record<string, unknown>, abortSignal: AbortSignal): Promise<unknown> {
+export async function callAwsApi(
+  session: AwsSession,
+  service: string,
+  api: string,
+  params: Record<string, unknown>,
+  abortSignal: AbortSignal,
+): Promise<unknown> {
   const {Client, Command} = await resolveAwsApi(service, api)
-  const client = session.client(Client as any) as unknown as InstanceType<ClientClass>
+  const client = session.client(Client as never) as unknown as InstanceType<ClientClass>
   const {$metadata: _, ...response} = (await client.send(new Command(params), {abortSignal})) as Record<string, unknown>
   return plain(response)
 }
@@ -56,15 +81,33 @@ function plain(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString()
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
   if (Array.isArray(value)) return value.map(plain)
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plain(v)]))
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, plain(v)]),
+    )
   return value
 }
 
 /** The inputs the API-calling actions share: a service namespace, a JSONPath PropertySelector, DesiredValues as a list. */
 export function checkApiInputs(inputs: Record<string, unknown>, check: InputCheck): void {
-  if (isLiteral(inputs.Service) && !/^[a-z0-9-]+$/.test(String(inputs.Service))) check.error('service', ['Service'], `Service "${inputs.Service}" of step ${check.step} is not a service namespace.`, 'use the lowercase namespace, e.g. ec2, rds, ssm, kms.')
-  if (inputs.PropertySelector !== undefined && !String(inputs.PropertySelector).startsWith('$')) check.error('selector', ['PropertySelector'], `PropertySelector of step ${check.step} must be a JSONPath starting with $.`, 'write e.g. $.DBInstances[0].DBInstanceStatus.')
-  if (inputs.DesiredValues !== undefined && !Array.isArray(inputs.DesiredValues) && !hasReference(inputs.DesiredValues)) check.error('desired-values', ['DesiredValues'], `DesiredValues of step ${check.step} must be a list.`, 'list the values, e.g. - available.')
+  if (isLiteral(inputs.Service) && !/^[a-z0-9-]+$/.test(String(inputs.Service)))
+    check.error(
+      'service',
+      ['Service'],
+      `Service "${inputs.Service}" of step ${check.step} is not a service namespace.`,
+      'use the lowercase namespace, e.g. ec2, rds, ssm, kms.',
+    )
+  if (inputs.PropertySelector !== undefined && !String(inputs.PropertySelector).startsWith('$'))
+    check.error(
+      'selector',
+      ['PropertySelector'],
+      `PropertySelector of step ${check.step} must be a JSONPath starting with $.`,
+      'write e.g. $.DBInstances[0].DBInstanceStatus.',
+    )
+  if (inputs.DesiredValues !== undefined && !Array.isArray(inputs.DesiredValues) && !hasReference(inputs.DesiredValues))
+    check.error('desired-values', ['DesiredValues'], `DesiredValues of step ${check.step} must be a list.`, 'list the values, e.g. - available.')
 }
 
 /** The inputs of an executeAwsApi-style step that are the API's own parameters. */

@@ -1,6 +1,6 @@
 import {open} from 'node:fs/promises'
 
-import {CORE_SCHEMA, load, type LoadOptions, YAMLException} from 'js-yaml'
+import {CORE_SCHEMA, type LoadOptions, load, YAMLException} from 'js-yaml'
 import {Composer, isMap, isPair, isScalar, isSeq, LineCounter, type Node, Parser, type YAMLMap} from 'yaml'
 
 /** A place in a document file, 1-based, for messages a user can jump to. */
@@ -123,8 +123,17 @@ export function parseRunbook(text: string, file: string): LoadedRunbook {
   const positions = new DocumentPositions(text)
   const aliases = measureAliases(value)
   if (aliases) return refused(file, text, bytes, [{...aliases, at: positions.at(aliases.path, false)}])
-  const document = value && typeof value === 'object' && !Array.isArray(value) ? value as RunbookDocument : undefined
-  const refusals: Refusal[] = document ? [] : [{rule: 'syntax', message: 'The document is not a mapping of fields (schemaVersion, parameters, mainSteps, …).', fix: 'write the document as a mapping with schemaVersion and mainSteps.', at: start}]
+  const document = value && typeof value === 'object' && !Array.isArray(value) ? (value as RunbookDocument) : undefined
+  const refusals: Refusal[] = document
+    ? []
+    : [
+        {
+          rule: 'syntax',
+          message: 'The document is not a mapping of fields (schemaVersion, parameters, mainSteps, …).',
+          fix: 'write the document as a mapping with schemaVersion and mainSteps.',
+          at: start,
+        },
+      ]
   return {...refused(file, text, bytes, refusals), document, at: (path) => positions.at(path, false), keyAt: (path) => positions.at(path, true)}
 }
 
@@ -137,19 +146,28 @@ function tooLarge(file: string, head: string, bytes: number): LoadedRunbook {
   let line = 1
   for (let i = head.indexOf('\n'); i !== -1; i = head.indexOf('\n', i + 1)) line++
   const at = {line, column: head.length - head.lastIndexOf('\n')}
-  return refused(file, head, bytes, [{
-    rule: 'document-size', at,
-    message: `The document is ${megabytes(bytes)}, more than the ${megabytes(documentLimits.bytes)} opsctl reads (SSM itself takes Automation documents of up to 64 KB).`,
-    fix: 'split it into documents that call each other with aws:executeAutomation, or move data out of it.',
-  }])
+  return refused(file, head, bytes, [
+    {
+      rule: 'document-size',
+      at,
+      message: `The document is ${megabytes(bytes)}, more than the ${megabytes(documentLimits.bytes)} opsctl reads (SSM itself takes Automation documents of up to 64 KB).`,
+      fix: 'split it into documents that call each other with aws:executeAutomation, or move data out of it.',
+    },
+  ])
 }
 
 function readingRefusal(error: YAMLException): Refusal {
   const at = error.mark ? {line: error.mark.line + 1, column: error.mark.column + 1} : start
   const reason = error.reason ?? error.message
   if (/^nesting exceeded maxDepth/.test(reason)) return {rule: 'nesting-depth', at, ...nestingTooDeep('here')}
-  if (reason === 'duplicated mapping key') return {rule: 'syntax', at, message: 'The document cannot be parsed: this key appears twice in one mapping.', fix: 'remove or rename one of them.'}
-  return {rule: 'syntax', at, message: `The document cannot be parsed: ${reason.replace(/[:.]\s*$/, '')}.`, fix: 'correct the YAML or JSON syntax at this place.'}
+  if (reason === 'duplicated mapping key')
+    return {rule: 'syntax', at, message: 'The document cannot be parsed: this key appears twice in one mapping.', fix: 'remove or rename one of them.'}
+  return {
+    rule: 'syntax',
+    at,
+    message: `The document cannot be parsed: ${reason.replace(/[:.]\s*$/, '')}.`,
+    fix: 'correct the YAML or JSON syntax at this place.',
+  }
 }
 
 const nestingTooDeep = (where: string) => ({
@@ -185,10 +203,21 @@ function measureAliases(root: unknown): AliasProblem | undefined {
     }
     const seen = expanded.get(value)
     if (seen || open.has(value)) {
-      if (!seen) return {path, rule: 'syntax', message: 'The document cannot be parsed: an alias refers to the node that contains it.', fix: 'anchor the node outside of the alias.'}
+      if (!seen)
+        return {
+          path,
+          rule: 'syntax',
+          message: 'The document cannot be parsed: an alias refers to the node that contains it.',
+          fix: 'anchor the node outside of the alias.',
+        }
       added += seen.size
       if (added > documentLimits.aliasNodes) {
-        return {path, rule: 'alias-expansion', message: `YAML aliases expand the document by more than ${documentLimits.aliasNodes.toLocaleString('en-US')} nodes by here (this alias alone adds ${seen.size.toLocaleString('en-US')}).`, fix: 'write the values out, or use fewer aliases: an alias of an alias multiplies the document.'}
+        return {
+          path,
+          rule: 'alias-expansion',
+          message: `YAML aliases expand the document by more than ${documentLimits.aliasNodes.toLocaleString('en-US')} nodes by here (this alias alone adds ${seen.size.toLocaleString('en-US')}).`,
+          fix: 'write the values out, or use fewer aliases: an alias of an alias multiplies the document.',
+        }
       }
       if (depth + seen.height - 1 > documentLimits.depth) return {path, rule: 'nesting-depth', ...nestingTooDeep('once this alias is expanded')}
       continue
@@ -197,7 +226,8 @@ function measureAliases(root: unknown): AliasProblem | undefined {
     stack.push({value, path, depth, leaving: true})
     // Pushed last to first, so that they are walked in the order of the file, as the limit is crossed in it.
     const entries = Object.entries(value)
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({value: entries[i][1], path: [...path, Array.isArray(value) ? i : entries[i][0]], depth: depth + 1})
+    for (let i = entries.length - 1; i >= 0; i--)
+      stack.push({value: entries[i][1], path: [...path, Array.isArray(value) ? i : entries[i][0]], depth: depth + 1})
   }
   return undefined
 }

@@ -36,16 +36,24 @@ export async function assertRunnableLocally(runbook: LoadedRunbook, dirs: string
   for (const node of stepNodes(runbook.document!)) {
     const spec = actions.get(String(node.step.action))!
     const where = `${runbook.file}:${runbook.at([...node.path, 'action']).line}`
-    if (!spec.run) throw new UsageError(`Step ${node.name} (${where}) uses ${spec.name}, which the local engine cannot run; run it with --engine ssm.`, 'NotRunnableLocally')
+    if (!spec.run)
+      throw new UsageError(`Step ${node.name} (${where}) uses ${spec.name}, which the local engine cannot run; run it with --engine ssm.`, 'NotRunnableLocally')
     if (!options.canApprove && (spec.name === 'aws:approve' || spec.name === 'aws:pause')) {
-      throw new UsageError(`Step ${node.name} (${where}) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.`, 'ConfirmationRequired')
+      throw new UsageError(
+        `Step ${node.name} (${where}) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.`,
+        'ConfirmationRequired',
+      )
     }
     const inputs = (node.step.inputs ?? {}) as Record<string, unknown>
     const literal = (v: unknown): v is string => typeof v === 'string' && !v.includes('{{')
     if (literal(inputs.Service) && literal(inputs.Api)) await resolveAwsApi(inputs.Service, inputs.Api)
     if (spec.name === 'aws:executeAutomation' && literal(inputs.DocumentName)) {
       const file = findDocument(inputs.DocumentName, [dirname(runbook.file), ...dirs])
-      if (!file) throw new UsageError(`Step ${node.name} (${where}) runs document ${inputs.DocumentName}, which is not in ${[dirname(runbook.file), ...dirs].join(' or ')}; add it there or run with --engine ssm.`, 'UnknownDocument')
+      if (!file)
+        throw new UsageError(
+          `Step ${node.name} (${where}) runs document ${inputs.DocumentName}, which is not in ${[dirname(runbook.file), ...dirs].join(' or ')}; add it there or run with --engine ssm.`,
+          'UnknownDocument',
+        )
       if (!seen.has(file)) await assertRunnableLocally(await loadValidRunbook(file), dirs, options, seen)
     }
   }

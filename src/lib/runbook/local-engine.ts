@@ -1,13 +1,13 @@
 import {dirname} from 'node:path'
 
 import type {AwsSession} from '../aws/session.js'
-import {InterruptedError, OpsctlError, StepTimeoutError, UsageError} from '../errors/errors.js'
-import {ExitCode} from '../errors/exit-codes.js'
 import {newRunId} from '../engine/journal.js'
 import {RunRecorder, type Settlement, toStepError} from '../engine/recorder.js'
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord, StepIO, StepResult} from '../engine/types.js'
 import {runbookWorkflow} from '../engine/workflow-names.js'
+import {InterruptedError, OpsctlError, StepTimeoutError, UsageError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import type {Clock} from '../time/clock.js'
 import type {ActionResult, LocalStepContext} from './action.js'
 import {actions} from './actions/index.js'
@@ -53,8 +53,15 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
   const nodes = stepNodes(options.runbook.document!)
   const {steps, idOf} = runbookSteps(nodes)
   const recorder = new RunRecorder({
-    workflow: runbookWorkflow(documentNameOf(options.runbook.file)), steps, parameters: options.parameters, runId: options.runId,
-    clock: options.clock, reporter: options.reporter, region: options.session.region, interrupt: options.interrupt, journal: options.journal,
+    workflow: runbookWorkflow(documentNameOf(options.runbook.file)),
+    steps,
+    parameters: options.parameters,
+    runId: options.runId,
+    clock: options.clock,
+    reporter: options.reporter,
+    region: options.session.region,
+    interrupt: options.interrupt,
+    journal: options.journal,
   })
   const run = new LocalRun(options, recorder, nodes, idOf)
   const {record, exitCode} = await recorder.run(() => run.walkDocument())
@@ -74,20 +81,31 @@ class LocalRun {
   private readonly runs = new Map<string, number>()
   private criticalFailure?: unknown
 
-  constructor(private readonly options: LocalRunOptions, private readonly recorder: RunRecorder, private readonly nodes: StepNode[], private readonly idOf: Map<string, string>) {
+  constructor(
+    private readonly options: LocalRunOptions,
+    private readonly recorder: RunRecorder,
+    private readonly nodes: StepNode[],
+    private readonly idOf: Map<string, string>,
+  ) {
     this.byName = new Map(nodes.map((n) => [n.name, n]))
     this.variables = Object.fromEntries(Object.entries(options.runbook.document!.variables ?? {}).map(([k, v]) => [k, v?.default]))
     const now = new Date(recorder.clock.now()).toISOString()
     this.globals = {
-      'global:REGION': options.session.region, 'global:AWS_PARTITION': 'aws', 'global:URL_SUFFIX': 'amazonaws.com',
-      'global:DATE': now.slice(0, 10), 'global:DATE_TIME': now.slice(0, 19).replace('T', '_').replaceAll(':', '.'),
+      'global:REGION': options.session.region,
+      'global:AWS_PARTITION': 'aws',
+      'global:URL_SUFFIX': 'amazonaws.com',
+      'global:DATE': now.slice(0, 10),
+      'global:DATE_TIME': now.slice(0, 19).replace('T', '_').replaceAll(':', '.'),
       'automation:EXECUTION_ID': recorder.record.runId,
     }
   }
 
   async walkDocument(): Promise<Settlement> {
     if (JSON.stringify(this.options.runbook.document).includes('global:ACCOUNT_ID')) await this.readAccountId()
-    const ended = await this.walk(this.nodes.filter((n) => !n.loop), this.recorder.interrupts.run)
+    const ended = await this.walk(
+      this.nodes.filter((n) => !n.loop),
+      this.recorder.interrupts.run,
+    )
     const failure = ended.status === 'failed' ? ended.error : this.criticalFailure
     const status = failure === undefined ? 'succeeded' : failure instanceof InterruptedError ? 'interrupted' : 'failed'
     return {failure, outcome: failure === undefined ? this.documentOutputs() : undefined, unreached: () => unreachedNote(status)}
@@ -106,13 +124,22 @@ class LocalRun {
 
   private resolve(reference: Reference): unknown {
     switch (reference.kind) {
-      case 'parameter': return this.options.parameters[reference.name]
-      case 'variable': return this.variables[reference.name]
-      case 'automation': return this.globals[reference.name]
-      case 'parameter-store': return this.parameterStore.get(reference.text)
+      case 'parameter':
+        return this.options.parameters[reference.name]
+      case 'variable':
+        return this.variables[reference.name]
+      case 'automation':
+        return this.globals[reference.name]
+      case 'parameter-store':
+        return this.parameterStore.get(reference.text)
       case 'output': {
         const outputs = this.stepOutputs.get(reference.step)
-        if (!outputs) throw new OpsctlError(`{{ ${reference.text} }} needs step ${reference.step}, which has not run on this path; reorder the steps or guard it with a branch.`, ExitCode.WorkflowFailed, 'UnresolvedReference')
+        if (!outputs)
+          throw new OpsctlError(
+            `{{ ${reference.text} }} needs step ${reference.step}, which has not run on this path; reorder the steps or guard it with a branch.`,
+            ExitCode.WorkflowFailed,
+            'UnresolvedReference',
+          )
         const [head, ...rest] = reference.output.split('.')
         let value = outputs[head]
         for (const key of rest) value = (value as Record<string, unknown> | undefined)?.[key]
@@ -136,9 +163,10 @@ class LocalRun {
     while (current) {
       const outcome = await this.execute(current, signal)
       if (outcome.status === 'failed' && outcome.error instanceof InterruptedError) return this.cancelled(current, outcome, scope)
-      const next: string | undefined | false = outcome.status === 'succeeded' ? outcome.nextStep ?? nextOnSuccess(current) : this.afterFailure(current, outcome.error)
+      const next: string | undefined | false =
+        outcome.status === 'succeeded' ? (outcome.nextStep ?? nextOnSuccess(current)) : this.afterFailure(current, outcome.error)
       if (next === false) return outcome as Walked
-      current = next === undefined ? undefined : inScope.get(next) ?? this.byName.get(next)
+      current = next === undefined ? undefined : (inScope.get(next) ?? this.byName.get(next))
     }
     return {status: 'ended'}
   }
@@ -157,7 +185,10 @@ class LocalRun {
     const cleanup = scope.find((n) => n.name === jumpTarget(node.step.onCancel))
     if (cleanup) {
       const from = scope.slice(scope.indexOf(cleanup))
-      await this.walk(from.map((n, i) => ({...n, index: i, scope: from})), this.recorder.interrupts.undo)
+      await this.walk(
+        from.map((n, i) => ({...n, index: i, scope: from})),
+        this.recorder.interrupts.undo,
+      )
     }
     return outcome as Walked
   }
@@ -214,7 +245,10 @@ class LocalRun {
       evaluate: (condition) => evaluateCondition(interpolate(condition, (r) => this.resolve(r)) as Record<string, unknown>),
       runIteration: async (_steps, iteration, iteratorValue) => {
         this.stepOutputs.set(node.name, {CurrentIteration: iteration, CurrentIteratorValue: iteratorValue})
-        const ended = await this.walk(this.nodes.filter((n) => n.loop === node.name), io.signal)
+        const ended = await this.walk(
+          this.nodes.filter((n) => n.loop === node.name),
+          io.signal,
+        )
         if (ended.status === 'failed') throw ended.error
       },
       runDocument: (name, parameters) => this.runNested(name, parameters, io),
@@ -227,12 +261,22 @@ class LocalRun {
     const file = findDocument(name, dirs)
     if (!file) throw new UsageError(`No document ${name} in ${dirs.join(' or ')}; add it there or run with --engine ssm.`, 'UnknownDocument')
     const nested = await loadValidRunbook(file)
-    const parameters = Object.fromEntries(Object.entries(nested.document!.parameters ?? {}).map(([key, definition]) => {
-      const given = runtimeParameters[key]
-      const single = Array.isArray(given) && !String(definition.type).includes('List') ? given[0] : given
-      return [key, single ?? definition.default]
-    }))
-    const outcome = await runLocally({...this.options, runbook: nested, parameters, runId: newRunId(new Date(this.recorder.clock.now())), journal: false, reporter: undefined, interrupt: io.signal})
+    const parameters = Object.fromEntries(
+      Object.entries(nested.document!.parameters ?? {}).map(([key, definition]) => {
+        const given = runtimeParameters[key]
+        const single = Array.isArray(given) && !String(definition.type).includes('List') ? given[0] : given
+        return [key, single ?? definition.default]
+      }),
+    )
+    const outcome = await runLocally({
+      ...this.options,
+      runbook: nested,
+      parameters,
+      runId: newRunId(new Date(this.recorder.clock.now())),
+      journal: false,
+      reporter: undefined,
+      interrupt: io.signal,
+    })
     const status = outcome.record.status === 'succeeded' ? 'Success' : outcome.record.status === 'interrupted' ? 'Cancelled' : 'Failed'
     return {executionId: outcome.record.runId, status, outputs: outcome.outputs}
   }
@@ -251,8 +295,11 @@ class LocalRun {
   private selectOutputs(node: StepNode, result: ActionResult): Record<string, unknown> {
     if (!Array.isArray(node.step.outputs)) return {}
     const source = result.response ?? result.outputs
-    return Object.fromEntries(node.step.outputs.map((o: {Name: string; Selector: string; Type: string}) => [
-      o.Name, coerceOutput(selectJsonPath(source, o.Selector), o.Type, `${node.name}.${o.Name}`),
-    ]))
+    return Object.fromEntries(
+      node.step.outputs.map((o: {Name: string; Selector: string; Type: string}) => [
+        o.Name,
+        coerceOutput(selectJsonPath(source, o.Selector), o.Type, `${node.name}.${o.Name}`),
+      ]),
+    )
   }
 }

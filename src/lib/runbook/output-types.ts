@@ -5,9 +5,11 @@ export const outputTypes = ['String', 'Integer', 'Boolean', 'StringList', 'Strin
 
 /** Converts a selected value to a step output's declared Type, as SSM does; fails when it cannot. */
 export function coerceOutput(value: unknown, type: string, where: string): unknown {
-  const fail = () => new OpsctlError(`Output ${where} is ${JSON.stringify(value)}, which is not a ${type}; change its Selector or Type.`, ExitCode.WorkflowFailed, 'OutputType')
+  const fail = () =>
+    new OpsctlError(`Output ${where} is ${JSON.stringify(value)}, which is not a ${type}; change its Selector or Type.`, ExitCode.WorkflowFailed, 'OutputType')
   switch (type) {
-    case 'String': return typeof value === 'string' ? value : value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
+    case 'String':
+      return typeof value === 'string' ? value : value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
     case 'Integer': {
       const n = typeof value === 'number' ? value : Number(value)
       if (!Number.isInteger(n)) throw fail()
@@ -25,6 +27,7 @@ export function coerceOutput(value: unknown, type: string, where: string): unkno
     case 'MapList':
       if (Array.isArray(value) && value.every((v) => v && typeof v === 'object')) return value
       throw fail()
-    default: return value
+    default:
+      return value
   }
 }

@@ -1,8 +1,8 @@
+import {didYouMean} from '../errors/did-you-mean.js'
 import {UsageError} from '../errors/errors.js'
 import {isSecretName, registerSecret} from '../secrets/secrets.js'
 import type {RunbookDocument} from './document.js'
 import {allowedPattern} from './patterns.js'
-import {didYouMean} from '../errors/did-you-mean.js'
 import {fitsParameterType} from './validate/declarations.js'
 
 /** A value as quoted in a message: a long one shortened, so that the message stays one readable sentence. */
@@ -14,7 +14,8 @@ export function parseParameterFlags(flags: string[] = []): Record<string, string
   for (const flag of flags) {
     const eq = flag.indexOf('=')
     // Not quoted back: what was meant as Name=Value may hold a password.
-    if (eq <= 0) throw new UsageError(`A -p value has no "=" between the name and the value; write it like -p InstanceId=i-0123456789abcdef0.`, 'InvalidParameter')
+    if (eq <= 0)
+      throw new UsageError(`A -p value has no "=" between the name and the value; write it like -p InstanceId=i-0123456789abcdef0.`, 'InvalidParameter')
     const name = flag.slice(0, eq)
     given[name] = flag.slice(eq + 1)
     if (isSecretName(name)) registerSecret(given[name])
@@ -42,7 +43,8 @@ function convert(name: string, text: string, type: string): unknown {
     case 'StringMap':
     case 'MapList': {
       const value = json()
-      if (!fitsParameterType(value, type)) throw fail(`give JSON, e.g. ${type === 'StringMap' ? '{"team":"platform"}' : '[{"Key":"tag:Role","Values":["db"]}]'}`)
+      if (!fitsParameterType(value, type))
+        throw fail(`give JSON, e.g. ${type === 'StringMap' ? '{"team":"platform"}' : '[{"Key":"tag:Role","Values":["db"]}]'}`)
       return value
     }
     default:
@@ -70,9 +72,13 @@ export function resolveParameters(document: RunbookDocument, given: Record<strin
     const type = String(definition.type)
     if (name in given) resolved[name] = convert(name, given[name], type)
     else if (definition.default !== undefined) resolved[name] = definition.default
-    else throw new UsageError(`Parameter ${name} is required${definition.description ? ` (${String(definition.description).replace(/^\((Required|Optional)\)\s*/, '')})` : ''}; pass -p ${name}=<value>.`, 'MissingParameter')
+    else
+      throw new UsageError(
+        `Parameter ${name} is required${definition.description ? ` (${String(definition.description).replace(/^\((Required|Optional)\)\s*/, '')})` : ''}; pass -p ${name}=<value>.`,
+        'MissingParameter',
+      )
     if (!(name in given)) continue
-    const items = Array.isArray(resolved[name]) ? resolved[name] as unknown[] : [resolved[name]]
+    const items = Array.isArray(resolved[name]) ? (resolved[name] as unknown[]) : [resolved[name]]
     const allowed = Array.isArray(definition.allowedValues) ? new Set(definition.allowedValues.map(String)) : undefined
     if (allowed && items.some((v) => !allowed.has(String(v)))) {
       throw new UsageError(`Parameter ${name} is ${quoted(given[name])}, which is not one of ${[...allowed].join(', ')}.`, 'InvalidParameter')
@@ -80,7 +86,8 @@ export function resolveParameters(document: RunbookDocument, given: Record<strin
     // A pattern opsctl cannot evaluate was already reported by the validator; SSM checks it at execution.
     const pattern = typeof definition.allowedPattern === 'string' ? allowedPattern(definition.allowedPattern) : undefined
     const bad = pattern && 'matches' in pattern ? items.find((v) => !pattern.matches(String(v))) : undefined
-    if (bad !== undefined) throw new UsageError(`Parameter ${name} is ${quoted(String(bad))}, which does not match ${definition.allowedPattern}.`, 'InvalidParameter')
+    if (bad !== undefined)
+      throw new UsageError(`Parameter ${name} is ${quoted(String(bad))}, which does not match ${definition.allowedPattern}.`, 'InvalidParameter')
   }
   return resolved
 }

@@ -1,7 +1,7 @@
 import {dirname} from 'node:path'
 
 import {actions} from './actions/index.js'
-import {loadRunbookFile, type LoadedRunbook} from './document.js'
+import {type LoadedRunbook, loadRunbookFile} from './document.js'
 import {jumpsFrom, stepNodes} from './graph.js'
 import {findDocument} from './load.js'
 import {interpolate} from './references.js'

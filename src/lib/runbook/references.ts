@@ -1,6 +1,11 @@
 /** The automation variables SSM provides to every execution. */
 export const automationVariables = [
-  'global:ACCOUNT_ID', 'global:REGION', 'global:DATE', 'global:DATE_TIME', 'global:AWS_PARTITION', 'global:URL_SUFFIX',
+  'global:ACCOUNT_ID',
+  'global:REGION',
+  'global:DATE',
+  'global:DATE_TIME',
+  'global:AWS_PARTITION',
+  'global:URL_SUFFIX',
   'automation:EXECUTION_ID',
 ] as const
 

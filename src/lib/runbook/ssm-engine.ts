@@ -1,19 +1,28 @@
 import {isDeepStrictEqual} from 'node:util'
 
 import {
-  CreateDocumentCommand, DescribeAutomationStepExecutionsCommand, GetAutomationExecutionCommand, GetDocumentCommand,
-  InvalidDocument, SSMClient, StartAutomationExecutionCommand, type StepExecution, StopAutomationExecutionCommand,
-  type TargetLocation, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand,
+  CreateDocumentCommand,
+  DescribeAutomationStepExecutionsCommand,
+  GetAutomationExecutionCommand,
+  GetDocumentCommand,
+  InvalidDocument,
+  SSMClient,
+  StartAutomationExecutionCommand,
+  type StepExecution,
+  StopAutomationExecutionCommand,
+  type TargetLocation,
+  UpdateDocumentCommand,
+  UpdateDocumentDefaultVersionCommand,
 } from '@aws-sdk/client-ssm'
 import {parse} from 'yaml'
 
 import type {AwsSession} from '../aws/session.js'
-import {NotFoundError, OpsctlError} from '../errors/errors.js'
-import {ExitCode} from '../errors/exit-codes.js'
 import {RunRecorder, type Settlement} from '../engine/recorder.js'
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord} from '../engine/types.js'
 import {runbookWorkflow} from '../engine/workflow-names.js'
+import {NotFoundError, OpsctlError} from '../errors/errors.js'
+import {ExitCode} from '../errors/exit-codes.js'
 import type {Clock} from '../time/clock.js'
 import type {LoadedRunbook} from './document.js'
 import {stepNodes} from './graph.js'
@@ -41,7 +50,8 @@ export async function publishDocument(session: AwsSession, runbook: LoadedRunboo
     return {name, file: runbook.file, version: DocumentDescription?.DocumentVersion ?? '1', change: 'created'}
   }
   // Compare what the documents say, not how they are formatted.
-  if (isDeepStrictEqual(parse(existing.Content ?? ''), runbook.document)) return {name, file: runbook.file, version: existing.DocumentVersion ?? '1', change: 'unchanged'}
+  if (isDeepStrictEqual(parse(existing.Content ?? ''), runbook.document))
+    return {name, file: runbook.file, version: existing.DocumentVersion ?? '1', change: 'unchanged'}
   const {DocumentDescription} = await ssm.send(new UpdateDocumentCommand({Name: name, Content: content, DocumentFormat, DocumentVersion: '$LATEST'}))
   const version = DocumentDescription!.DocumentVersion!
   await ssm.send(new UpdateDocumentDefaultVersionCommand({Name: name, DocumentVersion: version}))
@@ -64,13 +74,30 @@ export interface SsmRunOptions {
 }
 
 const stepStatus = (s: StepExecution['StepStatus']): 'running' | 'succeeded' | 'failed' | undefined =>
-  s === 'Success' ? 'succeeded' : s === 'Failed' || s === 'TimedOut' || s === 'Cancelled' ? 'failed' : s === 'InProgress' || s === 'Waiting' ? 'running' : undefined
-const finalStatus: Record<string, 'succeeded' | 'failed' | 'interrupted'> = {Success: 'succeeded', CompletedWithSuccess: 'succeeded', Failed: 'failed', TimedOut: 'failed', CompletedWithFailure: 'failed', Cancelled: 'interrupted', Exited: 'failed'}
+  s === 'Success'
+    ? 'succeeded'
+    : s === 'Failed' || s === 'TimedOut' || s === 'Cancelled'
+      ? 'failed'
+      : s === 'InProgress' || s === 'Waiting'
+        ? 'running'
+        : undefined
+const finalStatus: Record<string, 'succeeded' | 'failed' | 'interrupted'> = {
+  Success: 'succeeded',
+  CompletedWithSuccess: 'succeeded',
+  Failed: 'failed',
+  TimedOut: 'failed',
+  CompletedWithFailure: 'failed',
+  Cancelled: 'interrupted',
+  Exited: 'failed',
+}
 
 /** SSM wants every parameter value as a list of strings. */
-const asSsmParameters = (parameters: Record<string, unknown>) => Object.fromEntries(Object.entries(parameters)
-  .filter(([, v]) => v !== undefined && v !== '')
-  .map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))]))
+const asSsmParameters = (parameters: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(parameters)
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))]),
+  )
 
 /**
  * Publishes the document, starts the automation and follows its step executions, reporting each to the
@@ -79,19 +106,35 @@ const asSsmParameters = (parameters: Record<string, unknown>) => Object.fromEntr
 export async function runInSsm(options: SsmRunOptions): Promise<{record: RunRecord; exitCode: ExitCode; executionId: string}> {
   const ssm = options.session.client(SSMClient)
   const published = await publishDocument(options.session, options.runbook, options.documentName)
-  const {AutomationExecutionId} = await ssm.send(new StartAutomationExecutionCommand({
-    DocumentName: published.name, DocumentVersion: published.version, Parameters: asSsmParameters(options.parameters),
-    TargetLocations: options.targetLocations, MaxConcurrency: options.maxConcurrency, MaxErrors: options.maxErrors,
-    ClientToken: options.runId,
-  }))
+  const {AutomationExecutionId} = await ssm.send(
+    new StartAutomationExecutionCommand({
+      DocumentName: published.name,
+      DocumentVersion: published.version,
+      Parameters: asSsmParameters(options.parameters),
+      TargetLocations: options.targetLocations,
+      MaxConcurrency: options.maxConcurrency,
+      MaxErrors: options.maxErrors,
+      ClientToken: options.runId,
+    }),
+  )
   const executionId = AutomationExecutionId!
   const {steps, idOf} = runbookSteps(stepNodes(options.runbook.document!))
   const recorder = new RunRecorder({
-    workflow: runbookWorkflow(published.name), steps, runId: options.runId, parameters: {...options.parameters, executionId},
-    clock: options.clock, reporter: options.reporter, region: options.session.region, interrupt: options.interrupt,
+    workflow: runbookWorkflow(published.name),
+    steps,
+    runId: options.runId,
+    parameters: {...options.parameters, executionId},
+    clock: options.clock,
+    reporter: options.reporter,
+    region: options.session.region,
+    interrupt: options.interrupt,
   })
   // An interrupt cancels the execution in SSM; the run ends when SSM says it was cancelled.
-  recorder.interrupts.run.addEventListener('abort', () => void ssm.send(new StopAutomationExecutionCommand({AutomationExecutionId: executionId, Type: 'Cancel'})).catch(() => undefined), {once: true})
+  recorder.interrupts.run.addEventListener(
+    'abort',
+    () => void ssm.send(new StopAutomationExecutionCommand({AutomationExecutionId: executionId, Type: 'Cancel'})).catch(() => undefined),
+    {once: true},
+  )
   const {record, exitCode} = await recorder.run(() => follow(ssm, executionId, recorder, idOf, options.pollIntervalMs ?? 5000))
   return {record, exitCode, executionId}
 }
@@ -116,7 +159,12 @@ async function recordStep(recorder: RunRecorder, step: StepExecution, id: string
   const startedAt = step.ExecutionStartTime?.toISOString()
   if (status === 'running' || !result.startedAt) recorder.begin(result, startedAt)
   if (status === 'succeeded') await recorder.succeed(result, step.Outputs, step.ExecutionEndTime?.toISOString())
-  if (status === 'failed') await recorder.fail(result, new OpsctlError(step.FailureMessage ?? `${step.StepName} ${step.StepStatus}`, ExitCode.WorkflowFailed, step.StepStatus ?? 'Failed'), step.ExecutionEndTime?.toISOString())
+  if (status === 'failed')
+    await recorder.fail(
+      result,
+      new OpsctlError(step.FailureMessage ?? `${step.StepName} ${step.StepStatus}`, ExitCode.WorkflowFailed, step.StepStatus ?? 'Failed'),
+      step.ExecutionEndTime?.toISOString(),
+    )
 }
 
 /** Polls the execution until it ends, turning each step execution into a step result as it changes. */
@@ -131,10 +179,14 @@ async function follow(ssm: SSMClient, executionId: string, recorder: RunRecorder
       await recordStep(recorder, step, idOf.get(step.StepName ?? ''))
     }
     const status = finalStatus[execution?.AutomationExecutionStatus ?? '']
-    if (status === 'succeeded') return {outcome: execution?.Outputs as Record<string, unknown> | undefined ?? {}, unreached: () => unreachedNote(status)}
+    if (status === 'succeeded') return {outcome: (execution?.Outputs as Record<string, unknown> | undefined) ?? {}, unreached: () => unreachedNote(status)}
     if (status) {
       const message = `Automation execution ${executionId} ended ${execution?.AutomationExecutionStatus}${execution?.FailureMessage ? `: ${execution.FailureMessage}` : ''}.`
-      const failure = new OpsctlError(message, status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed, execution?.AutomationExecutionStatus ?? 'Failed')
+      const failure = new OpsctlError(
+        message,
+        status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed,
+        execution?.AutomationExecutionStatus ?? 'Failed',
+      )
       return {failure, unreached: () => unreachedNote(status)}
     }
     await recorder.clock.sleep(pollIntervalMs)
@@ -156,7 +208,8 @@ export interface AutomationStatus {
 export async function automationStatus(session: AwsSession, executionId: string): Promise<AutomationStatus> {
   const ssm = session.client(SSMClient)
   const {AutomationExecution: e} = await ssm.send(new GetAutomationExecutionCommand({AutomationExecutionId: executionId})).catch((error) => {
-    if (error?.name === 'AutomationExecutionNotFoundException') throw new NotFoundError(`No automation execution ${executionId} in ${session.region}; check the id or pass --region.`)
+    if (error?.name === 'AutomationExecutionNotFoundException')
+      throw new NotFoundError(`No automation execution ${executionId} in ${session.region}; check the id or pass --region.`)
     throw error
   })
   return {
@@ -168,8 +221,13 @@ export async function automationStatus(session: AwsSession, executionId: string)
     outputs: e?.Outputs,
     failureMessage: e?.FailureMessage,
     steps: (e?.StepExecutions ?? []).map((s) => ({
-      name: s.StepName ?? '', action: s.Action, status: s.StepStatus ?? 'Pending',
-      startedAt: s.ExecutionStartTime?.toISOString(), endedAt: s.ExecutionEndTime?.toISOString(), outputs: s.Outputs, failureMessage: s.FailureMessage,
+      name: s.StepName ?? '',
+      action: s.Action,
+      status: s.StepStatus ?? 'Pending',
+      startedAt: s.ExecutionStartTime?.toISOString(),
+      endedAt: s.ExecutionEndTime?.toISOString(),
+      outputs: s.Outputs,
+      failureMessage: s.FailureMessage,
     })),
   }
 }

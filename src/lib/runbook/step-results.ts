@@ -4,7 +4,14 @@ import type {StepNode} from './graph.js'
 
 /** `stopInstance` or `Stop_Instance` → `stop-instance`: the kebab-case step id journals and JUnit use. */
 export function stepIdOf(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'step'
+  return (
+    name
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'step'
+  )
 }
 
 type StepShape = Pick<StepResult, 'id' | 'title' | 'mutates' | 'actions'>

@@ -11,8 +11,8 @@ import {checkGraph} from './validate/graph.js'
 import {checkStep} from './validate/steps.js'
 import {checkDocumentOutputs, checkTopLevel} from './validate/top-level.js'
 
-export {type Diagnostic, formatDiagnostic} from './validate/diagnostics.js'
 export {fitsParameterType} from './validate/declarations.js'
+export {type Diagnostic, formatDiagnostic} from './validate/diagnostics.js'
 
 /**
  * Checks an Automation document the way SSM would, and more: top level, parameters, every step's fields and
@@ -56,8 +56,10 @@ export interface ValidationResult {
 }
 
 export async function validateFiles(paths: string[]): Promise<ValidationResult[]> {
-  return Promise.all((await runbookFiles(paths)).map(async (file) => {
-    const diagnostics = validateRunbook(await loadRunbookFile(file))
-    return {file, valid: !diagnostics.some((d) => d.severity === 'error'), diagnostics}
-  }))
+  return Promise.all(
+    (await runbookFiles(paths)).map(async (file) => {
+      const diagnostics = validateRunbook(await loadRunbookFile(file))
+      return {file, valid: !diagnostics.some((d) => d.severity === 'error'), diagnostics}
+    }),
+  )
 }

@@ -21,8 +21,13 @@ export function sandboxEnvironment(state: SandboxState): Record<string, string> 
  */
 export function variablesOverridingSandbox(env: NodeJS.ProcessEnv = process.env): string[] {
   return [
-    'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
-    ...Object.keys(env).filter((name) => name.startsWith('AWS_ENDPOINT_URL_')).sort(),
+    'AWS_PROFILE',
+    'AWS_DEFAULT_PROFILE',
+    'AWS_SESSION_TOKEN',
+    'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+    ...Object.keys(env)
+      .filter((name) => name.startsWith('AWS_ENDPOINT_URL_'))
+      .sort(),
   ]
 }
 

@@ -54,21 +54,30 @@ export async function findMotoServer(venvParent: string, install: boolean, onIns
   if (await succeeds('moto_server', ['--help'])) return {command: 'moto_server', args: [], source: 'path'}
   const venv = join(venvParent, 'moto-venv')
   const venvPython = join(venv, 'bin', 'python')
-  if (existsSync(venvPython) && await succeeds(venvPython, ['-c', 'import moto.server'])) {
+  if (existsSync(venvPython) && (await succeeds(venvPython, ['-c', 'import moto.server']))) {
     return {command: venvPython, args: ['-m', 'moto.server'], source: 'venv'}
   }
-  if (!await succeeds('python3', ['--version'])) {
-    throw new UsageError('The sandbox needs Python 3 to run moto_server, and python3 is not on PATH; install Python 3.9 or newer and try again.', 'PythonMissing')
+  if (!(await succeeds('python3', ['--version']))) {
+    throw new UsageError(
+      'The sandbox needs Python 3 to run moto_server, and python3 is not on PATH; install Python 3.9 or newer and try again.',
+      'PythonMissing',
+    )
   }
   if (await succeeds('python3', ['-c', 'import moto.server'])) return {command: 'python3', args: ['-m', 'moto.server'], source: 'python-module'}
-  if (!install) throw new UsageError('moto_server is not installed; run "opsctl sandbox start", which installs it into a virtual environment under $OPSCTL_HOME.', 'MotoMissing')
+  if (!install)
+    throw new UsageError(
+      'moto_server is not installed; run "opsctl sandbox start", which installs it into a virtual environment under $OPSCTL_HOME.',
+      'MotoMissing',
+    )
   onInstall?.(venv)
   await mkdir(venvParent, {recursive: true})
   try {
     await run('python3', ['-m', 'venv', venv], {timeout: 120_000})
     await run(venvPython, ['-m', 'pip', 'install', '--quiet', 'moto[server]'], {timeout: 600_000})
   } catch (error) {
-    throw new OpsctlError(`Could not install moto[server] into ${venv} (${(error as Error).message.split('\n')[0]}); install it yourself with "pip install 'moto[server]'".`)
+    throw new OpsctlError(
+      `Could not install moto[server] into ${venv} (${(error as Error).message.split('\n')[0]}); install it yourself with "pip install 'moto[server]'".`,
+    )
   }
   return {command: venvPython, args: ['-m', 'moto.server'], source: 'venv'}
 }
@@ -86,8 +95,14 @@ export async function motoAnswers(endpoint: string): Promise<boolean> {
 }
 
 /** Starts moto_server on 127.0.0.1 and waits until it answers. `detached` lets it outlive this process. */
-export async function startMotoServer(options: {moto: MotoCommand; port?: number; logFile?: string; detached?: boolean; readyTimeoutMs?: number}): Promise<MotoServer> {
-  const port = options.port ?? await freePort()
+export async function startMotoServer(options: {
+  moto: MotoCommand
+  port?: number
+  logFile?: string
+  detached?: boolean
+  readyTimeoutMs?: number
+}): Promise<MotoServer> {
+  const port = options.port ?? (await freePort())
   const endpoint = `http://127.0.0.1:${port}`
   const log = options.logFile ? openSync(options.logFile, 'a') : 'ignore'
   const child = spawn(options.moto.command, [...options.moto.args, '-H', '127.0.0.1', '-p', String(port)], {
@@ -99,12 +114,15 @@ export async function startMotoServer(options: {moto: MotoCommand; port?: number
   child.on('exit', (code) => (exited = code))
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000)
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new OpsctlError(`moto_server exited with code ${exited} before it answered${options.logFile ? `; see ${options.logFile}` : ''}.`)
+    if (exited !== undefined)
+      throw new OpsctlError(`moto_server exited with code ${exited} before it answered${options.logFile ? `; see ${options.logFile}` : ''}.`)
     if (await motoAnswers(endpoint)) return {pid: child.pid!, port, endpoint, process: child}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   child.kill()
-  throw new OpsctlError(`moto_server did not answer on ${endpoint} within ${Math.round((options.readyTimeoutMs ?? 30_000) / 1000)} s${options.logFile ? `; see ${options.logFile}` : ''}.`)
+  throw new OpsctlError(
+    `moto_server did not answer on ${endpoint} within ${Math.round((options.readyTimeoutMs ?? 30_000) / 1000)} s${options.logFile ? `; see ${options.logFile}` : ''}.`,
+  )
 }
 
 /** Forgets every resource in the emulator. */

@@ -3,9 +3,8 @@ import {randomUUID} from 'node:crypto'
 import {link, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-
-import {OpsctlError, UsageError} from '../errors/errors.js'
 import {opsctlHome} from '../engine/journal.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
 import {findMotoServer, motoAnswers, startMotoServer} from './moto-server.js'
 
 const run = promisify(execFile)
@@ -107,10 +106,11 @@ async function removeIfStill(file: string, text: string): Promise<void> {
     throw error
   }
   try {
-    if (await readFile(aside, 'utf8') !== text) await link(aside, file).catch((error) => {
-      // The name was taken again meanwhile; what was moved aside is lost, which the exclusive state.json covers.
-      if (!isErrno(error, 'EEXIST')) throw error
-    })
+    if ((await readFile(aside, 'utf8')) !== text)
+      await link(aside, file).catch((error) => {
+        // The name was taken again meanwhile; what was moved aside is lost, which the exclusive state.json covers.
+        if (!isErrno(error, 'EEXIST')) throw error
+      })
   } finally {
     await rm(aside, {force: true})
   }
@@ -144,8 +144,7 @@ async function processCommandLine(pid: number): Promise<string | undefined> {
 }
 
 /** The pid still runs the moto_server opsctl started on that port (and not a program that reused the pid). */
-const isSandboxServer = (commandLine: string, state: SandboxState) =>
-  commandLine.includes('moto') && commandLine.includes(`-p ${state.port}`)
+const isSandboxServer = (commandLine: string, state: SandboxState) => commandLine.includes('moto') && commandLine.includes(`-p ${state.port}`)
 
 async function observe(): Promise<Observation> {
   const recorded = await readState()
@@ -154,9 +153,13 @@ async function observe(): Promise<Observation> {
   const commandLine = await processCommandLine(state.pid)
   if (commandLine === undefined) return {kind: 'stale', ...recorded, reason: `process ${state.pid} has exited`}
   if (!isSandboxServer(commandLine, state)) {
-    return {kind: 'stale', ...recorded, reason: `process ${state.pid} is not the sandbox's moto_server (it runs "${commandLine || 'unknown'}") and was left alone`}
+    return {
+      kind: 'stale',
+      ...recorded,
+      reason: `process ${state.pid} is not the sandbox's moto_server (it runs "${commandLine || 'unknown'}") and was left alone`,
+    }
   }
-  return {kind: await motoAnswers(state.endpoint) ? 'running' : 'silent', ...recorded}
+  return {kind: (await motoAnswers(state.endpoint)) ? 'running' : 'silent', ...recorded}
 }
 
 /** Forgets the recorded sandbox, unless a concurrent start has recorded a new one meanwhile. */
@@ -199,9 +202,9 @@ export async function startSandbox(options: {onInstall?: (venv: string) => void}
     if (observation.kind === 'silent') throw notAnswering(observation.state)
     if (observation.kind === 'stale') await forget(observation)
     const state = await startServer(options.onInstall)
-    const text = JSON.stringify(state, null, 2) + '\n'
+    const text = `${JSON.stringify(state, null, 2)}\n`
     // Exclusive, as a second line of defence: should two starts ever pass the lock, one sandbox is still recorded.
-    if (!await createExclusively(sandboxStateFile(), text)) return giveWay(state)
+    if (!(await createExclusively(sandboxStateFile(), text))) return giveWay(state)
     return {status: statusOf({kind: 'running', state, text}), alreadyRunning: false, staleState: observation.kind === 'stale' ? observation.reason : undefined}
   } finally {
     await releaseLock()
@@ -254,10 +257,11 @@ async function lockStart(): Promise<() => Promise<void>> {
   throw startingElsewhere()
 }
 
-const startingElsewhere = (holder?: number) => new UsageError(
-  `Another "opsctl sandbox start"${holder ? ` (pid ${holder})` : ''} is starting the sandbox; wait for it, then run "opsctl sandbox status".`,
-  'SandboxStarting',
-)
+const startingElsewhere = (holder?: number) =>
+  new UsageError(
+    `Another "opsctl sandbox start"${holder ? ` (pid ${holder})` : ''} is starting the sandbox; wait for it, then run "opsctl sandbox status".`,
+    'SandboxStarting',
+  )
 
 function isAlive(pid: number): boolean {
   try {
@@ -290,14 +294,17 @@ export async function stopSandbox(): Promise<SandboxStop> {
 }
 
 async function endServer(pid: number): Promise<void> {
-  if (!await terminate(pid)) {
+  if (!(await terminate(pid))) {
     throw new OpsctlError(`moto_server (pid ${pid}) did not exit after SIGTERM and SIGKILL; end it yourself with "kill -9 ${pid}".`)
   }
 }
 
 /** SIGTERM, then SIGKILL if it lingers; true once the process has exited. */
 async function terminate(pid: number): Promise<boolean> {
-  for (const [signal, waitMs] of [['SIGTERM', 10_000], ['SIGKILL', 5000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGTERM', 10_000],
+    ['SIGKILL', 5000],
+  ] as const) {
     try {
       process.kill(pid, signal)
     } catch (error) {
@@ -312,16 +319,17 @@ async function terminate(pid: number): Promise<boolean> {
 async function exitsWithin(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
-    if (await processCommandLine(pid) === undefined) return true
+    if ((await processCommandLine(pid)) === undefined) return true
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return false
 }
 
-const notAnswering = (state: SandboxState) => new UsageError(
-  `The sandbox's moto_server (pid ${state.pid}) does not answer on ${state.endpoint}; see ${sandboxLogFile()}, then run "opsctl sandbox stop" and "opsctl sandbox start".`,
-  'SandboxNotAnswering',
-)
+const notAnswering = (state: SandboxState) =>
+  new UsageError(
+    `The sandbox's moto_server (pid ${state.pid}) does not answer on ${state.endpoint}; see ${sandboxLogFile()}, then run "opsctl sandbox stop" and "opsctl sandbox start".`,
+    'SandboxNotAnswering',
+  )
 
 /** The running sandbox, or a usage error saying how to start it. */
 export async function requireRunningSandbox(): Promise<SandboxState> {

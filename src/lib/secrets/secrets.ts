@@ -11,8 +11,8 @@ export const REDACTED = '***'
  * describes a secret (SecretArn, SecretStatus, PasswordLastUsed, DbPasswordRotationDays …).
  */
 export const isSecretName = (name: string) =>
-  /password|passphrase|secret|plaintext|private.?key|session.?token|access.?token|securestring/i.test(name)
-  && !/(arn|ids?|name|status|type|version|date|time|used|count|enabled|length|days|policy|rotation\w*)$/i.test(name)
+  /password|passphrase|secret|plaintext|private.?key|session.?token|access.?token|securestring/i.test(name) &&
+  !/(arn|ids?|name|status|type|version|date|time|used|count|enabled|length|days|policy|rotation\w*)$/i.test(name)
 
 /** Shorter values are not masked: they would blank out ordinary words and numbers. */
 const MIN_LENGTH = 4

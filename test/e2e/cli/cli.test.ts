@@ -11,7 +11,7 @@ describe('opsctl command line (e2e)', () => {
     expect(result.stdout).to.match(/^opsctl\/\d+\.\d+\.\d+ /)
   })
 
-  it('lists its topics and shows examples in a command\'s help', async () => {
+  it("lists its topics and shows examples in a command's help", async () => {
     const top = await opsctl(['--help'])
     expect(top.stdout).to.contain('snapshot').and.to.contain('runs')
     const help = await opsctl(['snapshot', 'create', '--help'])
@@ -20,7 +20,7 @@ describe('opsctl command line (e2e)', () => {
     expect(help.stdout).to.contain('GLOBAL FLAGS').and.to.contain('--profile')
   })
 
-  it('answers a command\'s --help from the build-time rendering exactly as oclif renders it', async () => {
+  it("answers a command's --help from the build-time rendering exactly as oclif renders it", async () => {
     const fast = await opsctl(['snapshot', 'create', '--help'])
     const rendered = await opsctl(['help', 'snapshot', 'create'])
     expect(fast.stdout).to.contain('USAGE')
@@ -91,12 +91,16 @@ describe('opsctl command line (e2e)', () => {
       await createDbInstance('tenant-shard-001')
       const dir = process.env.OPSCTL_HOME!
       const summaryFile = `${dir}/github-summary.md`
-      const result = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--dry-run', '--junit', `${dir}/r.xml`, '--summary', `${dir}/s.md`], {env: {GITHUB_STEP_SUMMARY: summaryFile}})
+      const result = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--dry-run', '--junit', `${dir}/r.xml`, '--summary', `${dir}/s.md`], {
+        env: {GITHUB_STEP_SUMMARY: summaryFile},
+      })
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stdout).to.contain('○ create-snapshot: Create the DB snapshot, tagged with the run id — planned (dry run): would call rds:CreateDBSnapshot')
       const {readFile} = await import('node:fs/promises')
       const junit = await readFile(`${dir}/r.xml`, 'utf8')
-      expect(junit).to.match(/<testcase name="check-instance"/).and.to.match(/<testcase name="create-snapshot"[^>]*>\s*<skipped/)
+      expect(junit)
+        .to.match(/<testcase name="check-instance"/)
+        .and.to.match(/<testcase name="create-snapshot"[^>]*>\s*<skipped/)
       expect(await readFile(`${dir}/s.md`, 'utf8')).to.contain('### opsctl snapshot-create: 📝 planned')
       expect(await readFile(summaryFile, 'utf8')).to.contain('### opsctl snapshot-create')
       const listed = parseJson(await opsctl(['snapshot', 'list', 'tenant-shard-001', '--json']))

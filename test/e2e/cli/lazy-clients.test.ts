@@ -22,7 +22,20 @@ function clientsLoadedBy(file: string, seen = new Set<string>()): Set<string> {
 }
 
 describe('start-up: AWS SDK clients are loaded only by the commands that call AWS', () => {
-  for (const command of ['runs/list', 'runs/show', 'backup/history', 'failover/history', 'compliance/list', 'runbook/validate', 'runbook/plan', 'runbook/iam', 'sandbox/start', 'sandbox/stop', 'sandbox/status', 'sandbox/env']) {
+  for (const command of [
+    'runs/list',
+    'runs/show',
+    'backup/history',
+    'failover/history',
+    'compliance/list',
+    'runbook/validate',
+    'runbook/plan',
+    'runbook/iam',
+    'sandbox/start',
+    'sandbox/stop',
+    'sandbox/status',
+    'sandbox/env',
+  ]) {
     it(`${command.replace('/', ' ')} loads none`, () => {
       expect([...clientsLoadedBy(`${commands}${command}.js`)]).to.deep.equal([])
     })

@@ -23,7 +23,10 @@ describe('opsctl compliance (e2e)', () => {
     const envelope = parseJson(listed)
     expectMatchesSchema(envelope, 'compliance-list')
     expect(envelope.result.checks).to.have.length(27)
-    expect(envelope.result.checks.find((c: {id: string}) => c.id === 'rds-storage-encrypted')).to.include({configRule: 'RDS_STORAGE_ENCRYPTED', prowlerId: 'rds_instance_storage_encrypted'})
+    expect(envelope.result.checks.find((c: {id: string}) => c.id === 'rds-storage-encrypted')).to.include({
+      configRule: 'RDS_STORAGE_ENCRYPTED',
+      prowlerId: 'rds_instance_storage_encrypted',
+    })
   })
 
   describe('refuses bad input with exit 2 before anything is scanned', () => {
@@ -33,7 +36,11 @@ describe('opsctl compliance (e2e)', () => {
       ['an unknown service', ['--services', 'rds,dynamodb'], /Unknown service "dynamodb"; choose from rds, kms/],
       ['an unknown severity', ['--severity', 'urgent'], /Unknown severity "urgent"/],
       ['an unknown --fail-on', ['--fail-on', 'severe'], /^Error: --fail-on takes one of critical, high, medium, low, informational, not "severe"\./],
-      ['a misspelled --fail-on', ['--fail-on', 'hihg'], /^Error: --fail-on takes one of critical, high, medium, low, informational, not "hihg"; did you mean high\?/],
+      [
+        'a misspelled --fail-on',
+        ['--fail-on', 'hihg'],
+        /^Error: --fail-on takes one of critical, high, medium, low, informational, not "hihg"; did you mean high\?/,
+      ],
       ['an unknown format', ['--format', 'xml'], /^Error: --format takes one of table, json, csv, junit, sarif, ocsf, markdown, not "xml"\./],
       ['an unknown region', ['--regions', 'us-east-1,us-mars-1'], /Unknown AWS region "us-mars-1"/],
       ['a malformed mutelist', ['--mutelist', join(dir, 'bad.yaml')], /Mutelist .*bad\.yaml line 3: unknown check "rds-no-such-check"/],
@@ -52,10 +59,16 @@ describe('opsctl compliance (e2e)', () => {
     it('says the same in the --json envelope, and refuses a format that --json would crowd off stdout', async () => {
       const badValue = await opsctl(['compliance', 'check', '--format', 'jsno', '--json'], {env: unreachable})
       expect(badValue.code, badValue.stderr).to.equal(2)
-      expect(parseJson(badValue).error).to.deep.equal({code: 'InvalidInput', message: '--format takes one of table, json, csv, junit, sarif, ocsf, markdown, not "jsno"; did you mean json?'})
+      expect(parseJson(badValue).error).to.deep.equal({
+        code: 'InvalidInput',
+        message: '--format takes one of table, json, csv, junit, sarif, ocsf, markdown, not "jsno"; did you mean json?',
+      })
       const noFile = await opsctl(['compliance', 'check', '--format', 'sarif', '--json'], {env: unreachable})
       expect(noFile.code, noFile.stderr).to.equal(2)
-      expect(parseJson(noFile).error).to.deep.equal({code: 'FormatNeedsOutput', message: '--json prints the JSON result on stdout, so --format sarif needs --output <file>.'})
+      expect(parseJson(noFile).error).to.deep.equal({
+        code: 'FormatNeedsOutput',
+        message: '--json prints the JSON result on stdout, so --format sarif needs --output <file>.',
+      })
     })
   })
 
@@ -68,14 +81,17 @@ describe('opsctl compliance (e2e)', () => {
     it('exits 3 with the findings in the --json envelope, and appends a Markdown summary for GitHub', async () => {
       const summary = join(mkdtempSync(join(tmpdir(), 'opsctl-summary-')), 'summary.md')
       writeFileSync(summary, '## earlier step\n')
-      const result = await opsctl(['compliance', 'check', ...MOTO_SERVICES, '--regions', 'us-east-1,eu-west-1', '--json'], {env: {GITHUB_STEP_SUMMARY: summary}})
+      const result = await opsctl(['compliance', 'check', ...MOTO_SERVICES, '--regions', 'us-east-1,eu-west-1', '--json'], {
+        env: {GITHUB_STEP_SUMMARY: summary},
+      })
       expect(result.code, result.stderr).to.equal(3)
       const envelope = parseJson(result)
       expectMatchesSchema(envelope, 'compliance-check')
       expect(envelope.error).to.include({code: 'Findings'})
       expect(envelope.result.verdict).to.equal('failed')
-      expect(envelope.result.findings.find((f: {checkId: string; resourceId: string}) => f.checkId === 'rds-not-public' && f.resourceId === 'compliance-legacy'))
-        .to.include({status: 'FAIL', reason: 'DB instance compliance-legacy is publicly accessible.'})
+      expect(
+        envelope.result.findings.find((f: {checkId: string; resourceId: string}) => f.checkId === 'rds-not-public' && f.resourceId === 'compliance-legacy'),
+      ).to.include({status: 'FAIL', reason: 'DB instance compliance-legacy is publicly accessible.'})
       const markdown = readFileSync(summary, 'utf8')
       expect(markdown).to.match(/^## earlier step\n### opsctl compliance check: ❌ failed/)
     })
@@ -92,7 +108,9 @@ describe('opsctl compliance (e2e)', () => {
     it('prints a line per check with its counts and failing resources, then the verdict, and no progress in a pipe', async () => {
       const result = await opsctl(['compliance', 'check', '--services', 'rds', '--severity', 'critical'])
       expect(result.code).to.equal(3)
-      expect(result.stdout).to.match(/^CRITICAL {2}rds-not-public {2}RDS DB instances are not publicly accessible {2}\(1 fail, \d+ pass\)\n {2}FAIL {3}DB instance compliance-legacy is publicly accessible\.\n/)
+      expect(result.stdout).to.match(
+        /^CRITICAL {2}rds-not-public {2}RDS DB instances are not publicly accessible {2}\(1 fail, \d+ pass\)\n {2}FAIL {3}DB instance compliance-legacy is publicly accessible\.\n/,
+      )
       expect(result.stdout).to.contain('\nCRITICAL  rds-snapshot-private  RDS manual snapshots are not public  (1 fail, ')
       expect(result.stderr).to.contain('FAILED: 2 unmuted finding(s) at or above informational')
       // Progress is for a person at a terminal: none in a pipe, on either stream.
@@ -100,7 +118,9 @@ describe('opsctl compliance (e2e)', () => {
     })
 
     it('judges only the EBS snapshots the account owns, not the public ones moto lists with them', async () => {
-      const seeded = (await new EC2Client({}).send(new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'tag:opsctl:seed', Values: ['compliance']}]}))).Snapshots!
+      const seeded = (
+        await new EC2Client({}).send(new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters: [{Name: 'tag:opsctl:seed', Values: ['compliance']}]}))
+      ).Snapshots!
       expect(seeded).to.have.length(2)
       const result = await opsctl(['compliance', 'check', '--checks', 'ebs-snapshot-encrypted', '--json'])
       const {result: scan} = parseJson(result)
@@ -137,6 +157,8 @@ describe('opsctl compliance (e2e)', () => {
     expect(envelope.error).to.include({code: 'ScanIncomplete'})
     expect(envelope.warnings).to.deep.equal(['Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.'])
     expect(envelope.result.findings.map((f: {status: string}) => f.status)).to.deep.equal(['ERROR', 'ERROR', 'ERROR'])
-    expect(envelope.result.findings[0].reason).to.equal("Could not read the ebs inventory of us-east-1: Cannot reach http://127.0.0.1:9: the connection was refused; is the sandbox running? Start it with \"opsctl sandbox start\" (then eval \"$(opsctl sandbox env)\"), or unset AWS_ENDPOINT_URL to reach AWS.")
+    expect(envelope.result.findings[0].reason).to.equal(
+      'Could not read the ebs inventory of us-east-1: Cannot reach http://127.0.0.1:9: the connection was refused; is the sandbox running? Start it with "opsctl sandbox start" (then eval "$(opsctl sandbox env)"), or unset AWS_ENDPOINT_URL to reach AWS.',
+    )
   })
 })

@@ -5,7 +5,11 @@ import {createDbInstance} from '../../support/rds.js'
 import {renderedOnTerminal} from '../../support/terminal.js'
 
 /** The lines of the live step list: each starts with the mark of its step's state. */
-const stepLines = (screen: string) => screen.split('\n').map((line, index) => ({line, index})).filter(({line}) => /^[✔✖↓↩]/.test(line))
+const stepLines = (screen: string) =>
+  screen
+    .split('\n')
+    .map((line, index) => ({line, index}))
+    .filter(({line}) => /^[✔✖↓↩]/.test(line))
 
 /** What a person sees on the live step list once the run has ended (rendered by a terminal emulator, 100 columns). */
 describe('the live step list, as rendered on a terminal (e2e, tmux)', () => {
@@ -51,7 +55,10 @@ describe('the live step list, as rendered on a terminal (e2e, tmux)', () => {
     const {screen, code} = await renderedOnTerminal(['failover', 'drill', 'tenant-shard-001', '--mode', 'replica-promotion', '--timeout', '1', '--yes'])
     expect(code, screen).to.equal(1)
     const replica = stepLines(screen).filter(({line}) => line.includes('Create a read replica of the DB instance'))
-    expect(replica.map(({line}) => line), screen).to.deep.equal(['↩ Create a read replica of the DB instance, tagged with the run id (undone)'])
+    expect(
+      replica.map(({line}) => line),
+      screen,
+    ).to.deep.equal(['↩ Create a read replica of the DB instance, tagged with the run id (undone)'])
     expect(screen).not.to.match(/✔ Create a read replica/)
     expect(screen).to.match(/^✖ Measure the recovery/m)
     expect(screen).to.contain('↓ Delete the promoted replica — not run')

@@ -7,7 +7,8 @@ import {expect} from 'chai'
 import {opsctl, parseJson} from '../../support/cli.js'
 import {createDbInstance} from '../../support/rds.js'
 
-const snapshotIds = async () => ((await new RDSClient({}).send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier)
+const snapshotIds = async () =>
+  ((await new RDSClient({}).send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier)
 
 /** Bad input that used to be noticed only after a change: refused while the flags are parsed, exit 2, nothing made. */
 describe('refusals before any change (e2e)', () => {
@@ -25,7 +26,7 @@ describe('refusals before any change (e2e)', () => {
     })
   }
 
-  it('keeps the run\'s own outcome when a report cannot be written after all (GitHub step summary), with a warning', async () => {
+  it("keeps the run's own outcome when a report cannot be written after all (GitHub step summary), with a warning", async () => {
     const folder = join(process.env.OPSCTL_HOME!, 'summary-is-a-folder')
     mkdirSync(folder)
     const result = await opsctl(['snapshot', 'create', 'tenant-shard-001', '--json'], {env: {GITHUB_STEP_SUMMARY: folder}})

@@ -12,14 +12,20 @@ const snapshot = `before-the-quarterly-maintenance-of-the-tenant-shard-${'9'.rep
 /** Characters, not bytes: "…" is one column. */
 const widest = (text: string) => Math.max(...text.split('\n').map((line) => [...line].length))
 /** Prose lines (a message, a warning) are left to the terminal to wrap, so a command in them can be copied whole. */
-const tableLines = (text: string) => text.split('\n').filter((line) => !/^(Error|Warning): /.test(line)).join('\n')
+const tableLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => !/^(Error|Warning): /.test(line))
+    .join('\n')
 
 describe('opsctl runs (e2e)', () => {
   let runIds: string[]
   beforeEach(async () => {
     await createDbInstance(instance, {StorageEncrypted: true})
     const created = parseJson(await opsctl(['snapshot', 'create', instance, '--snapshot-id', snapshot, '--poll-interval', '1', '--json']))
-    const restored = parseJson(await opsctl(['snapshot', 'restore', instance, '--latest', '--target', `${instance.slice(0, 55)}-restore`, '--poll-interval', '1', '--json']))
+    const restored = parseJson(
+      await opsctl(['snapshot', 'restore', instance, '--latest', '--target', `${instance.slice(0, 55)}-restore`, '--poll-interval', '1', '--json']),
+    )
     runIds = [restored.result.runId, created.result.runId]
   })
 
@@ -29,10 +35,17 @@ describe('opsctl runs (e2e)', () => {
     const lines = list.stdout.trimEnd().split('\n')
     expect(lines[0]).to.match(/^RUN\s+WORKFLOW\s+STATUS\s+DURATION\s+PARAMETERS$/)
     // Two runs started within the same second may list in either order.
-    expect(lines.slice(2).map((line) => line.split(/\s+/).slice(0, 3)).sort()).to.deep.equal([
-      [runIds[0], 'snapshot-restore', 'succeeded'],
-      [runIds[1], 'snapshot-create', 'succeeded'],
-    ].sort())
+    expect(
+      lines
+        .slice(2)
+        .map((line) => line.split(/\s+/).slice(0, 3))
+        .sort(),
+    ).to.deep.equal(
+      [
+        [runIds[0], 'snapshot-restore', 'succeeded'],
+        [runIds[1], 'snapshot-create', 'succeeded'],
+      ].sort(),
+    )
     expect(lines.find((line) => line.startsWith(runIds[1]))).to.match(/ dbInstanceId=tenant-shard-0+…$/)
     expect(widest(list.stdout)).to.be.at.most(100)
 
@@ -74,7 +87,9 @@ describe('opsctl runs (e2e)', () => {
   it('refuses a step the run does not have, naming the ones it has (exit 2)', async () => {
     const result = await opsctl(['runs', 'show', runIds[1], '--step', 'create-snapsot'])
     expect(result.code).to.equal(2)
-    expect(result.stderr.trim()).to.equal(`Error: Run ${runIds[1]} has no step "create-snapsot"; its steps are check-instance, create-snapshot, wait-available.`)
+    expect(result.stderr.trim()).to.equal(
+      `Error: Run ${runIds[1]} has no step "create-snapsot"; its steps are check-instance, create-snapshot, wait-available.`,
+    )
   })
 
   it('prints the same run record with --json, with or without --step', async () => {

@@ -12,7 +12,9 @@ import {onTerminal} from '../../support/terminal.js'
 
 const journals = (): RunRecord[] => {
   const dir = join(process.env.OPSCTL_HOME!, 'runs')
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
 }
 
 const instanceIds = async () => ((await new RDSClient({}).send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier)

@@ -22,15 +22,17 @@ describe('opsctl backup (e2e against moto)', () => {
 
     const history = parseJson(await opsctl(['backup', 'history', 'tenant-shard-001', '--json']))
     expectMatchesSchema(history, 'backup-history')
-    expect(history.result.tests).to.deep.equal([{
-      runId: envelope.result.runId,
-      startedAt: envelope.result.startedAt,
-      dbInstanceId: 'tenant-shard-001',
-      snapshotId: envelope.result.outcome.snapshotId,
-      rtoSeconds: envelope.result.metrics.rtoSeconds,
-      rpoSeconds: envelope.result.metrics.rpoSeconds,
-      verdict: 'passed',
-    }])
+    expect(history.result.tests).to.deep.equal([
+      {
+        runId: envelope.result.runId,
+        startedAt: envelope.result.startedAt,
+        dbInstanceId: 'tenant-shard-001',
+        snapshotId: envelope.result.outcome.snapshotId,
+        rtoSeconds: envelope.result.metrics.rtoSeconds,
+        rpoSeconds: envelope.result.metrics.rpoSeconds,
+        verdict: 'passed',
+      },
+    ])
     const table = await opsctl(['backup', 'history'])
     expect(table.stdout).to.match(new RegExp(`tenant-shard-001\\s+${envelope.result.outcome.snapshotId}\\s+\\S+\\s+\\S+\\s+passed\\s+${envelope.result.runId}`))
   })
@@ -45,10 +47,15 @@ describe('opsctl backup (e2e against moto)', () => {
     expect(envelope.error).to.deep.include({code: 'ObjectiveMissed'})
     expect(envelope.error!.message).to.equal(`The backup-test run missed its objective: check-retention; check-encryption (run ${envelope.result.runId}).`)
     expect(envelope.result.outcome.verdict).to.equal('failed')
-    expect(envelope.result.outcome.checks.find((c: {check: string}) => c.check === 'retention')).to.deep.include({passed: false, detail: 'backups are kept 7 days, below the required 30 (--min-retention)'})
+    expect(envelope.result.outcome.checks.find((c: {check: string}) => c.check === 'retention')).to.deep.include({
+      passed: false,
+      detail: 'backups are kept 7 days, below the required 30 (--min-retention)',
+    })
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     const junit = await readFile(join(dir, 'backup-test.xml'), 'utf8')
-    expect(junit).to.match(/<testcase name="check-retention"[^>]*>\s*<failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 \(--min-retention\)"\/>/)
+    expect(junit).to.match(
+      /<testcase name="check-retention"[^>]*>\s*<failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 \(--min-retention\)"\/>/,
+    )
     expect(junit).to.match(/<testcase name="objective"[^>]*>\s*<failure type="ObjectiveMissed" message="check-retention; check-encryption"\/>/)
 
     const history = parseJson(await opsctl(['backup', 'history', '--json']))
@@ -82,7 +89,9 @@ describe('opsctl backup (e2e against moto)', () => {
     expect(second.code, second.stderr).to.equal(0)
     const markdown = await readFile(summary, 'utf8')
     expect(markdown).to.contain('#### RTO of the backup tests of tenant-shard-001')
-    expect(markdown).to.match(/```mermaid\nxychart-beta\n {2}title "RTO of the backup tests of tenant-shard-001 \(s\)"\n {2}x-axis \["\d\d-\d\d \d\d:\d\d", "this run"\]\n {2}y-axis "RTO \(s\)" 0 --> 1\n {2}line \[0, 0\]\n```/)
+    expect(markdown).to.match(
+      /```mermaid\nxychart-beta\n {2}title "RTO of the backup tests of tenant-shard-001 \(s\)"\n {2}x-axis \["\d\d-\d\d \d\d:\d\d", "this run"\]\n {2}y-axis "RTO \(s\)" 0 --> 1\n {2}line \[0, 0\]\n```/,
+    )
 
     const history = parseJson(await opsctl(['backup', 'history', '--json']))
     expectMatchesSchema(history, 'backup-history')

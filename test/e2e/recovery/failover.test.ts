@@ -28,7 +28,9 @@ describe('opsctl failover (e2e against moto)', () => {
     for (const args of [['--yes'], ['--dry-run']]) {
       const result = await opsctl(['failover', 'drill', 'tenant-shard-001', ...args])
       expect(result.code, result.stderr).to.equal(2)
-      expect(result.stderr.trim()).to.equal(`Error: The endpoint ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill tenant-shard-001 on AWS.`)
+      expect(result.stderr.trim()).to.equal(
+        `Error: The endpoint ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill tenant-shard-001 on AWS.`,
+      )
       expect(result.stdout).to.contain('✖ check-multi-az: EmulatorCannotFailOver: ')
       expect(result.stdout).not.to.contain('▶ force-failover')
     }
@@ -43,7 +45,9 @@ describe('opsctl failover (e2e against moto)', () => {
   })
 
   it('refuses a cluster id given for an instance mode before any AWS call', async () => {
-    const result = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--mode', 'multi-az', '--yes'], {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
+    const result = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--mode', 'multi-az', '--yes'], {
+      env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'},
+    })
     expect(result.code).to.equal(2)
     expect(result.stderr).to.contain('--cluster tenants-eu names an Aurora DB cluster, which only --mode cluster drills')
   })
@@ -72,7 +76,9 @@ describe('opsctl failover (e2e against moto)', () => {
     await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
     expect((await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes'])).code).to.equal(0)
     const summary = join(process.env.OPSCTL_HOME!, 'drill.md')
-    const drilled = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes', '--summary', summary], {env: {GITHUB_STEP_SUMMARY: join(process.env.OPSCTL_HOME!, 'step-summary.md')}})
+    const drilled = await opsctl(['failover', 'drill', '--cluster', 'tenants-eu', '--yes', '--summary', summary], {
+      env: {GITHUB_STEP_SUMMARY: join(process.env.OPSCTL_HOME!, 'step-summary.md')},
+    })
     expect(drilled.code, drilled.stderr).to.equal(0)
     for (const file of [summary, join(process.env.OPSCTL_HOME!, 'step-summary.md')]) {
       const markdown = readFileSync(file, 'utf8')

@@ -7,7 +7,10 @@ import {createDbInstance} from '../../support/rds.js'
 import {expectMatchesSchema} from '../../support/schema.js'
 
 const instanceIds = async () => ((await new RDSClient({}).send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier)
-const snapshotIds = async () => ((await new RDSClient({}).send(new DescribeDBSnapshotsCommand({DBInstanceIdentifier: 'tenant-shard-001'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
+const snapshotIds = async () =>
+  ((await new RDSClient({}).send(new DescribeDBSnapshotsCommand({DBInstanceIdentifier: 'tenant-shard-001'}))).DBSnapshots ?? [])
+    .map((s) => s.DBSnapshotIdentifier)
+    .sort()
 
 /** A KMS key with the alias alias/tenant-shards-2027 and a manual snapshot of tenant-shard-001; the key's ARN. */
 async function newKeyAndSnapshot(): Promise<string> {
@@ -26,13 +29,30 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
     expect(result.code, result.stderr).to.equal(0)
     const envelope = parseJson(result)
     expectMatchesSchema(envelope, 'snapshot-restore')
-    expect(envelope.result.outcome).to.include({sourceId: 'tenant-shard-001', targetId: 'tenant-shard-001-copy', restoreType: 'latest', encrypted: true, deletionProtection: true})
+    expect(envelope.result.outcome).to.include({
+      sourceId: 'tenant-shard-001',
+      targetId: 'tenant-shard-001-copy',
+      restoreType: 'latest',
+      encrypted: true,
+      deletionProtection: true,
+    })
     expect(envelope.result.metrics.rtoSeconds).to.be.a('number')
     expect(await instanceIds()).to.include('tenant-shard-001-copy')
   })
 
   it('says where the restored data came from and how long it took', async () => {
-    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--to-time', new Date(Date.now() - 600_000).toISOString(), '--target', 'tenant-shard-001-copy', '--no-deletion-protection', '--poll-interval', '1'])
+    const result = await opsctl([
+      'snapshot',
+      'restore',
+      'tenant-shard-001',
+      '--to-time',
+      new Date(Date.now() - 600_000).toISOString(),
+      '--target',
+      'tenant-shard-001-copy',
+      '--no-deletion-protection',
+      '--poll-interval',
+      '1',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout).to.match(/Restored tenant-shard-001 to tenant-shard-001-copy \(data from \S+Z\) in \d+ s; endpoint \S+:5432\./)
     expect(result.stdout).to.contain('Deletion protection is off: delete tenant-shard-001-copy when you no longer need it.')
@@ -44,7 +64,12 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
     const {result: record} = parseJson(result)
     expect(record.status).to.equal('planned')
     expect(record.steps.map((s: {id: string; status: string}) => `${s.id}:${s.status}`)).to.deep.equal([
-      'check-source:succeeded', 'restore-point:succeeded', 'check-target:succeeded', 'restore-instance:planned', 'wait-available:planned', 'verify-instance:planned',
+      'check-source:succeeded',
+      'restore-point:succeeded',
+      'check-target:succeeded',
+      'restore-instance:planned',
+      'wait-available:planned',
+      'verify-instance:planned',
     ])
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
   })
@@ -52,14 +77,32 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
   it('restores a snapshot under another KMS key through a copy, deletes the copy and describes it in --json', async () => {
     const keyArn = await newKeyAndSnapshot()
     const snapshotsBefore = await snapshotIds()
-    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2027', '--target', 'tenant-shard-001-rekeyed', '--poll-interval', '1', '--json'])
+    const result = await opsctl([
+      'snapshot',
+      'restore',
+      'tenant-shard-001',
+      '--snapshot',
+      'tenant-shard-001-baseline',
+      '--kms-key',
+      'alias/tenant-shards-2027',
+      '--target',
+      'tenant-shard-001-rekeyed',
+      '--poll-interval',
+      '1',
+      '--json',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     const envelope = parseJson(result)
     expectMatchesSchema(envelope, 'snapshot-restore')
     const {runId, outcome} = envelope.result
     expect(outcome).to.include({
-      targetId: 'tenant-shard-001-rekeyed', restoreType: 'snapshot', snapshotId: 'tenant-shard-001-baseline', encrypted: true, kmsKeyId: keyArn,
-      copySnapshotId: `tenant-shard-001-rekey-${runId.toLowerCase()}`, copySnapshotDeleted: true,
+      targetId: 'tenant-shard-001-rekeyed',
+      restoreType: 'snapshot',
+      snapshotId: 'tenant-shard-001-baseline',
+      encrypted: true,
+      kmsKeyId: keyArn,
+      copySnapshotId: `tenant-shard-001-rekey-${runId.toLowerCase()}`,
+      copySnapshotDeleted: true,
     })
     expect(envelope.result.parameters).to.include({kmsKeyId: 'alias/tenant-shards-2027'})
     expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
@@ -67,20 +110,52 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
 
   it('says which key the instance is encrypted with and that the copy was deleted', async () => {
     const keyArn = await newKeyAndSnapshot()
-    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2027', '--target', 'tenant-shard-001-rekeyed', '--poll-interval', '1'])
+    const result = await opsctl([
+      'snapshot',
+      'restore',
+      'tenant-shard-001',
+      '--snapshot',
+      'tenant-shard-001-baseline',
+      '--kms-key',
+      'alias/tenant-shards-2027',
+      '--target',
+      'tenant-shard-001-rekeyed',
+      '--poll-interval',
+      '1',
+    ])
     expect(result.code, result.stderr).to.equal(0)
-    expect(result.stdout).to.match(new RegExp(`It is encrypted with KMS key ${keyArn} \\(--kms-key\\); the copy tenant-shard-001-rekey-\\S+ of the snapshot was deleted\\.`))
+    expect(result.stdout).to.match(
+      new RegExp(`It is encrypted with KMS key ${keyArn} \\(--kms-key\\); the copy tenant-shard-001-rekey-\\S+ of the snapshot was deleted\\.`),
+    )
   })
 
   it('shows the plan of a restore under another KMS key with --dry-run, checking the key, and creates nothing', async () => {
     await newKeyAndSnapshot()
     const snapshotsBefore = await snapshotIds()
-    const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2027', '--dry-run', '--json'])
+    const result = await opsctl([
+      'snapshot',
+      'restore',
+      'tenant-shard-001',
+      '--snapshot',
+      'tenant-shard-001-baseline',
+      '--kms-key',
+      'alias/tenant-shards-2027',
+      '--dry-run',
+      '--json',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     const {result: record} = parseJson(result)
     expect(record.steps.map((s: {id: string; status: string}) => `${s.id}:${s.status}`)).to.deep.equal([
-      'check-source:succeeded', 'restore-point:succeeded', 'check-kms-key:succeeded', 'check-target:succeeded', 'copy-snapshot:planned',
-      'wait-copy-available:planned', 'restore-instance:planned', 'wait-available:planned', 'verify-instance:planned', 'delete-copy:planned',
+      'check-source:succeeded',
+      'restore-point:succeeded',
+      'check-kms-key:succeeded',
+      'check-target:succeeded',
+      'copy-snapshot:planned',
+      'wait-copy-available:planned',
+      'restore-instance:planned',
+      'wait-available:planned',
+      'verify-instance:planned',
+      'delete-copy:planned',
     ])
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
@@ -97,19 +172,37 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
 
     for (const [flag, value] of [['--latest'], ['--to-time', '2026-11-23T09:41:00Z']]) {
       it(`--kms-key with ${flag}, before any AWS call`, async () => {
-        const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', flag, ...(value ? [value] : []), '--kms-key', 'alias/tenant-shards-2027'], offline)
+        const result = await opsctl(
+          ['snapshot', 'restore', 'tenant-shard-001', flag, ...(value ? [value] : []), '--kms-key', 'alias/tenant-shards-2027'],
+          offline,
+        )
         expect(result.code).to.equal(2)
-        expect(result.stderr).to.contain(`Error: --kms-key cannot be used with ${flag}, since RDS restores a point in time only under the source's own key; to restore under another key, restore from a snapshot (--snapshot).`)
+        expect(result.stderr).to.contain(
+          `Error: --kms-key cannot be used with ${flag}, since RDS restores a point in time only under the source's own key; to restore under another key, restore from a snapshot (--snapshot).`,
+        )
       })
     }
 
     it('a KMS key that does not exist, naming it and the region', async () => {
       await newKeyAndSnapshot()
-      const result = await opsctl(['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'tenant-shard-001-baseline', '--kms-key', 'alias/tenant-shards-2099', '--json'])
+      const result = await opsctl([
+        'snapshot',
+        'restore',
+        'tenant-shard-001',
+        '--snapshot',
+        'tenant-shard-001-baseline',
+        '--kms-key',
+        'alias/tenant-shards-2099',
+        '--json',
+      ])
       expect(result.code).to.equal(2)
       const envelope = parseJson(result)
       expectMatchesSchema(envelope, 'snapshot-restore')
-      expect(envelope.error).to.deep.include({code: 'NotFound', message: 'No KMS key alias/tenant-shards-2099 in us-east-1; check the key id, ARN or alias with "aws kms list-aliases --region us-east-1" or pass --region.'})
+      expect(envelope.error).to.deep.include({
+        code: 'NotFound',
+        message:
+          'No KMS key alias/tenant-shards-2099 in us-east-1; check the key id, ARN or alias with "aws kms list-aliases --region us-east-1" or pass --region.',
+      })
       expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     })
 
@@ -137,7 +230,9 @@ describe('opsctl snapshot restore (e2e against moto)', () => {
       const envelope = parseJson(result)
       expectMatchesSchema(envelope, 'snapshot-restore')
       expect(envelope.error).to.deep.include({code: 'OutsideRestorableWindow'})
-      expect(envelope.error!.message).to.match(/^--to-time 2099-01-01T00:00:00.000Z is in the future; choose a time between \S+ and \S+, the restorable window of tenant-shard-001, or use --latest\.$/)
+      expect(envelope.error!.message).to.match(
+        /^--to-time 2099-01-01T00:00:00.000Z is in the future; choose a time between \S+ and \S+, the restorable window of tenant-shard-001, or use --latest\.$/,
+      )
       expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     })
 

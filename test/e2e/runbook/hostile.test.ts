@@ -17,10 +17,27 @@ const head = "schemaVersion: '0.3'\n"
 const sleep = 'mainSteps:\n  - {name: only, action: aws:sleep, inputs: {Duration: PT1S}}\n'
 const levels = 'abcdefghi'.split('')
 const hostile = {
-  'an alias bomb': [write('bomb.yaml', head + `${levels[0]}: &${levels[0]} [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n`
-    + levels.slice(1).map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(', ')}]\n`).join('') + sleep), /bomb\.yaml:6:8: error: YAML aliases expand the document by more than 10,000 nodes/],
-  'nesting 1,000 levels deep': [write('deep.json', `{"schemaVersion": "0.3", "mainSteps": [], "x": ${'['.repeat(1000)}${']'.repeat(1000)}}`), /deep\.json:1:110: error: Mappings and lists nest more than 64 levels deep here/],
-  'a 6 MB document': [write('huge.yaml', head + sleep + `# ${'x'.repeat(6 * 1024 * 1024)}\n`), /huge\.yaml:4:\d+: error: The document is 6\.0 MB, more than the 5\.0 MB opsctl reads/],
+  'an alias bomb': [
+    write(
+      'bomb.yaml',
+      head +
+        `${levels[0]}: &${levels[0]} [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n` +
+        levels
+          .slice(1)
+          .map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(', ')}]\n`)
+          .join('') +
+        sleep,
+    ),
+    /bomb\.yaml:6:8: error: YAML aliases expand the document by more than 10,000 nodes/,
+  ],
+  'nesting 1,000 levels deep': [
+    write('deep.json', `{"schemaVersion": "0.3", "mainSteps": [], "x": ${'['.repeat(1000)}${']'.repeat(1000)}}`),
+    /deep\.json:1:110: error: Mappings and lists nest more than 64 levels deep here/,
+  ],
+  'a 6 MB document': [
+    write('huge.yaml', `${head + sleep}# ${'x'.repeat(6 * 1024 * 1024)}\n`),
+    /huge\.yaml:4:\d+: error: The document is 6\.0 MB, more than the 5\.0 MB opsctl reads/,
+  ],
 } as const
 
 describe('hostile runbooks through the commands (e2e)', () => {

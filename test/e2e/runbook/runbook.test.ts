@@ -24,7 +24,9 @@ describe('opsctl runbook (e2e)', () => {
   it('prints file:line:column and the fix for the published PostgreSQL runbook, and exits 2', async () => {
     const result = await opsctl(['runbook', 'validate', 'test/fixtures/runbooks/invalid/practices-postgres-patch.yaml'])
     expect(result.code).to.equal(2)
-    expect(result.stdout).to.contain('practices-postgres-patch.yaml:15:13: error: Step snapshotVolume uses aws:createSnapshot, which is not an Automation action. Fix: use aws:executeAwsApi with Service ec2 and Api CreateSnapshot')
+    expect(result.stdout).to.contain(
+      'practices-postgres-patch.yaml:15:13: error: Step snapshotVolume uses aws:createSnapshot, which is not an Automation action. Fix: use aws:executeAwsApi with Service ec2 and Api CreateSnapshot',
+    )
     expect(result.stderr).to.contain('in test/fixtures/runbooks/invalid/practices-postgres-patch.yaml')
   })
 
@@ -37,7 +39,10 @@ describe('opsctl runbook (e2e)', () => {
     expect(reboot).to.deep.include({mutates: true, calls: ['rds:RebootDBInstance']})
     expect(reboot.inputs.DBInstanceIdentifier).to.equal('tenant-shard-001')
     const branch = envelope.result.steps.find((s: {name: string}) => s.name === 'checkMultiAz')
-    expect(branch.jumps).to.deep.equal([{kind: 'choice', target: 'rebootWithFailover'}, {kind: 'default', target: 'notMultiAz'}])
+    expect(branch.jumps).to.deep.equal([
+      {kind: 'choice', target: 'rebootWithFailover'},
+      {kind: 'default', target: 'notMultiAz'},
+    ])
   })
 
   it('names a missing parameter and a value outside allowedPattern with exit 2', async () => {
@@ -83,7 +88,13 @@ describe('opsctl runbook (e2e)', () => {
   })
 
   it('refuses a document with an action only SSM runs, before anything runs', async () => {
-    const result = await opsctl(['runbook', 'run', 'test/fixtures/runbooks/valid/compute-and-stacks.yaml', '-p', 'AutomationAssumeRole=arn:aws:iam::123456789012:role/x'])
+    const result = await opsctl([
+      'runbook',
+      'run',
+      'test/fixtures/runbooks/valid/compute-and-stacks.yaml',
+      '-p',
+      'AutomationAssumeRole=arn:aws:iam::123456789012:role/x',
+    ])
     expect(result.code).to.equal(2)
     expect(result.stderr).to.contain('uses aws:executeScript, which the local engine cannot run; run it with --engine ssm')
   })

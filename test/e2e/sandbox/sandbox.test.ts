@@ -13,7 +13,9 @@ import {expectMatchesSchema} from '../../support/schema.js'
 /** Alive and not a zombie (a detached server's exit may never be reaped in a container). */
 function isRunning(pid: number): boolean {
   try {
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], {encoding: 'utf8'}).trim().startsWith('Z')
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], {encoding: 'utf8'})
+      .trim()
+      .startsWith('Z')
   } catch {
     return false
   }
@@ -29,7 +31,8 @@ function motoServersOf(home: string): number[] {
     try {
       const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
       const environment = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0')
-      if (commandLine.includes('moto') && commandLine.includes('\0-p\0') && environment.includes(`OPSCTL_HOME=${home}`) && isRunning(Number(entry))) servers.push(Number(entry))
+      if (commandLine.includes('moto') && commandLine.includes('\0-p\0') && environment.includes(`OPSCTL_HOME=${home}`) && isRunning(Number(entry)))
+        servers.push(Number(entry))
     } catch {} // ended meanwhile
   }
   return servers
@@ -60,7 +63,10 @@ describe('opsctl sandbox (e2e: a real detached moto_server)', function () {
     mkdirSync(join(home, 'sandbox'), {recursive: true})
     const exited = spawn('true')
     await new Promise((resolve) => exited.on('exit', resolve))
-    writeFileSync(stateFile, JSON.stringify({pid: exited.pid, port: 1, endpoint: 'http://127.0.0.1:1', startedAt: '2026-01-01T00:00:00Z', command: ['moto_server']}))
+    writeFileSync(
+      stateFile,
+      JSON.stringify({pid: exited.pid, port: 1, endpoint: 'http://127.0.0.1:1', startedAt: '2026-01-01T00:00:00Z', command: ['moto_server']}),
+    )
 
     const started = await sandbox(['start', '--json'])
     expect(started.code, started.stderr).to.equal(0)
@@ -101,7 +107,8 @@ describe('opsctl sandbox (e2e: a real detached moto_server)', function () {
       'export AWS_EC2_METADATA_DISABLED=true',
     ])
     const evaluated = execFileSync('bash', ['-c', 'eval "$1"; echo "$AWS_ENDPOINT_URL ${AWS_PROFILE-unset}"', 'bash', printed.stdout], {
-      encoding: 'utf8', env: {...process.env, AWS_PROFILE: 'production'},
+      encoding: 'utf8',
+      env: {...process.env, AWS_PROFILE: 'production'},
     })
     expect(evaluated.trim()).to.equal(`${endpoint} unset`)
     expectMatchesSchema(parseJson(await sandbox(['env', '--json'])), 'sandbox-env')
@@ -174,7 +181,10 @@ describe('opsctl sandbox (e2e: a real detached moto_server)', function () {
   it('never kills an unrelated process whose pid is recorded in a forged state file', async () => {
     const unrelated = spawn('sleep', ['60'])
     try {
-      writeFileSync(stateFile, JSON.stringify({pid: unrelated.pid, port: 4510, endpoint: 'http://127.0.0.1:4510', startedAt: '2026-01-01T00:00:00Z', command: ['moto_server']}))
+      writeFileSync(
+        stateFile,
+        JSON.stringify({pid: unrelated.pid, port: 4510, endpoint: 'http://127.0.0.1:4510', startedAt: '2026-01-01T00:00:00Z', command: ['moto_server']}),
+      )
       const stop = await sandbox(['stop', '--json'])
       expect(stop.code, stop.stderr).to.equal(0)
       const envelope = parseJson(stop)
@@ -242,7 +252,10 @@ describe('opsctl sandbox start, many at once (e2e)', function () {
       const home = freshHome()
       const starts = await startsAtOnce(home, 6)
       expectOneSentenceEach(starts)
-      expect(starts.filter((start) => start.stdout.startsWith('The sandbox is running at')), `round ${round}`).to.have.length(1)
+      expect(
+        starts.filter((start) => start.stdout.startsWith('The sandbox is running at')),
+        `round ${round}`,
+      ).to.have.length(1)
       await expectOneSandbox(home)
     }
   })
@@ -266,10 +279,18 @@ describe('opsctl sandbox start, many at once (e2e)', function () {
     const other = await startMotoServer({moto: await findMotoServer(home, false)})
     try {
       const started = sandbox(home, ['start', '--json'])
-      for (const deadline = Date.now() + 30_000; motoServersOf(home).length === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 20))
-      writeFileSync(join(home, 'sandbox', 'state.json'), JSON.stringify({
-        pid: other.pid, port: other.port, endpoint: other.endpoint, startedAt: new Date().toISOString(), command: ['moto_server', '-H', '127.0.0.1', '-p', String(other.port)],
-      }))
+      for (const deadline = Date.now() + 30_000; motoServersOf(home).length === 0 && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      writeFileSync(
+        join(home, 'sandbox', 'state.json'),
+        JSON.stringify({
+          pid: other.pid,
+          port: other.port,
+          endpoint: other.endpoint,
+          startedAt: new Date().toISOString(),
+          command: ['moto_server', '-H', '127.0.0.1', '-p', String(other.port)],
+        }),
+      )
       const envelope = parseJson(await started)
       expect(envelope.status).to.equal(0)
       expect(envelope.result).to.include({alreadyRunning: true, running: true, pid: other.pid, endpoint: other.endpoint})

@@ -46,7 +46,9 @@ describe('secrets never reach output (e2e)', () => {
   }
 
   it('keeps a password parameter out of runs, plans and validation messages, with and without --json', async () => {
-    const file = document('secret.yaml', `schemaVersion: '0.3'
+    const file = document(
+      'secret.yaml',
+      `schemaVersion: '0.3'
 description: Takes a password and does nothing with it.
 parameters:
   DbPassword:
@@ -64,15 +66,22 @@ mainSteps:
     action: aws:executeAwsApi
     inputs: {Service: sts, Api: GetCallerIdentity}
     description: 'Would connect with {{ DbPassword }}'
-`)
+`,
+    )
     const env = {GITHUB_STEP_SUMMARY: join(home, 'github.md')}
     const p = ['-p', `DbPassword=${password}`]
     const plain = await opsctl(['runbook', 'run', file, ...p, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')], {env})
     const json = await opsctl(['runbook', 'run', file, ...p, '--json'], {env})
     expect(plain.code, plain.stderr).to.equal(0)
     expect(json.code, json.stderr).to.equal(0)
-    collect(plain, json, await opsctl(['runs', 'list']), await opsctl(['runs', 'list', '--json']),
-      await opsctl(['runbook', 'plan', file, ...p]), await opsctl(['runbook', 'plan', file, ...p, '--json']))
+    collect(
+      plain,
+      json,
+      await opsctl(['runs', 'list']),
+      await opsctl(['runs', 'list', '--json']),
+      await opsctl(['runbook', 'plan', file, ...p]),
+      await opsctl(['runbook', 'plan', file, ...p, '--json']),
+    )
     const runId = JSON.parse(json.stdout).result.runId
     collect(await opsctl(['runs', 'show', runId]), await opsctl(['runs', 'show', runId, '--json']))
     // Refusals that used to quote the value.
@@ -83,12 +92,18 @@ mainSteps:
     expect(badPattern.stderr).to.match(/^Error: Parameter DbPassword is "\*\*\*", which does not match/)
     collect(badPattern, notInteger, noEquals)
     expectNoCanary()
-    expect(readdirSync(join(home, 'runs')).map((f) => readFileSync(join(home, 'runs', f), 'utf8')).join('')).to.contain('"DbPassword": "***"')
+    expect(
+      readdirSync(join(home, 'runs'))
+        .map((f) => readFileSync(join(home, 'runs', f), 'utf8'))
+        .join(''),
+    ).to.contain('"DbPassword": "***"')
   })
 
-  it('keeps a SecureString read with decryption out of step outputs and of a failed assertion\'s message', async () => {
+  it("keeps a SecureString read with decryption out of step outputs and of a failed assertion's message", async () => {
     await new SSMClient({}).send(new PutParameterCommand({Name: '/tenants/acme/db-password', Type: 'SecureString', Value: secureString}))
-    const read = document('read.yaml', `schemaVersion: '0.3'
+    const read = document(
+      'read.yaml',
+      `schemaVersion: '0.3'
 description: Reads a SecureString and checks it.
 mainSteps:
   - name: readIt
@@ -106,7 +121,8 @@ mainSteps:
       PropertySelector: $.Parameter.Value
       DesiredValues: [something-else]
 outputs: [readIt.Value]
-`)
+`,
+    )
     const env = {GITHUB_STEP_SUMMARY: join(home, 'github.md')}
     const plain = await opsctl(['runbook', 'run', read, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')], {env})
     const json = await opsctl(['runbook', 'run', read, '--json'], {env})
@@ -118,10 +134,12 @@ outputs: [readIt.Value]
     expectNoCanary()
   })
 
-  it('keeps a Secrets Manager secret and a KMS data key\'s plaintext out of outputs and of failed assertions', async () => {
+  it("keeps a Secrets Manager secret and a KMS data key's plaintext out of outputs and of failed assertions", async () => {
     await new SecretsManagerClient({}).send(new CreateSecretCommand({Name: 'tenants/acme/db', SecretString: managedSecret}))
     const {KeyMetadata} = await new KMSClient({}).send(new CreateKeyCommand({Description: 'canary data keys'}))
-    const read = document('keys.yaml', `schemaVersion: '0.3'
+    const read = document(
+      'keys.yaml',
+      `schemaVersion: '0.3'
 description: Reads a managed secret and makes a data key, then checks both against the wrong values.
 mainSteps:
   - name: readSecret
@@ -143,7 +161,8 @@ mainSteps:
     action: aws:assertAwsResourceProperty
     inputs: {Service: kms, Api: GenerateDataKey, KeyId: ${KeyMetadata!.KeyId}, KeySpec: AES_256, PropertySelector: $.Plaintext, DesiredValues: [something-else]}
 outputs: [readSecret.Secret, makeDataKey.Plaintext]
-`)
+`,
+    )
     const env = {GITHUB_STEP_SUMMARY: join(home, 'github.md')}
     const plain = await opsctl(['runbook', 'run', read, '--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')], {env})
     const json = await opsctl(['runbook', 'run', read, '--json'], {env})

@@ -26,9 +26,13 @@ interface ClientOptions {
 }
 
 /** One call of one SDK client, made and cleaned up: the client is destroyed so no keep-alive socket outlives the test. */
-async function call(client: {send(command: never, options?: {abortSignal?: AbortSignal}): Promise<unknown>; destroy(): void}, command: unknown, abortSignal?: AbortSignal): Promise<MetadataBearer> {
+async function call(
+  client: {send(command: never, options?: {abortSignal?: AbortSignal}): Promise<unknown>; destroy(): void},
+  command: unknown,
+  abortSignal?: AbortSignal,
+): Promise<MetadataBearer> {
   try {
-    return await client.send(command as never, abortSignal ? {abortSignal} : undefined) as MetadataBearer
+    return (await client.send(command as never, abortSignal ? {abortSignal} : undefined)) as MetadataBearer
   } finally {
     client.destroy()
   }
@@ -36,7 +40,10 @@ async function call(client: {send(command: never, options?: {abortSignal?: Abort
 
 /** The error a promise rejects with; fails the test when it resolves. */
 async function rejection(promise: Promise<unknown>): Promise<any> {
-  return promise.then((value) => expect.fail(`expected a failure, got ${JSON.stringify(value)?.slice(0, 200)}`), (error: unknown) => error)
+  return promise.then(
+    (value) => expect.fail(`expected a failure, got ${JSON.stringify(value)?.slice(0, 200)}`),
+    (error: unknown) => error,
+  )
 }
 
 /** A request that never reached an answer: the connection was reset or closed under it, as the SDK reports it. */
@@ -60,19 +67,82 @@ const QUERY_5XX = {500: 'InternalFailure', 503: 'ServiceUnavailable'}
 const JSON_THROTTLE = {name: 'ThrottlingException', status: 400}
 
 const cases: ProtocolCase[] = [
-  {protocol: 'awsQuery', service: 'rds', operation: 'DescribeDBInstances', send: (o) => call(new RDSClient(o), new DescribeDBInstancesCommand({})), throttle: {name: 'Throttling', status: 400}, serverError: QUERY_5XX},
-  {protocol: 'awsQuery', service: 'sts', operation: 'GetCallerIdentity', send: (o) => call(new STSClient(o), new GetCallerIdentityCommand({})), throttle: {name: 'Throttling', status: 400}, serverError: QUERY_5XX},
-  {protocol: 'ec2Query', service: 'ec2', operation: 'DescribeVpcs', send: (o) => call(new EC2Client(o), new DescribeVpcsCommand({})), throttle: {name: 'RequestLimitExceeded', status: 503}, serverError: {500: 'InternalError', 503: 'ServiceUnavailable'}},
-  {protocol: 'awsJson1_1', service: 'kms', operation: 'ListKeys', send: (o) => call(new KMSClient(o), new ListKeysCommand({})), throttle: JSON_THROTTLE, serverError: QUERY_5XX},
-  {protocol: 'awsJson1_1', service: 'ssm', operation: 'DescribeParameters', send: (o) => call(new SSMClient(o), new DescribeParametersCommand({})), throttle: JSON_THROTTLE, serverError: QUERY_5XX},
-  {protocol: 'awsJson1_1', service: 'cloudtrail', operation: 'DescribeTrails', send: (o) => call(new CloudTrailClient(o), new DescribeTrailsCommand({})), throttle: JSON_THROTTLE, serverError: QUERY_5XX},
-  {protocol: 'awsJson1_1', service: 'config', operation: 'DescribeConfigRules', send: (o) => call(new ConfigServiceClient(o), new DescribeConfigRulesCommand({})), throttle: JSON_THROTTLE, serverError: QUERY_5XX},
+  {
+    protocol: 'awsQuery',
+    service: 'rds',
+    operation: 'DescribeDBInstances',
+    send: (o) => call(new RDSClient(o), new DescribeDBInstancesCommand({})),
+    throttle: {name: 'Throttling', status: 400},
+    serverError: QUERY_5XX,
+  },
+  {
+    protocol: 'awsQuery',
+    service: 'sts',
+    operation: 'GetCallerIdentity',
+    send: (o) => call(new STSClient(o), new GetCallerIdentityCommand({})),
+    throttle: {name: 'Throttling', status: 400},
+    serverError: QUERY_5XX,
+  },
+  {
+    protocol: 'ec2Query',
+    service: 'ec2',
+    operation: 'DescribeVpcs',
+    send: (o) => call(new EC2Client(o), new DescribeVpcsCommand({})),
+    throttle: {name: 'RequestLimitExceeded', status: 503},
+    serverError: {500: 'InternalError', 503: 'ServiceUnavailable'},
+  },
+  {
+    protocol: 'awsJson1_1',
+    service: 'kms',
+    operation: 'ListKeys',
+    send: (o) => call(new KMSClient(o), new ListKeysCommand({})),
+    throttle: JSON_THROTTLE,
+    serverError: QUERY_5XX,
+  },
+  {
+    protocol: 'awsJson1_1',
+    service: 'ssm',
+    operation: 'DescribeParameters',
+    send: (o) => call(new SSMClient(o), new DescribeParametersCommand({})),
+    throttle: JSON_THROTTLE,
+    serverError: QUERY_5XX,
+  },
+  {
+    protocol: 'awsJson1_1',
+    service: 'cloudtrail',
+    operation: 'DescribeTrails',
+    send: (o) => call(new CloudTrailClient(o), new DescribeTrailsCommand({})),
+    throttle: JSON_THROTTLE,
+    serverError: QUERY_5XX,
+  },
+  {
+    protocol: 'awsJson1_1',
+    service: 'config',
+    operation: 'DescribeConfigRules',
+    send: (o) => call(new ConfigServiceClient(o), new DescribeConfigRulesCommand({})),
+    throttle: JSON_THROTTLE,
+    serverError: QUERY_5XX,
+  },
   // JSON 1.0 with awsQueryCompatible: the x-amzn-query-error header's code wins, so the names are the awsQuery ones.
-  {protocol: 'awsJson1_0 (query-compatible)', service: 'monitoring', operation: 'ListMetrics', send: (o) => call(new CloudWatchClient(o), new ListMetricsCommand({})), throttle: {name: 'Throttling', status: 400}, serverError: QUERY_5XX},
-  {protocol: 'restXml', service: 's3', operation: 'ListBuckets', send: (o) => call(new S3Client({...o, forcePathStyle: true}), new ListBucketsCommand({})), throttle: {name: 'SlowDown', status: 503}, serverError: {500: 'InternalError', 503: 'ServiceUnavailable'}},
+  {
+    protocol: 'awsJson1_0 (query-compatible)',
+    service: 'monitoring',
+    operation: 'ListMetrics',
+    send: (o) => call(new CloudWatchClient(o), new ListMetricsCommand({})),
+    throttle: {name: 'Throttling', status: 400},
+    serverError: QUERY_5XX,
+  },
+  {
+    protocol: 'restXml',
+    service: 's3',
+    operation: 'ListBuckets',
+    send: (o) => call(new S3Client({...o, forcePathStyle: true}), new ListBucketsCommand({})),
+    throttle: {name: 'SlowDown', status: 503},
+    serverError: {500: 'InternalError', 503: 'ServiceUnavailable'},
+  },
 ]
 
-describe('fault proxy in front of moto', function () {
+describe('fault proxy in front of moto', () => {
   let proxy: FaultProxy
 
   beforeEach(async () => {
@@ -140,7 +210,7 @@ describe('fault proxy in front of moto', function () {
       })
     }
 
-    it('a modeled throttling error is thrown as the client\'s own exception class (SSM ThrottlingException)', async () => {
+    it("a modeled throttling error is thrown as the client's own exception class (SSM ThrottlingException)", async () => {
       proxy.inject({service: 'ssm', operation: 'DescribeParameters'}, 'throttle')
       const error = await rejection(call(new SSMClient(once()), new DescribeParametersCommand({})))
       expect(error).to.be.instanceOf(SsmThrottlingException)
@@ -173,7 +243,9 @@ describe('fault proxy in front of moto', function () {
     it('reset-before is a network error and moto never sees the request', async () => {
       await createDbInstance('db1')
       proxy.inject({service: 'rds', operation: 'CreateDBSnapshot'}, 'reset-before')
-      expectNetworkError(await rejection(call(new RDSClient(once()), new CreateDBSnapshotCommand({DBInstanceIdentifier: 'db1', DBSnapshotIdentifier: 'snap1'}))))
+      expectNetworkError(
+        await rejection(call(new RDSClient(once()), new CreateDBSnapshotCommand({DBInstanceIdentifier: 'db1', DBSnapshotIdentifier: 'snap1'}))),
+      )
       const error = await rejection(new RDSClient({}).send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: 'snap1'})))
       expect(error.name).to.equal('DBSnapshotNotFoundFault')
     })
@@ -181,18 +253,20 @@ describe('fault proxy in front of moto', function () {
     it('reset-after is a network error, yet moto applied the request: the snapshot exists', async () => {
       await createDbInstance('db1')
       proxy.inject({service: 'rds', operation: 'CreateDBSnapshot'}, 'reset-after')
-      expectNetworkError(await rejection(call(new RDSClient(once()), new CreateDBSnapshotCommand({DBInstanceIdentifier: 'db1', DBSnapshotIdentifier: 'snap1'}))))
+      expectNetworkError(
+        await rejection(call(new RDSClient(once()), new CreateDBSnapshotCommand({DBInstanceIdentifier: 'db1', DBSnapshotIdentifier: 'snap1'}))),
+      )
       const {DBSnapshots} = await new RDSClient({}).send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: 'snap1'}))
       expect(DBSnapshots?.map((s) => s.DBSnapshotIdentifier)).to.deep.equal(['snap1'])
     })
   })
 
-  describe('with the SDK\'s default retries', () => {
+  describe("with the SDK's default retries", () => {
     for (const fault of ['throttle', 'server-error', 'reset-before'] as const) {
       for (const c of cases.filter((x) => ['rds', 'kms', 's3', 'monitoring'].includes(x.service))) {
         it(`one ${fault} on ${c.service} is retried and the call succeeds on attempt 2`, async () => {
           proxy.inject({service: c.service, operation: c.operation}, fault)
-          const output = await c.send(withRetries()) as MetadataBearer
+          const output = (await c.send(withRetries())) as MetadataBearer
           expect(output.$metadata.attempts).to.equal(2)
           expect(proxy.stats().operations[`${c.service}:${c.operation}`]).to.equal(2)
           expect(proxy.stats().faults[fault]).to.equal(1)
@@ -203,7 +277,9 @@ describe('fault proxy in front of moto', function () {
     it('a reset-after of a create is retried into "already exists": the retry meets the first attempt\'s work', async () => {
       await createDbInstance('db1')
       proxy.inject({service: 'rds', operation: 'CreateDBSnapshot'}, 'reset-after')
-      const error = await rejection(call(new RDSClient(withRetries()), new CreateDBSnapshotCommand({DBInstanceIdentifier: 'db1', DBSnapshotIdentifier: 'snap1'})))
+      const error = await rejection(
+        call(new RDSClient(withRetries()), new CreateDBSnapshotCommand({DBInstanceIdentifier: 'db1', DBSnapshotIdentifier: 'snap1'})),
+      )
       expect(error.name).to.equal('DBSnapshotAlreadyExistsFault')
       expect(error.$metadata.attempts).to.equal(2)
     })
@@ -226,7 +302,7 @@ describe('fault proxy in front of moto', function () {
   })
 
   describe('hang, hold-after, nextRequest and release', () => {
-    it('a hung request is ended by the caller\'s AbortController', async () => {
+    it("a hung request is ended by the caller's AbortController", async () => {
       proxy.inject({service: 'kms', operation: 'ListKeys'}, 'hang')
       const controller = new AbortController()
       const pending = rejection(call(new KMSClient(withRetries()), new ListKeysCommand({}), controller.signal))
@@ -274,7 +350,7 @@ describe('fault proxy in front of moto', function () {
       await call(new STSClient(withRetries()), new GetCallerIdentityCommand({}))
       expect(proxy.stats()).to.deep.equal({
         requests: 5,
-        faults: {'throttle': 2, 'server-error': 0, 'reset-before': 1, 'reset-after': 0, 'hang': 0, 'hold-after': 0},
+        faults: {throttle: 2, 'server-error': 0, 'reset-before': 1, 'reset-after': 0, hang: 0, 'hold-after': 0},
         operations: {'kms:ListKeys': 4, 'sts:GetCallerIdentity': 1},
       })
       proxy.inject({operation: 'ListKeys'}, 'throttle', {times: Infinity})
@@ -325,7 +401,13 @@ describe('fault proxy in front of moto', function () {
     it('survives clients that leave mid-request and keeps serving', async () => {
       const {port} = new URL(proxy.endpoint)
       await new Promise<void>((resolve) => {
-        const req = httpRequest({host: '127.0.0.1', port, method: 'POST', path: '/', headers: {'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys', 'content-length': '1000'}})
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/',
+          headers: {'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys', 'content-length': '1000'},
+        })
         req.on('error', () => resolve())
         req.write('{"partial":')
         setTimeout(() => {
@@ -334,7 +416,13 @@ describe('fault proxy in front of moto', function () {
         }, 20)
       })
       await new Promise<void>((resolve) => {
-        const req = httpRequest({host: '127.0.0.1', port, method: 'POST', path: '/', headers: {'content-type': 'application/x-www-form-urlencoded', 'content-length': '1000'}})
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/',
+          headers: {'content-type': 'application/x-www-form-urlencoded', 'content-length': '1000'},
+        })
         req.on('error', () => resolve())
         req.write('Action=Describe')
         setTimeout(() => {
@@ -364,9 +452,13 @@ describe('fault proxy in front of moto', function () {
   describe('wire formats without an installed SDK client', () => {
     const signed = (service: string) => `AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`
 
-    it('DynamoDB (JSON 1.0): the error type carries DynamoDB\'s namespace', async () => {
+    it("DynamoDB (JSON 1.0): the error type carries DynamoDB's namespace", async () => {
       proxy.inject({service: 'dynamodb', operation: 'PutItem'}, 'throttle')
-      const response = await fetch(proxy.endpoint, {method: 'POST', body: '{}', headers: {'authorization': signed('dynamodb'), 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem'}})
+      const response = await fetch(proxy.endpoint, {
+        method: 'POST',
+        body: '{}',
+        headers: {authorization: signed('dynamodb'), 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem'},
+      })
       expect(response.status).to.equal(400)
       expect(response.headers.get('content-type')).to.equal('application/x-amz-json-1.0')
       expect(response.headers.get('x-amzn-requestid')).to.match(/^[0-9a-f-]{36}$/)
@@ -377,8 +469,8 @@ describe('fault proxy in front of moto', function () {
       proxy.inject({service: 'monitoring', operation: 'GetMetricData'}, 'throttle')
       const response = await fetch(`${proxy.endpoint}/service/GraniteServiceVersion20100801/operation/GetMetricData`, {
         method: 'POST',
-        body: new Uint8Array([0xA0]),
-        headers: {'authorization': signed('monitoring'), 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor', 'x-amzn-query-mode': 'true'},
+        body: new Uint8Array([0xa0]),
+        headers: {authorization: signed('monitoring'), 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor', 'x-amzn-query-mode': 'true'},
       })
       expect(response.status).to.equal(400)
       expect(response.headers.get('smithy-protocol')).to.equal('rpc-v2-cbor')
@@ -447,7 +539,11 @@ describe('fault proxy in front of moto', function () {
       for (const [key, makeClient] of Object.entries(subjects)) {
         it(`${calls} sequential ${key} calls, maxAttempts 3, retryMode ${retryMode}`, async () => {
           proxy.setRates(defaultFaultRates)
-          const client: {send(command: never): Promise<unknown>; destroy(): void; config: {retryStrategy(): Promise<unknown>}} = makeClient({endpoint: proxy.endpoint, maxAttempts: 3, retryMode}) as never
+          const client: {send(command: never): Promise<unknown>; destroy(): void; config: {retryStrategy(): Promise<unknown>}} = makeClient({
+            endpoint: proxy.endpoint,
+            maxAttempts: 3,
+            retryMode,
+          }) as never
           const command = key.startsWith('kms') ? new ListKeysCommand({}) : new DescribeDBInstancesCommand({})
           const failed: Record<string, number> = {}
           const attempts: Record<number, number> = {}
@@ -457,7 +553,7 @@ describe('fault proxy in front of moto', function () {
             for (let i = 0; i < calls; i++) {
               const outcome: any = await client.send(command as never).catch((error: unknown) => error)
               if (outcome instanceof Error) {
-                const name: string = outcome.name === 'Error' ? (outcome as {code?: string}).code ?? 'Error' : outcome.name
+                const name: string = outcome.name === 'Error' ? ((outcome as {code?: string}).code ?? 'Error') : outcome.name
                 failed[name] = (failed[name] ?? 0) + 1
               }
               attempts[outcome.$metadata.attempts] = (attempts[outcome.$metadata.attempts] ?? 0) + 1
@@ -470,9 +566,22 @@ describe('fault proxy in front of moto', function () {
           const strategy: any = await client.config.retryStrategy()
           const limiter = strategy.rateLimiter
           const {requests, faults} = proxy.stats()
-          console.log(JSON.stringify({key, retryMode, calls, failedCalls: Object.values(failed).reduce((a, b) => a + b, 0), failed, attempts, requests, faults,
-            elapsedMs: elapsed, sdkRetryDelayMs: retryDelay, quotaLeft: strategy.standardRetryStrategy?.getCapacity() ?? strategy.getCapacity?.(),
-            ...(limiter ? {rateLimiter: {enabled: limiter.enabled, fillRate: limiter.fillRate, measuredTxRate: limiter.measuredTxRate}} : {})}))
+          console.log(
+            JSON.stringify({
+              key,
+              retryMode,
+              calls,
+              failedCalls: Object.values(failed).reduce((a, b) => a + b, 0),
+              failed,
+              attempts,
+              requests,
+              faults,
+              elapsedMs: elapsed,
+              sdkRetryDelayMs: retryDelay,
+              quotaLeft: strategy.standardRetryStrategy?.getCapacity() ?? strategy.getCapacity?.(),
+              ...(limiter ? {rateLimiter: {enabled: limiter.enabled, fillRate: limiter.fillRate, measuredTxRate: limiter.measuredTxRate}} : {}),
+            }),
+          )
           // Every attempt the SDK made reached the proxy, and every call made at most 3.
           expect(Object.entries(attempts).reduce((sum, [n, count]) => sum + Number(n) * count, 0)).to.equal(requests)
           expect(Object.keys(attempts).every((n) => Number(n) <= 3)).to.equal(true)

@@ -13,11 +13,15 @@ import {opsctlVersion} from '../../../src/lib/version.js'
 /** Runs `fn` with environment variables changed, restoring them afterwards. */
 async function withEnv<T>(changes: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]))
-  for (const [k, v] of Object.entries(changes)) if (v === undefined) delete process.env[k]; else process.env[k] = v
+  for (const [k, v] of Object.entries(changes))
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
   try {
     return await fn()
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
   }
 }
 
@@ -29,7 +33,10 @@ function awsConfigFiles(config: string, credentials = ''): {AWS_CONFIG_FILE: str
 }
 
 async function expectUsageError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
-  const error = await promise.then(() => undefined, (e) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e) => e,
+  )
   expect(error, 'expected a UsageError').to.be.instanceOf(UsageError)
   expect(error.message).to.match(pattern)
 }
@@ -94,7 +101,10 @@ describe('AWS session (client factory)', () => {
 
     it('names the profile when a profile does not exist', async () => {
       await withEnv(awsConfigFiles(''), async () => {
-        await expectUsageError(AwsSession.open({profile: 'nope'}), /^There is no profile "nope" in ~\/\.aws\/config or ~\/\.aws\/credentials; check the name with "aws configure list-profiles"\.$/)
+        await expectUsageError(
+          AwsSession.open({profile: 'nope'}),
+          /^There is no profile "nope" in ~\/\.aws\/config or ~\/\.aws\/credentials; check the name with "aws configure list-profiles"\.$/,
+        )
       })
     })
   })
@@ -108,10 +118,13 @@ describe('AWS session (client factory)', () => {
       expect(strategy.mode).to.equal('adaptive')
       expect(await rds.config.maxAttempts()).to.equal(7)
       let userAgent = ''
-      rds.middlewareStack.add((next) => async (args: any) => {
-        userAgent = `${args.request.headers['user-agent'] ?? ''} ${args.request.headers['x-amz-user-agent'] ?? ''}`
-        return next(args)
-      }, {step: 'finalizeRequest', name: 'captureUserAgent'})
+      rds.middlewareStack.add(
+        (next) => async (args: any) => {
+          userAgent = `${args.request.headers['user-agent'] ?? ''} ${args.request.headers['x-amz-user-agent'] ?? ''}`
+          return next(args)
+        },
+        {step: 'finalizeRequest', name: 'captureUserAgent'},
+      )
       await rds.send(new DescribeDBInstancesCommand({}))
       expect(userAgent).to.contain(`opsctl/${opsctlVersion}`).and.to.contain('run/20261123T192515Z-4f9a1c')
     })
@@ -135,7 +148,10 @@ describe('AWS session (client factory)', () => {
       expect(endpoint).to.equal(undefined)
       await withEnv({AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}, async () => {
         const unreachable = (await AwsSession.open({maxAttempts: 1})).client(RDSClient)
-        const error = await unreachable.send(new DescribeDBInstancesCommand({})).then(() => undefined, (e) => e)
+        const error = await unreachable.send(new DescribeDBInstancesCommand({})).then(
+          () => undefined,
+          (e) => e,
+        )
         expect(String(error?.message ?? error)).to.match(/ECONNREFUSED|connect/)
       })
     })

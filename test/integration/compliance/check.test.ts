@@ -1,4 +1,11 @@
-import {CloudTrailClient, CreateTrailCommand, DescribeTrailsCommand, PutEventSelectorsCommand, StartLoggingCommand, StopLoggingCommand} from '@aws-sdk/client-cloudtrail'
+import {
+  CloudTrailClient,
+  CreateTrailCommand,
+  DescribeTrailsCommand,
+  PutEventSelectorsCommand,
+  StartLoggingCommand,
+  StopLoggingCommand,
+} from '@aws-sdk/client-cloudtrail'
 import {ConfigServiceClient, DescribeComplianceByConfigRuleCommand, DescribeDeliveryChannelStatusCommand} from '@aws-sdk/client-config-service'
 import {DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DescribeKeyCommand, KMSClient, ListKeysCommand} from '@aws-sdk/client-kms'
@@ -30,17 +37,27 @@ function stubWhatMotoLacks(): sinon.SinonSandbox {
   }
   passThrough(ConfigServiceClient, (command, region) => {
     if (command instanceof DescribeDeliveryChannelStatusCommand) {
-      return {DeliveryChannelsStatus: region === 'us-east-1' ? [{name: 'default', configHistoryDeliveryInfo: {lastStatus: 'Success'}, configSnapshotDeliveryInfo: {lastStatus: 'Success'}}] : []}
+      return {
+        DeliveryChannelsStatus:
+          region === 'us-east-1'
+            ? [{name: 'default', configHistoryDeliveryInfo: {lastStatus: 'Success'}, configSnapshotDeliveryInfo: {lastStatus: 'Success'}}]
+            : [],
+      }
     }
     if (command instanceof DescribeComplianceByConfigRuleCommand) {
       if (region !== 'us-east-1') return {ComplianceByConfigRules: []}
       // Two pages, as AWS paginates.
       return command.input.NextToken === undefined
         ? {ComplianceByConfigRules: [{ConfigRuleName: 'rds-storage-encrypted', Compliance: {ComplianceType: 'COMPLIANT'}}], NextToken: 'page-2'}
-        : {ComplianceByConfigRules: [
-          {ConfigRuleName: 'encrypted-volumes', Compliance: {ComplianceType: 'NON_COMPLIANT', ComplianceContributorCount: {CappedCount: 2, CapExceeded: false}}},
-          {ConfigRuleName: 's3-default-encryption-kms', Compliance: {ComplianceType: 'INSUFFICIENT_DATA'}},
-        ]}
+        : {
+            ComplianceByConfigRules: [
+              {
+                ConfigRuleName: 'encrypted-volumes',
+                Compliance: {ComplianceType: 'NON_COMPLIANT', ComplianceContributorCount: {CappedCount: 2, CapExceeded: false}},
+              },
+              {ConfigRuleName: 's3-default-encryption-kms', Compliance: {ComplianceType: 'INSUFFICIENT_DATA'}},
+            ],
+          }
     }
     return undefined
   })
@@ -48,10 +65,21 @@ function stubWhatMotoLacks(): sinon.SinonSandbox {
     if (!(command instanceof ListResourceComplianceSummariesCommand)) return undefined
     if (region !== 'us-east-1') return {ResourceComplianceSummaryItems: []}
     const node = (id: string, type: string, compliant: boolean) => ({
-      ComplianceType: type, ResourceType: 'ManagedInstance', ResourceId: id, Status: compliant ? 'COMPLIANT' : 'NON_COMPLIANT',
-      OverallSeverity: compliant ? 'UNSPECIFIED' : 'CRITICAL', NonCompliantSummary: {NonCompliantCount: compliant ? 0 : 3},
+      ComplianceType: type,
+      ResourceType: 'ManagedInstance',
+      ResourceId: id,
+      Status: compliant ? 'COMPLIANT' : 'NON_COMPLIANT',
+      OverallSeverity: compliant ? 'UNSPECIFIED' : 'CRITICAL',
+      NonCompliantSummary: {NonCompliantCount: compliant ? 0 : 3},
     })
-    return {ResourceComplianceSummaryItems: [node('i-0patched', 'Patch', true), node('i-0patched', 'Association', true), node('i-0behind', 'Patch', false), node('i-0behind', 'Association', false)]}
+    return {
+      ResourceComplianceSummaryItems: [
+        node('i-0patched', 'Patch', true),
+        node('i-0patched', 'Association', true),
+        node('i-0behind', 'Patch', false),
+        node('i-0behind', 'Association', false),
+      ],
+    }
   })
   return sandbox
 }
@@ -83,7 +111,14 @@ describe('compliance check against the seeded estate (moto)', () => {
   afterEach(() => stubs.restore())
 
   const scan = async (options: Partial<Parameters<typeof runComplianceScan>[1]> = {}) =>
-    runComplianceScan(await testSession(), {checks: selectChecks({}), regions: REGIONS, accountId: ACCOUNT, failOn: 'informational', minRetentionDays: 30, ...options})
+    runComplianceScan(await testSession(), {
+      checks: selectChecks({}),
+      regions: REGIONS,
+      accountId: ACCOUNT,
+      failOn: 'informational',
+      minRetentionDays: 30,
+      ...options,
+    })
 
   it('gives every resource the verdict its settings call for', async () => {
     const result = await scan()
@@ -170,16 +205,23 @@ describe('compliance check against the seeded estate (moto)', () => {
 
   it('passes both account-wide trail checks in every region once a multi-region security trail logs, and fails them when it stops', async () => {
     const cloudtrail = new CloudTrailClient({})
-    await cloudtrail.send(new CreateTrailCommand({
-      Name: 'org-security', S3BucketName: complianceBuckets(ACCOUNT).kms, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true,
-      EnableLogFileValidation: true, KmsKeyId: await keyId(COMPLIANCE_KEYS.rotating),
-    }))
+    await cloudtrail.send(
+      new CreateTrailCommand({
+        Name: 'org-security',
+        S3BucketName: complianceBuckets(ACCOUNT).kms,
+        IsMultiRegionTrail: true,
+        IncludeGlobalServiceEvents: true,
+        EnableLogFileValidation: true,
+        KmsKeyId: await keyId(COMPLIANCE_KEYS.rotating),
+      }),
+    )
     await cloudtrail.send(new PutEventSelectorsCommand({TrailName: 'org-security', EventSelectors: [{ReadWriteType: 'All', IncludeManagementEvents: true}]}))
     await cloudtrail.send(new StartLoggingCommand({Name: 'org-security'}))
     const wide = selectChecks({checkIds: ['cloudtrail-enabled', 'cloudtrail-multi-region', 'cloudtrail-security-trail']})
     const logging = verdicts(await scan({checks: wide}))
     for (const region of REGIONS) {
-      for (const check of ['cloudtrail-enabled', 'cloudtrail-multi-region', 'cloudtrail-security-trail']) expect(logging.get(`${check} ${region} ${region}`), `${check} ${region}`).to.equal('PASS')
+      for (const check of ['cloudtrail-enabled', 'cloudtrail-multi-region', 'cloudtrail-security-trail'])
+        expect(logging.get(`${check} ${region} ${region}`), `${check} ${region}`).to.equal('PASS')
     }
     await cloudtrail.send(new StopLoggingCommand({Name: 'org-security'}))
     const stoppedResult = await scan({checks: wide})
@@ -194,8 +236,17 @@ describe('compliance check against the seeded estate (moto)', () => {
     const result = await withinCallScope({calls}, () => scan())
     const times = (operation: string) => calls.filter((c) => c.operation === operation).length
     // (The stubbed Config and SSM calls bypass the client middleware, so they are not in the log.)
-    for (const operation of ['DescribeDBInstances', 'DescribeDBClusters', 'DescribeDBSnapshots', 'ListKeys', 'DescribeTrails', 'DescribeConfigurationRecorders',
-      'GetEbsEncryptionByDefault', 'DescribeVolumes', 'ListBuckets']) {
+    for (const operation of [
+      'DescribeDBInstances',
+      'DescribeDBClusters',
+      'DescribeDBSnapshots',
+      'ListKeys',
+      'DescribeTrails',
+      'DescribeConfigurationRecorders',
+      'GetEbsEncryptionByDefault',
+      'DescribeVolumes',
+      'ListBuckets',
+    ]) {
       expect(times(operation), operation).to.equal(REGIONS.length)
     }
     // Per-resource calls only where no list call can answer: one per key, per trail, per bucket, per manual snapshot.
@@ -209,23 +260,29 @@ describe('compliance check against the seeded estate (moto)', () => {
   })
 
   it('mutes failures that a mutelist entry matches, showing its reason, and no others', async () => {
-    const mutelist = parseMutelist([
-      'mutelist:',
-      '  - reason: Legacy reporting database, replaced in Q3 (OPS-1234).',
-      '    check: rds-*',
-      '    resource: compliance-legacy*',
-      '  - reason: The EU region is being decommissioned.',
-      '    region: eu-west-1',
-      '    check: [cloudtrail-enabled, ebs-default-encryption]',
-      '  - reason: Seeded demo data.',
-      '    check: s3-kms',
-      '    resource: "*"',
-      '    tags: {env: production}',
-    ].join('\n'), 'mutelist.yaml', checks.map((c) => c.id))
+    const mutelist = parseMutelist(
+      [
+        'mutelist:',
+        '  - reason: Legacy reporting database, replaced in Q3 (OPS-1234).',
+        '    check: rds-*',
+        '    resource: compliance-legacy*',
+        '  - reason: The EU region is being decommissioned.',
+        '    region: eu-west-1',
+        '    check: [cloudtrail-enabled, ebs-default-encryption]',
+        '  - reason: Seeded demo data.',
+        '    check: s3-kms',
+        '    resource: "*"',
+        '    tags: {env: production}',
+      ].join('\n'),
+      'mutelist.yaml',
+      checks.map((c) => c.id),
+    )
     const result = await scan({mutelist, failOn: 'high'})
     const muted = result.findings.filter((f) => f.status === 'MUTED')
     expect(muted.length).to.be.greaterThan(0)
-    expect(new Set(muted.map((f) => f.muteReason))).to.deep.equal(new Set(['Legacy reporting database, replaced in Q3 (OPS-1234).', 'The EU region is being decommissioned.']))
+    expect(new Set(muted.map((f) => f.muteReason))).to.deep.equal(
+      new Set(['Legacy reporting database, replaced in Q3 (OPS-1234).', 'The EU region is being decommissioned.']),
+    )
     expect(muted.filter((f) => f.checkId.startsWith('rds-')).every((f) => f.resourceId.startsWith('compliance-legacy'))).to.equal(true)
     const status = verdicts(result)
     expect(status.get('rds-not-public us-east-1 compliance-legacy')).to.equal('MUTED')

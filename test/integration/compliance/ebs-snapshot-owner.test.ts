@@ -18,9 +18,14 @@ describe('ebs-snapshot-encrypted judges the snapshots the account owns (moto)', 
     }
   })
 
-  const scan = async (accountId: string | undefined) => runComplianceScan(await testSession(), {
-    checks: selectChecks({checkIds: ['ebs-snapshot-encrypted']}), regions: ['us-east-1'], accountId, failOn: 'informational', minRetentionDays: 30,
-  })
+  const scan = async (accountId: string | undefined) =>
+    runComplianceScan(await testSession(), {
+      checks: selectChecks({checkIds: ['ebs-snapshot-encrypted']}),
+      regions: ['us-east-1'],
+      accountId,
+      failOn: 'informational',
+      minRetentionDays: 30,
+    })
   const listedAsOwn = async () => (await ec2.send(new DescribeSnapshotsCommand({OwnerIds: ['self']}))).Snapshots!
 
   it('leaves out the public snapshots of other accounts that moto lists even for OwnerIds self', async () => {
@@ -28,7 +33,10 @@ describe('ebs-snapshot-encrypted judges the snapshots the account owns (moto)', 
     // What makes this test mean something: moto 5.2.1 answers OwnerIds self with the snapshots of its built-in AMIs.
     expect(listed.filter((s) => s.OwnerId !== ACCOUNT).length, 'snapshots of other owners listed by moto').to.be.greaterThan(1000)
     const result = await scan(ACCOUNT)
-    expect(result.findings.map((f) => [f.resourceId, f.status])).to.have.deep.members([[owned[0], 'PASS'], [owned[1], 'FAIL']])
+    expect(result.findings.map((f) => [f.resourceId, f.status])).to.have.deep.members([
+      [owned[0], 'PASS'],
+      [owned[1], 'FAIL'],
+    ])
     expect(result.checks[0]).to.include({pass: 1, fail: 1, error: 0})
   })
 

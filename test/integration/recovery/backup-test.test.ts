@@ -1,12 +1,11 @@
 import {CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
-
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {backupTestHistory} from '../../../src/lib/recovery/backup-history.js'
 import {type BackupTestContext, backupTestContext, backupTestWorkflow} from '../../../src/lib/recovery/backup-test.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {createDbInstance} from '../../support/rds.js'
 
@@ -22,7 +21,14 @@ async function backupTest(options: Options = {}) {
   const parameters = {dbInstanceId: overrides.sourceId ?? 'tenant-shard-001'}
   const run = await runWorkflow({
     workflow: backupTestWorkflow,
-    context: backupTestContext(await testSession(), {sourceId: 'tenant-shard-001', minRetentionDays: 30, keep: false, pollIntervalMs: 10, timeoutMs: 60_000, ...overrides}),
+    context: backupTestContext(await testSession(), {
+      sourceId: 'tenant-shard-001',
+      minRetentionDays: 30,
+      keep: false,
+      pollIntervalMs: 10,
+      timeoutMs: 60_000,
+      ...overrides,
+    }),
     parameters,
     clock,
     interrupt: interrupt.signal,
@@ -41,10 +47,19 @@ describe('backup test workflow (against moto)', () => {
     const {exitCode, record, outcome} = await backupTest()
 
     expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
-    expect(outcome).to.deep.include({dbInstanceId: 'tenant-shard-001', snapshotId: automated.DBSnapshotIdentifier, verdict: 'passed', temporaryInstanceDeleted: true})
+    expect(outcome).to.deep.include({
+      dbInstanceId: 'tenant-shard-001',
+      snapshotId: automated.DBSnapshotIdentifier,
+      verdict: 'passed',
+      temporaryInstanceDeleted: true,
+    })
     expect(outcome!.temporaryInstanceId).to.equal(`tenant-shard-001-backup-test-${record.runId.slice(-6)}`)
     expect(outcome!.checks.map((c: {check: string; passed: boolean}) => [c.check, c.passed])).to.deep.equal([
-      ['automated-backups', true], ['retention', true], ['encryption', true], ['rto', true], ['rpo', true],
+      ['automated-backups', true],
+      ['retention', true],
+      ['encryption', true],
+      ['rto', true],
+      ['rpo', true],
     ])
     expect(record.metrics).to.have.keys('rtoSeconds', 'rpoSeconds')
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
@@ -71,7 +86,10 @@ describe('backup test workflow (against moto)', () => {
     ])
     expect(await instanceIds()).to.deep.equal(['tenant-shard-001'])
     expect(record.objective).to.deep.equal({met: false, missed: ['check-retention', 'check-encryption']})
-    expect(record.steps.find((s) => s.id === 'check-retention')).to.deep.include({status: 'succeeded', missed: 'backups are kept 7 days, below the required 30 (--min-retention)'})
+    expect(record.steps.find((s) => s.id === 'check-retention')).to.deep.include({
+      status: 'succeeded',
+      missed: 'backups are kept 7 days, below the required 30 (--min-retention)',
+    })
   })
 
   it('misses the RPO objective when the newest snapshot is older than --max-rpo', async () => {
@@ -120,7 +138,9 @@ describe('backup test workflow (against moto)', () => {
       [interrupted.record.runId, 'tenant-shard-001', 'interrupted'],
     ])
     expect(history.find((h) => h.runId === passed.record.runId)).to.deep.include({
-      snapshotId: passed.outcome!.snapshotId, rtoSeconds: passed.record.metrics.rtoSeconds, rpoSeconds: passed.record.metrics.rpoSeconds,
+      snapshotId: passed.outcome!.snapshotId,
+      rtoSeconds: passed.record.metrics.rtoSeconds,
+      rpoSeconds: passed.record.metrics.rpoSeconds,
     })
     expect((await backupTestHistory('tenant-shard-002')).map((h) => h.runId)).to.deep.equal([failed.record.runId])
   })

@@ -1,17 +1,13 @@
 import {CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand} from '@aws-sdk/client-cloudwatch'
-import {
-  CreateDBInstanceReadReplicaCommand,
-  DescribeDBInstancesCommand,
-  RDSClient,
-} from '@aws-sdk/client-rds'
+import {CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
 import {tagValue} from '../../../src/lib/aws/rds.js'
 import {RUN_ID_TAG} from '../../../src/lib/aws/tags.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {type DrillInput, failoverDrillContext, resolveDrillOptions} from '../../../src/lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../../src/lib/recovery/failover/drill.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {createAuroraCluster, createDbInstance} from '../../support/rds.js'
 
@@ -23,14 +19,18 @@ const defaults: DrillInput = {keep: false, alarms: [], targetRtoSeconds: 120, ti
  */
 function detachPromotedReplicas(rds: RDSClient): void {
   const promoted = new Set<string>()
-  rds.middlewareStack.add((next: any, context: any) => async (args: any) => {
-    const result: any = await next(args)
-    if (context.commandName === 'PromoteReadReplicaCommand') promoted.add(args.input.DBInstanceIdentifier)
-    if (context.commandName === 'DescribeDBInstancesCommand') {
-      for (const instance of result.output.DBInstances ?? []) if (promoted.has(instance.DBInstanceIdentifier)) delete instance.ReadReplicaSourceDBInstanceIdentifier
-    }
-    return result
-  }, {step: 'initialize', name: 'motoPromotionGap'})
+  rds.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      const result: any = await next(args)
+      if (context.commandName === 'PromoteReadReplicaCommand') promoted.add(args.input.DBInstanceIdentifier)
+      if (context.commandName === 'DescribeDBInstancesCommand') {
+        for (const instance of result.output.DBInstances ?? [])
+          if (promoted.has(instance.DBInstanceIdentifier)) delete instance.ReadReplicaSourceDBInstanceIdentifier
+      }
+      return result
+    },
+    {step: 'initialize', name: 'motoPromotionGap'},
+  )
 }
 
 async function drill(input: Partial<DrillInput>, options: {clock?: VirtualClock; promotionsDetach?: boolean} = {}) {
@@ -45,12 +45,20 @@ async function drill(input: Partial<DrillInput>, options: {clock?: VirtualClock;
 const rds = () => new RDSClient({})
 const instances = async () => (await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
 
-
 async function createAlarm(name: string, state: 'OK' | 'ALARM'): Promise<void> {
   const cloudwatch = new CloudWatchClient({})
-  await cloudwatch.send(new PutMetricAlarmCommand({
-    AlarmName: name, Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 60, ComparisonOperator: 'GreaterThanThreshold',
-  }))
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      Namespace: 'AWS/RDS',
+      MetricName: 'CPUUtilization',
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 60,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  )
   await cloudwatch.send(new SetAlarmStateCommand({AlarmName: name, StateValue: state, StateReason: 'test'}))
 }
 
@@ -69,7 +77,9 @@ describe('failover drill against moto', () => {
       await createAuroraCluster('tenants-eu', ['tenants-eu-a', 'tenants-eu-b'])
       const byClusterId = await drill({dbInstance: 'tenants-eu'})
       expect(byClusterId.exitCode).to.equal(2)
-      expect(byClusterId.record.error?.message).to.equal('tenants-eu is an Aurora DB cluster, not a DB instance; drill it with --cluster tenants-eu --mode cluster.')
+      expect(byClusterId.record.error?.message).to.equal(
+        'tenants-eu is an Aurora DB cluster, not a DB instance; drill it with --cluster tenants-eu --mode cluster.',
+      )
       const byMember = await drill({dbInstance: 'tenants-eu-a', mode: 'replica-promotion'})
       expect(byMember.exitCode).to.equal(2)
       expect(byMember.record.error?.message).to.contain('is a member of Aurora DB cluster tenants-eu')
@@ -92,7 +102,11 @@ describe('failover drill against moto', () => {
     it('refuses an unknown alarm, naming it', async () => {
       await createDbInstance('tenant-shard-001')
       await createAlarm('tenant-shard-001-cpu', 'OK')
-      const {exitCode, record, failoverStatus} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', alarms: ['tenant-shard-001-cpu', 'no-such-alarm']})
+      const {exitCode, record, failoverStatus} = await drill({
+        dbInstance: 'tenant-shard-001',
+        mode: 'replica-promotion',
+        alarms: ['tenant-shard-001-cpu', 'no-such-alarm'],
+      })
       expect(exitCode).to.equal(2)
       expect(record.error?.message).to.contain('No CloudWatch alarm named no-such-alarm in us-east-1')
       expect(failoverStatus).to.equal('pending')
@@ -122,7 +136,9 @@ describe('failover drill against moto', () => {
       await createAuroraCluster('tenants-us', ['tenants-us-a', 'tenants-us-b'])
       const wrongTarget = await drill({cluster: 'tenants-us', targetInstance: 'tenants-us-a'})
       expect(wrongTarget.exitCode).to.equal(2)
-      expect(wrongTarget.record.error?.message).to.contain('--target-instance tenants-us-a is not a reader of DB cluster tenants-us; choose one of tenants-us-b')
+      expect(wrongTarget.record.error?.message).to.contain(
+        '--target-instance tenants-us-a is not a reader of DB cluster tenants-us; choose one of tenants-us-b',
+      )
     })
   })
 
@@ -151,7 +167,10 @@ describe('failover drill against moto', () => {
   it('promotes a given replica of the instance and keeps it with --keep', async () => {
     await createDbInstance('tenant-shard-001')
     await rds().send(new CreateDBInstanceReadReplicaCommand({DBInstanceIdentifier: 'tenant-shard-001-ro', SourceDBInstanceIdentifier: 'tenant-shard-001'}))
-    const {exitCode, outcome, record} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', replica: 'tenant-shard-001-ro', keep: true}, {promotionsDetach: true})
+    const {exitCode, outcome, record} = await drill(
+      {dbInstance: 'tenant-shard-001', mode: 'replica-promotion', replica: 'tenant-shard-001-ro', keep: true},
+      {promotionsDetach: true},
+    )
     expect(exitCode, record.error?.message).to.equal(0)
     expect(outcome).to.include({replicaId: 'tenant-shard-001-ro', replicaDeleted: false, verdict: 'met'})
     expect(record.steps.map((s) => s.id)).not.to.include.members(['create-replica', 'delete-replica'])
@@ -161,7 +180,10 @@ describe('failover drill against moto', () => {
   it('deletes the replica it created when the promotion does not complete within --timeout (exit 1)', async () => {
     await createDbInstance('tenant-shard-001')
     // Without the shim moto never shows the promoted instance as writable: the measurement times out.
-    const {exitCode, record} = await drill({dbInstance: 'tenant-shard-001', mode: 'replica-promotion', timeoutSeconds: 30}, {clock: new VirtualClock(Date.now())})
+    const {exitCode, record} = await drill(
+      {dbInstance: 'tenant-shard-001', mode: 'replica-promotion', timeoutSeconds: 30},
+      {clock: new VirtualClock(Date.now())},
+    )
     expect(exitCode).to.equal(1)
     expect(record.error?.code).to.equal('StepTimeout')
     const created = record.steps.find((s) => s.id === 'create-replica')

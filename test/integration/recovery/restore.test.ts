@@ -13,9 +13,9 @@ import {
 import {expect} from 'chai'
 
 import {tagValue} from '../../../src/lib/aws/rds.js'
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../../src/lib/recovery/restore.js'
 import {testSession} from '../../support/aws.js'
 import {createDbInstance} from '../../support/rds.js'
@@ -31,10 +31,18 @@ async function createTenantShard(id: string, overrides: Record<string, unknown> 
   const ec2 = new EC2Client({})
   const {GroupId} = await ec2.send(new CreateSecurityGroupCommand({GroupName: `${id}-db`, Description: 'tenant shard'}))
   const {Subnets} = await ec2.send(new DescribeSubnetsCommand({}))
-  await rds.send(new CreateDBSubnetGroupCommand({DBSubnetGroupName: 'tenant-shards', DBSubnetGroupDescription: 'shards', SubnetIds: Subnets!.slice(0, 2).map((s) => s.SubnetId!)}))
+  await rds.send(
+    new CreateDBSubnetGroupCommand({
+      DBSubnetGroupName: 'tenant-shards',
+      DBSubnetGroupDescription: 'shards',
+      SubnetIds: Subnets!.slice(0, 2).map((s) => s.SubnetId!),
+    }),
+  )
   await rds.send(new CreateDBParameterGroupCommand({DBParameterGroupName: 'tenant-pg16', DBParameterGroupFamily: 'postgres16', Description: 'shards'}))
   // moto knows option groups of PostgreSQL 10–13 only; it does not check the instance's version against it.
-  await rds.send(new CreateOptionGroupCommand({OptionGroupName: 'tenant-og', EngineName: 'postgres', MajorEngineVersion: '13', OptionGroupDescription: 'shards'}))
+  await rds.send(
+    new CreateOptionGroupCommand({OptionGroupName: 'tenant-og', EngineName: 'postgres', MajorEngineVersion: '13', OptionGroupDescription: 'shards'}),
+  )
   await createDbInstance(id, {
     DBSubnetGroupName: 'tenant-shards',
     VpcSecurityGroupIds: [GroupId!],
@@ -46,7 +54,11 @@ async function createTenantShard(id: string, overrides: Record<string, unknown> 
     StorageEncrypted: true,
     KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
     CopyTagsToSnapshot: true,
-    Tags: [{Key: 'tenant-shard', Value: '001'}, {Key: 'opsctl:role', Value: 'tenant-shard'}, {Key: 'opsctl:run-id', Value: '20261001T000000Z-aaaaaa'}],
+    Tags: [
+      {Key: 'tenant-shard', Value: '001'},
+      {Key: 'opsctl:role', Value: 'tenant-shard'},
+      {Key: 'opsctl:run-id', Value: '20261001T000000Z-aaaaaa'},
+    ],
     ...overrides,
   })
   return {securityGroupId: GroupId!}
@@ -61,10 +73,16 @@ interface RestoreOptions {
   undoOnFailure?: boolean
 }
 
-const restoreContext = async (from: RestoreFrom, options: RestoreOptions) => snapshotRestoreContext(await testSession(), {
-  sourceId: options.sourceId ?? 'tenant-shard-001', from, targetId: options.targetId, kmsKeyId: options.kmsKeyId,
-  deletionProtection: options.deletionProtection ?? true, pollIntervalMs: 10, timeoutMs: 60_000,
-})
+const restoreContext = async (from: RestoreFrom, options: RestoreOptions) =>
+  snapshotRestoreContext(await testSession(), {
+    sourceId: options.sourceId ?? 'tenant-shard-001',
+    from,
+    targetId: options.targetId,
+    kmsKeyId: options.kmsKeyId,
+    deletionProtection: options.deletionProtection ?? true,
+    pollIntervalMs: 10,
+    timeoutMs: 60_000,
+  })
 
 async function restore(from: RestoreFrom, options: RestoreOptions = {}) {
   const interrupt = new AbortController()
@@ -106,13 +124,26 @@ describe('snapshot restore workflow (against moto)', () => {
     expect(restored.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).to.deep.equal([securityGroupId])
     expect(restored.DBParameterGroups?.[0].DBParameterGroupName).to.equal('tenant-pg16')
     expect(restored.OptionGroupMemberships?.[0].OptionGroupName).to.equal('tenant-og')
-    expect(tags(restored)).to.include({'tenant-shard': '001', 'opsctl:role': 'tenant-shard', 'opsctl:restored-from': 'tenant-shard-001', 'opsctl:run-id': record.runId, 'opsctl:workflow': 'snapshot-restore'})
+    expect(tags(restored)).to.include({
+      'tenant-shard': '001',
+      'opsctl:role': 'tenant-shard',
+      'opsctl:restored-from': 'tenant-shard-001',
+      'opsctl:run-id': record.runId,
+      'opsctl:workflow': 'snapshot-restore',
+    })
     expect(restored.TagList!.filter((t) => t.Key === 'opsctl:run-id')).to.have.length(1)
 
     const snapshot = (await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: 'before-upgrade'}))).DBSnapshots![0]
     expect(outcome).to.deep.include({
-      sourceId: 'tenant-shard-001', targetId: 'tenant-shard-001-copy', restoreType: 'snapshot', snapshotId: 'before-upgrade',
-      restorePoint: snapshot.SnapshotCreateTime!.toISOString(), endpoint: restored.Endpoint!.Address, port: 5433, encrypted: true, deletionProtection: true,
+      sourceId: 'tenant-shard-001',
+      targetId: 'tenant-shard-001-copy',
+      restoreType: 'snapshot',
+      snapshotId: 'before-upgrade',
+      restorePoint: snapshot.SnapshotCreateTime!.toISOString(),
+      endpoint: restored.Endpoint!.Address,
+      port: 5433,
+      encrypted: true,
+      deletionProtection: true,
     })
     expect(outcome!.rtoSeconds).to.be.a('number').and.equal(record.metrics.rtoSeconds)
   })
@@ -172,20 +203,25 @@ describe('snapshot restore workflow (against moto)', () => {
 
     beforeEach(() => createTenantShard('tenant-shard-001'))
 
-    it('a source that does not exist', () =>
-      expectRefused({latest: true}, /^No DB instance named no-such-db in us-east-1/, {sourceId: 'no-such-db'}))
+    it('a source that does not exist', () => expectRefused({latest: true}, /^No DB instance named no-such-db in us-east-1/, {sourceId: 'no-such-db'}))
 
     it('a snapshot that belongs to another instance', async () => {
       await createDbInstance('tenant-shard-002')
       const other = await automatedSnapshotOf('tenant-shard-002')
-      await expectRefused({snapshotId: other}, new RegExp(`^DB snapshot ${other} belongs to DB instance tenant-shard-002, not tenant-shard-001; pick one of tenant-shard-001's snapshots`))
+      await expectRefused(
+        {snapshotId: other},
+        new RegExp(`^DB snapshot ${other} belongs to DB instance tenant-shard-002, not tenant-shard-001; pick one of tenant-shard-001's snapshots`),
+      )
     })
 
     it('a snapshot that does not exist', () =>
       expectRefused({snapshotId: 'no-such-snapshot'}, /^No DB snapshot named no-such-snapshot in us-east-1; see "opsctl snapshot list tenant-shard-001"/))
 
     it('a time in the future', () =>
-      expectRefused({time: new Date(Date.now() + 3_600_000)}, /is in the future; choose a time between \S+ and \S+, the restorable window of tenant-shard-001, or use --latest\.$/))
+      expectRefused(
+        {time: new Date(Date.now() + 3_600_000)},
+        /is in the future; choose a time between \S+ and \S+, the restorable window of tenant-shard-001, or use --latest\.$/,
+      ))
 
     it('a time before the earliest restorable time (now minus the 30-day retention)', () =>
       expectRefused({time: new Date(Date.now() - 31 * 86_400_000)}, /is before the earliest restorable time of tenant-shard-001; choose a time between/))
@@ -202,7 +238,6 @@ describe('snapshot restore workflow (against moto)', () => {
 
     it('the source as the target', () =>
       expectRefused({latest: true}, /^Refusing to restore over the source instance tenant-shard-001/, {targetId: 'tenant-shard-001'}))
-
   })
 
   it('shortens the source part of the default name to stay within 63 characters', async () => {
@@ -210,7 +245,9 @@ describe('snapshot restore workflow (against moto)', () => {
     await createDbInstance(longName)
     const {exitCode, outcome, record} = await restore({latest: true}, {sourceId: longName})
     expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
-    expect(outcome!.targetId).to.have.length.of.at.most(63).and.match(/^tenant-shard-x+-restore-\d{12}$/)
+    expect(outcome!.targetId)
+      .to.have.length.of.at.most(63)
+      .and.match(/^tenant-shard-x+-restore-\d{12}$/)
   })
 
   it('resumes a run that stopped after the restore started without restoring twice', async () => {
@@ -237,7 +274,8 @@ describe('snapshot restore workflow (against moto)', () => {
       return KeyMetadata!.Arn!
     }
     /** The source's snapshots (a copy is one of them too). */
-    const snapshotIds = async () => ((await rds.send(new DescribeDBSnapshotsCommand({DBInstanceIdentifier: 'tenant-shard-001'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
+    const snapshotIds = async () =>
+      ((await rds.send(new DescribeDBSnapshotsCommand({DBInstanceIdentifier: 'tenant-shard-001'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
     const copyOf = (runId: string) => `tenant-shard-001-rekey-${runId.toLowerCase()}`
 
     it('restores the snapshot under the new key through a copy of it, verifies the key and deletes the copy', async () => {
@@ -249,16 +287,32 @@ describe('snapshot restore workflow (against moto)', () => {
 
       expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
       expect(record.steps.map((s) => `${s.id}:${s.status}`)).to.deep.equal([
-        'check-source:succeeded', 'restore-point:succeeded', 'check-kms-key:succeeded', 'check-target:succeeded', 'copy-snapshot:succeeded',
-        'wait-copy-available:succeeded', 'restore-instance:succeeded', 'wait-available:succeeded', 'verify-instance:succeeded', 'delete-copy:succeeded',
+        'check-source:succeeded',
+        'restore-point:succeeded',
+        'check-kms-key:succeeded',
+        'check-target:succeeded',
+        'copy-snapshot:succeeded',
+        'wait-copy-available:succeeded',
+        'restore-instance:succeeded',
+        'wait-available:succeeded',
+        'verify-instance:succeeded',
+        'delete-copy:succeeded',
       ])
       // moto carries the copy's key through the restore, as RDS does.
       expect(await instance('tenant-shard-001-rekeyed')).to.deep.include({StorageEncrypted: true, KmsKeyId: newKeyArn, MultiAZ: true, Engine: 'postgres'})
-      expect(record.steps.find((s) => s.id === 'wait-copy-available')?.outputs).to.deep.equal({copySnapshotId: copyOf(record.runId), encrypted: true, kmsKeyId: newKeyArn})
+      expect(record.steps.find((s) => s.id === 'wait-copy-available')?.outputs).to.deep.equal({
+        copySnapshotId: copyOf(record.runId),
+        encrypted: true,
+        kmsKeyId: newKeyArn,
+      })
       const snapshot = (await rds.send(new DescribeDBSnapshotsCommand({DBSnapshotIdentifier: 'before-upgrade'}))).DBSnapshots![0]
       expect(outcome).to.deep.include({
-        snapshotId: 'before-upgrade', restorePoint: snapshot.SnapshotCreateTime!.toISOString(), encrypted: true, kmsKeyId: newKeyArn,
-        copySnapshotId: copyOf(record.runId), copySnapshotDeleted: true,
+        snapshotId: 'before-upgrade',
+        restorePoint: snapshot.SnapshotCreateTime!.toISOString(),
+        encrypted: true,
+        kmsKeyId: newKeyArn,
+        copySnapshotId: copyOf(record.runId),
+        copySnapshotDeleted: true,
       })
       expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
     })
@@ -266,7 +320,10 @@ describe('snapshot restore workflow (against moto)', () => {
     it('encrypts the restored instance when the source is not encrypted', async () => {
       await createDbInstance('tenant-shard-001')
       const newKeyArn = await createKey(newKeyAlias)
-      const {exitCode, record, outcome} = await restore({snapshotId: await automatedSnapshotOf('tenant-shard-001')}, {targetId: 'tenant-shard-001-encrypted', kmsKeyId: newKeyArn})
+      const {exitCode, record, outcome} = await restore(
+        {snapshotId: await automatedSnapshotOf('tenant-shard-001')},
+        {targetId: 'tenant-shard-001-encrypted', kmsKeyId: newKeyArn},
+      )
       expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
       expect(record.steps.find((s) => s.id === 'check-kms-key')?.outputs).to.include({snapshotEncrypted: false, keyArn: newKeyArn})
       expect(outcome).to.include({encrypted: true, kmsKeyId: newKeyArn})
@@ -277,9 +334,15 @@ describe('snapshot restore workflow (against moto)', () => {
       await createTenantShard('tenant-shard-001')
       await createKey(newKeyAlias)
       const snapshotsBefore = await snapshotIds()
-      const {exitCode, record} = await restore({snapshotId: await automatedSnapshotOf('tenant-shard-001')}, {targetId: 'tenant-shard-001-rekeyed', kmsKeyId: newKeyAlias, interruptAfter: 'restore-instance'})
+      const {exitCode, record} = await restore(
+        {snapshotId: await automatedSnapshotOf('tenant-shard-001')},
+        {targetId: 'tenant-shard-001-rekeyed', kmsKeyId: newKeyAlias, interruptAfter: 'restore-instance'},
+      )
       expect(exitCode).to.equal(ExitCode.Interrupted)
-      expect(record.steps.filter((s) => s.undo).map((s) => `${s.id}:${s.status}:${s.undo!.status}`)).to.deep.equal(['copy-snapshot:undone:succeeded', 'restore-instance:undone:succeeded'])
+      expect(record.steps.filter((s) => s.undo).map((s) => `${s.id}:${s.status}:${s.undo!.status}`)).to.deep.equal([
+        'copy-snapshot:undone:succeeded',
+        'restore-instance:undone:succeeded',
+      ])
       expect(await instance('tenant-shard-001-rekeyed')).to.equal(undefined)
       expect(await snapshotIds()).to.deep.equal(snapshotsBefore)
     })
@@ -291,7 +354,12 @@ describe('snapshot restore workflow (against moto)', () => {
       const options = {targetId: 'tenant-shard-001-rekeyed', kmsKeyId: newKeyAlias}
       const first = await restore(from, {...options, interruptAfter: 'copy-snapshot', undoOnFailure: false})
       expect(await snapshotIds()).to.include(copyOf(first.record.runId))
-      const resumed = await runWorkflow({workflow: snapshotRestoreWorkflow(options), context: await restoreContext(from, options), parameters: {from}, resume: first.record})
+      const resumed = await runWorkflow({
+        workflow: snapshotRestoreWorkflow(options),
+        context: await restoreContext(from, options),
+        parameters: {from},
+        resume: first.record,
+      })
       expect(resumed.exitCode, resumed.record.error?.message).to.equal(ExitCode.Success)
       expect(resumed.record.steps.find((s) => s.id === 'copy-snapshot')?.status).to.equal('skipped')
       expect(resumed.record.outcome).to.include({copySnapshotId: copyOf(first.record.runId), copySnapshotDeleted: true})
@@ -312,14 +380,20 @@ describe('snapshot restore workflow (against moto)', () => {
 
       it('a key that does not exist', async () => {
         await createTenantShard('tenant-shard-001')
-        await expectRefused('alias/no-such-key', /^No KMS key alias\/no-such-key in us-east-1; check the key id, ARN or alias with "aws kms list-aliases --region us-east-1" or pass --region\.$/)
+        await expectRefused(
+          'alias/no-such-key',
+          /^No KMS key alias\/no-such-key in us-east-1; check the key id, ARN or alias with "aws kms list-aliases --region us-east-1" or pass --region\.$/,
+        )
       })
 
       it('a disabled key', async () => {
         await createTenantShard('tenant-shard-001')
         const arn = await createKey(newKeyAlias)
         await kms.send(new DisableKeyCommand({KeyId: arn.split('/').pop()}))
-        await expectRefused(newKeyAlias, new RegExp(`^KMS key ${newKeyAlias} \\(${arn}\\) is Disabled, not Enabled, in us-east-1; enable it or choose another --kms-key\\.$`))
+        await expectRefused(
+          newKeyAlias,
+          new RegExp(`^KMS key ${newKeyAlias} \\(${arn}\\) is Disabled, not Enabled, in us-east-1; enable it or choose another --kms-key\\.$`),
+        )
       })
 
       it('a key RDS cannot encrypt with (asymmetric)', async () => {
@@ -331,7 +405,10 @@ describe('snapshot restore workflow (against moto)', () => {
       it('the key the snapshot is already encrypted with', async () => {
         const arn = await createKey(newKeyAlias)
         await createDbInstance('tenant-shard-001', {StorageEncrypted: true, KmsKeyId: arn})
-        await expectRefused(newKeyAlias, /^DB snapshot rds:tenant-shard-001-\S+ is already encrypted with KMS key alias\/tenant-shards-2027 \(arn:\S+\); restore it without --kms-key\.$/)
+        await expectRefused(
+          newKeyAlias,
+          /^DB snapshot rds:tenant-shard-001-\S+ is already encrypted with KMS key alias\/tenant-shards-2027 \(arn:\S+\); restore it without --kms-key\.$/,
+        )
       })
     })
   })

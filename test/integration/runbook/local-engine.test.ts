@@ -4,13 +4,12 @@ import {DescribeTagsCommand, EC2Client, RunInstancesCommand} from '@aws-sdk/clie
 import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CreateDBSnapshotCommand, DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
-
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {readJournal} from '../../../src/lib/engine/journal.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {assertRunnableLocally, loadValidRunbook, shippedRunbooksDir} from '../../../src/lib/runbook/load.js'
 import {runLocally} from '../../../src/lib/runbook/local-engine.js'
 import {resolveParameters} from '../../../src/lib/runbook/parameters.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {createDbInstance} from '../../support/rds.js'
 
@@ -40,15 +39,20 @@ describe('runbook local engine (against moto)', () => {
     const {record, exitCode, outputs} = await run(shipped('opsctl-MultiAzFailoverTest.yaml'), {DBInstanceIdentifier: 'tenant-shard-001'})
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
     expect(statuses(record)).to.deep.equal({
-      'describe-before': 'succeeded', 'assert-available': 'succeeded', 'check-multi-az': 'succeeded', 'not-multi-az': 'skipped',
-      'reboot-with-failover': 'succeeded', 'wait-available': 'succeeded', 'describe-after': 'succeeded',
+      'describe-before': 'succeeded',
+      'assert-available': 'succeeded',
+      'check-multi-az': 'succeeded',
+      'not-multi-az': 'skipped',
+      'reboot-with-failover': 'succeeded',
+      'wait-available': 'succeeded',
+      'describe-after': 'succeeded',
     })
     expect(record.steps.find((s) => s.id === 'reboot-with-failover')!.calls.map((c) => c.operation)).to.deep.equal(['RebootDBInstance'])
     expect(outputs['describeBefore.AvailabilityZone']).to.be.a('string').and.not.be.empty
     expect((await readJournal(record.runId)).status).to.equal('succeeded')
   })
 
-  it('takes the Default branch for a single-AZ instance and refuses there (exit 2, as the drill\'s preflight), without rebooting it', async () => {
+  it("takes the Default branch for a single-AZ instance and refuses there (exit 2, as the drill's preflight), without rebooting it", async () => {
     await createDbInstance('single-az-db', {MultiAZ: false})
     const {record, exitCode} = await run(shipped('opsctl-MultiAzFailoverTest.yaml'), {DBInstanceIdentifier: 'single-az-db'})
     // The branch fails the run by looking for an instance that does not exist, before anything was changed.
@@ -59,7 +63,11 @@ describe('runbook local engine (against moto)', () => {
   it('runs the restore test beside a protected source and deletes the restored instance', async () => {
     await createDbInstance('tenant-shard-002', {DeletionProtection: true})
     await new RDSClient({}).send(new CreateDBSnapshotCommand({DBInstanceIdentifier: 'tenant-shard-002', DBSnapshotIdentifier: 'nightly-002'}))
-    const {record, exitCode, outputs} = await run(shipped('opsctl-RestoreTest.yaml'), {DBInstanceIdentifier: 'tenant-shard-002', SnapshotIdentifier: 'nightly-002', RestoredInstanceIdentifier: 'restore-test-002'})
+    const {record, exitCode, outputs} = await run(shipped('opsctl-RestoreTest.yaml'), {
+      DBInstanceIdentifier: 'tenant-shard-002',
+      SnapshotIdentifier: 'nightly-002',
+      RestoredInstanceIdentifier: 'restore-test-002',
+    })
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
     expect(outputs['verifyRestored.Engine']).to.equal('postgres')
     expect(outputs['verifyRestored.RestoredAt']).to.match(/^\d{4}-\d\d-\d\dT/)
@@ -91,7 +99,12 @@ mainSteps:
     const {KeyMetadata} = await new KMSClient({}).send(new CreateKeyCommand({Description: 'tenant data keys'}))
     const {record, exitCode, outputs} = await run(shipped('opsctl-RotateCustomerKey.yaml'), {KeyId: KeyMetadata!.KeyId!})
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
-    expect(statuses(record)).to.include({'enable-rotation': 'succeeded', 'rotate-now': 'succeeded', 'check-rotation-enabled': 'succeeded', 'key-not-rotatable': 'skipped'})
+    expect(statuses(record)).to.include({
+      'enable-rotation': 'succeeded',
+      'rotate-now': 'succeeded',
+      'check-rotation-enabled': 'succeeded',
+      'key-not-rotatable': 'skipped',
+    })
     expect(outputs['describeKey.KeyArn']).to.equal(KeyMetadata!.Arn)
   })
 
@@ -99,7 +112,8 @@ mainSteps:
     const ec2 = new EC2Client({})
     const {Instances} = await ec2.send(new RunInstancesCommand({ImageId: 'ami-12c6146b', MinCount: 2, MaxCount: 2}))
     const ids = Instances!.map((i) => i.InstanceId!)
-    const {record, exitCode, outputs} = await runText(`
+    const {record, exitCode, outputs} = await runText(
+      `
 schemaVersion: '0.3'
 parameters:
   Ids: {type: StringList}
@@ -139,7 +153,9 @@ mainSteps:
     action: aws:sleep
     inputs: {Duration: PT1M}
 outputs: [describe.InstanceIds, putParameter.Version]
-`, {Ids: ids.join(',')})
+`,
+      {Ids: ids.join(',')},
+    )
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
     expect(outputs['describe.InstanceIds']).to.have.members(ids)
     expect(outputs['putParameter.Version']).to.equal(1)
@@ -150,7 +166,8 @@ outputs: [describe.InstanceIds, putParameter.Version]
 
   it('runs a nested document from runbooks/ with aws:executeAutomation', async () => {
     const {KeyMetadata} = await new KMSClient({}).send(new CreateKeyCommand({}))
-    const {record, exitCode} = await runText(`
+    const {record, exitCode} = await runText(
+      `
 schemaVersion: '0.3'
 parameters:
   KeyId: {type: String}
@@ -160,7 +177,9 @@ mainSteps:
     inputs:
       DocumentName: opsctl-RotateCustomerKey
       RuntimeParameters: {KeyId: ['{{ KeyId }}']}
-`, {KeyId: KeyMetadata!.KeyId!})
+`,
+      {KeyId: KeyMetadata!.KeyId!},
+    )
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
     expect(record.steps[0].outputs).to.include({Status: 'Success'})
     expect(JSON.parse(record.steps[0].outputs!.Output as string)['describeKey.KeyArn']).to.equal(KeyMetadata!.Arn)
@@ -186,7 +205,8 @@ mainSteps:
 
   it('asks before aws:approve and stops when approval is refused', async () => {
     const asked: string[] = []
-    const {record, exitCode} = await runText(`
+    const {record, exitCode} = await runText(
+      `
 schemaVersion: '0.3'
 mainSteps:
   - name: approve
@@ -195,10 +215,13 @@ mainSteps:
   - name: after
     action: aws:sleep
     inputs: {Duration: PT1S}
-`, {}, async (question) => {
-      asked.push(question)
-      throw new Error('Cancelled at the confirmation prompt')
-    })
+`,
+      {},
+      async (question) => {
+        asked.push(question)
+        throw new Error('Cancelled at the confirmation prompt')
+      },
+    )
     expect(asked).to.deep.equal(['Fail over prod?'])
     expect(exitCode).to.equal(1)
     expect(statuses(record)).to.deep.equal({approve: 'failed', after: 'skipped'})
@@ -219,22 +242,33 @@ mainSteps:
   })
 
   it('refuses a document with an action only SSM runs before anything runs', async () => {
-    const runbook = parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: script\n    action: aws:executeScript\n    inputs: {Runtime: python3.11, Handler: h, Script: x}\n", '/tmp/script.yaml')
+    const runbook = parseRunbook(
+      "schemaVersion: '0.3'\nmainSteps:\n  - name: script\n    action: aws:executeScript\n    inputs: {Runtime: python3.11, Handler: h, Script: x}\n",
+      '/tmp/script.yaml',
+    )
     const failure = await assertRunnableLocally(runbook, [], {canApprove: true}).catch((e) => e)
     expect(failure).to.include({exitCode: 2, code: 'NotRunnableLocally'})
     expect(failure.message).to.contain('run it with --engine ssm')
   })
 
   it('refuses, before anything runs, a document that waits for an approval nobody can give', async () => {
-    const runbook = parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: gate\n    action: aws:approve\n    inputs: {Approvers: [ops]}\n", '/tmp/gate.yaml')
+    const runbook = parseRunbook(
+      "schemaVersion: '0.3'\nmainSteps:\n  - name: gate\n    action: aws:approve\n    inputs: {Approvers: [ops]}\n",
+      '/tmp/gate.yaml',
+    )
     const failure = await assertRunnableLocally(runbook, [], {canApprove: false}).catch((e) => e)
     expect(failure).to.include({exitCode: 2, code: 'ConfirmationRequired'})
-    expect(failure.message).to.equal('Step gate (/tmp/gate.yaml:4) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.')
+    expect(failure.message).to.equal(
+      'Step gate (/tmp/gate.yaml:4) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.',
+    )
     expect(await assertRunnableLocally(runbook, [], {canApprove: true})).to.equal(undefined)
   })
 
   it('refuses a nested document that is not in runbooks/', async () => {
-    const runbook = parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: nested\n    action: aws:executeAutomation\n    inputs: {DocumentName: No-Such-Document}\n", '/tmp/nested.yaml')
+    const runbook = parseRunbook(
+      "schemaVersion: '0.3'\nmainSteps:\n  - name: nested\n    action: aws:executeAutomation\n    inputs: {DocumentName: No-Such-Document}\n",
+      '/tmp/nested.yaml',
+    )
     const failure = await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: true}).catch((e) => e)
     expect(failure).to.include({exitCode: 2, code: 'UnknownDocument'})
   })

@@ -1,7 +1,7 @@
 import {CloudTrailClient, GetTrailCommand, GetTrailStatusCommand} from '@aws-sdk/client-cloudtrail'
+import {CloudWatchClient, DescribeAlarmsCommand} from '@aws-sdk/client-cloudwatch'
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListKeysCommand} from '@aws-sdk/client-kms'
-import {CloudWatchClient, DescribeAlarmsCommand} from '@aws-sdk/client-cloudwatch'
 import {DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {GetBucketPolicyCommand, S3Client} from '@aws-sdk/client-s3'
 import {expect} from 'chai'
@@ -14,8 +14,7 @@ import {testSession} from '../../support/aws.js'
 const dbInstance = async (session: AwsSession, id: string) =>
   (await session.client(RDSClient).send(new DescribeDBInstancesCommand({DBInstanceIdentifier: id}))).DBInstances![0]
 
-const keyArn = async (session: AwsSession, alias: string) =>
-  (await session.client(KMSClient).send(new DescribeKeyCommand({KeyId: alias}))).KeyMetadata!.Arn
+const keyArn = async (session: AwsSession, alias: string) => (await session.client(KMSClient).send(new DescribeKeyCommand({KeyId: alias}))).KeyMetadata!.Arn
 
 const rotationEnabled = async (session: AwsSession, alias: string) =>
   (await session.client(KMSClient).send(new GetKeyRotationStatusCommand({KeyId: await keyArn(session, alias)}))).KeyRotationEnabled
@@ -36,7 +35,15 @@ describe('sandbox seed (against moto)', () => {
     const shardKey = await keyArn(session, 'alias/opsctl-demo-shards')
     for (const id of ['tenant-shard-001', 'tenant-shard-002']) {
       const shard = await dbInstance(session, id)
-      expect(shard, id).to.include({Engine: 'postgres', MultiAZ: true, StorageEncrypted: true, KmsKeyId: shardKey, BackupRetentionPeriod: 30, DeletionProtection: true, PubliclyAccessible: false})
+      expect(shard, id).to.include({
+        Engine: 'postgres',
+        MultiAZ: true,
+        StorageEncrypted: true,
+        KmsKeyId: shardKey,
+        BackupRetentionPeriod: 30,
+        DeletionProtection: true,
+        PubliclyAccessible: false,
+      })
       expect(shard.TagList).to.deep.include({Key: 'opsctl:role', Value: 'tenant-shard'})
     }
     expect(await rotationEnabled(session, 'alias/opsctl-demo-shards')).to.equal(true)
@@ -45,7 +52,12 @@ describe('sandbox seed (against moto)', () => {
 
   it('creates legacy-reporting breaking the rules on purpose: unencrypted, single-AZ, 1-day retention, public', async () => {
     await seedDemoEstate(session)
-    expect(await dbInstance(session, 'legacy-reporting')).to.include({StorageEncrypted: false, MultiAZ: false, BackupRetentionPeriod: 1, PubliclyAccessible: true})
+    expect(await dbInstance(session, 'legacy-reporting')).to.include({
+      StorageEncrypted: false,
+      MultiAZ: false,
+      BackupRetentionPeriod: 1,
+      PubliclyAccessible: true,
+    })
   })
 
   it('takes an encrypted manual snapshot of each shard', async () => {
@@ -100,7 +112,12 @@ describe('sandbox seed (against moto)', () => {
     const extra: Seeder = {
       name: 'extra',
       async seed(_, report) {
-        await report.ensure('thing', 'thing-1', async () => undefined, async () => 'made')
+        await report.ensure(
+          'thing',
+          'thing-1',
+          async () => undefined,
+          async () => 'made',
+        )
       },
     }
     const resources = await seedDemoEstate(session, [...seeders, extra])
@@ -114,8 +131,17 @@ describe('sandbox seed: the Aurora cluster for failover drills', () => {
     await seedDemoEstate(session)
     const {DBClusters = []} = await session.client(RDSClient).send(new DescribeDBClustersCommand({DBClusterIdentifier: 'tenants-aurora'}))
     const members = DBClusters[0].DBClusterMembers ?? []
-    expect(DBClusters[0]).to.include({Engine: 'aurora-postgresql', StorageEncrypted: true, BackupRetentionPeriod: 30, DeletionProtection: true, KmsKeyId: await keyArn(session, 'alias/opsctl-demo-shards')})
-    expect(members.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter])).to.have.deep.members([['tenants-aurora-1', true], ['tenants-aurora-2', false]])
+    expect(DBClusters[0]).to.include({
+      Engine: 'aurora-postgresql',
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 30,
+      DeletionProtection: true,
+      KmsKeyId: await keyArn(session, 'alias/opsctl-demo-shards'),
+    })
+    expect(members.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter])).to.have.deep.members([
+      ['tenants-aurora-1', true],
+      ['tenants-aurora-2', false],
+    ])
     const {MetricAlarms = []} = await session.client(CloudWatchClient).send(new DescribeAlarmsCommand({AlarmNames: ['tenants-aurora-cpu-above-60']}))
     expect(MetricAlarms[0]).to.include({Threshold: 60, MetricName: 'CPUUtilization'})
     expect(MetricAlarms[0].StateValue).to.equal('OK')

@@ -8,19 +8,53 @@ import type {CheckContext} from '../../../src/lib/compliance/types.js'
 const now = new Date('2026-11-23T12:00:00Z')
 const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30}
 const run = (id: string, inventory: Partial<RegionInventory>) =>
-  Object.fromEntries(checks.find((c) => c.id === id)!.evaluate(inventory as RegionInventory, context).map((v) => [v.resource.id, v.pass]))
-const rds = (over: Partial<RegionInventory['rds']>): Partial<RegionInventory> =>
-  ({rds: {instances: [], clusters: [], snapshots: [], clusterSnapshots: [], restoreAccess: new Map(), ...over}})
-const key = (id: string, over: Record<string, unknown>) => ({metadata: {KeyId: id, Arn: `arn:aws:kms:us-east-1:123456789012:key/${id}`, KeyManager: 'CUSTOMER', KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', Origin: 'AWS_KMS', ...over}}) as unknown as KmsKey
-const trail = (name: string, trailOver: Record<string, unknown>, statusOver: Record<string, unknown> = {}, selectors: Record<string, unknown> = {EventSelectors: [{ReadWriteType: 'All', IncludeManagementEvents: true}]}) => ({
-  trail: {Name: name, TrailARN: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${name}`, HomeRegion: 'us-east-1', IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, LogFileValidationEnabled: true, KmsKeyId: 'k', ...trailOver},
-  status: {IsLogging: true, LatestDeliveryTime: new Date(now.getTime() - 3600_000), ...statusOver},
-  selectors,
-}) as never
+  Object.fromEntries(
+    checks
+      .find((c) => c.id === id)!
+      .evaluate(inventory as RegionInventory, context)
+      .map((v) => [v.resource.id, v.pass]),
+  )
+const rds = (over: Partial<RegionInventory['rds']>): Partial<RegionInventory> => ({
+  rds: {instances: [], clusters: [], snapshots: [], clusterSnapshots: [], restoreAccess: new Map(), ...over},
+})
+const key = (id: string, over: Record<string, unknown>) =>
+  ({
+    metadata: {
+      KeyId: id,
+      Arn: `arn:aws:kms:us-east-1:123456789012:key/${id}`,
+      KeyManager: 'CUSTOMER',
+      KeyState: 'Enabled',
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      Origin: 'AWS_KMS',
+      ...over,
+    },
+  }) as unknown as KmsKey
+const trail = (
+  name: string,
+  trailOver: Record<string, unknown>,
+  statusOver: Record<string, unknown> = {},
+  selectors: Record<string, unknown> = {EventSelectors: [{ReadWriteType: 'All', IncludeManagementEvents: true}]},
+) =>
+  ({
+    trail: {
+      Name: name,
+      TrailARN: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${name}`,
+      HomeRegion: 'us-east-1',
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      LogFileValidationEnabled: true,
+      KmsKeyId: 'k',
+      ...trailOver,
+    },
+    status: {IsLogging: true, LatestDeliveryTime: new Date(now.getTime() - 3600_000), ...statusOver},
+    selectors,
+  }) as never
 
 describe('compliance checks (rules at the edges)', () => {
   it('is registered once per id, each with a title, risk and an AWS CLI remediation', () => {
-    expect(new Set(checks.map((c) => c.id)).size).to.equal(checks.length).and.to.equal(27)
+    expect(new Set(checks.map((c) => c.id)).size)
+      .to.equal(checks.length)
+      .and.to.equal(27)
     for (const c of checks) expect(c.remediation.cli, c.id).to.match(/^aws /)
   })
 
@@ -40,21 +74,27 @@ describe('compliance checks (rules at the edges)', () => {
 
   it('tells customer-managed from AWS-managed keys, including keys of other accounts', () => {
     const inventory = {
-      ...rds({instances: [
-        {DBInstanceIdentifier: 'cmk', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/c'},
-        {DBInstanceIdentifier: 'aws-managed', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/a'},
-        {DBInstanceIdentifier: 'shared', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:us-east-1:999999999999:key/x'},
-      ]}),
+      ...rds({
+        instances: [
+          {DBInstanceIdentifier: 'cmk', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/c'},
+          {DBInstanceIdentifier: 'aws-managed', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/a'},
+          {DBInstanceIdentifier: 'shared', StorageEncrypted: true, KmsKeyId: 'arn:aws:kms:us-east-1:999999999999:key/x'},
+        ],
+      }),
       kms: {keys: [key('c', {}), key('a', {KeyManager: 'AWS'})]},
     }
-    expect(run('rds-cmk', inventory)).to.deep.equal({'cmk': true, 'aws-managed': false, 'shared': true})
+    expect(run('rds-cmk', inventory)).to.deep.equal({cmk: true, 'aws-managed': false, shared: true})
   })
 
   it('never fails asymmetric, HMAC, imported, disabled or AWS-managed keys for rotation', () => {
     const keys = [
-      {...key('on', {}), rotationEnabled: true}, {...key('off', {}), rotationEnabled: false},
-      key('rsa', {KeySpec: 'RSA_2048'}), key('hmac', {KeySpec: 'HMAC_256'}), key('imported', {Origin: 'EXTERNAL'}),
-      key('disabled', {KeyState: 'Disabled'}), key('aws', {KeyManager: 'AWS'}),
+      {...key('on', {}), rotationEnabled: true},
+      {...key('off', {}), rotationEnabled: false},
+      key('rsa', {KeySpec: 'RSA_2048'}),
+      key('hmac', {KeySpec: 'HMAC_256'}),
+      key('imported', {Origin: 'EXTERNAL'}),
+      key('disabled', {KeyState: 'Disabled'}),
+      key('aws', {KeyManager: 'AWS'}),
     ]
     expect(run('kms-rotation', {kms: {keys}})).to.deep.equal({on: true, off: false})
   })

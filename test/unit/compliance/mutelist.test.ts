@@ -16,8 +16,17 @@ const refusal = (lines: string[]) => {
 }
 
 const failed: Finding = {
-  checkId: 'rds-not-public', title: '', service: 'rds', severity: 'critical', status: 'FAIL', accountId: '123456789012', region: 'eu-west-1',
-  resourceType: 'AWS::RDS::DBInstance', resourceId: 'legacy-reporting', resourceArn: 'arn:aws:rds:eu-west-1:123456789012:db:legacy-reporting', reason: '',
+  checkId: 'rds-not-public',
+  title: '',
+  service: 'rds',
+  severity: 'critical',
+  status: 'FAIL',
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  resourceType: 'AWS::RDS::DBInstance',
+  resourceId: 'legacy-reporting',
+  resourceArn: 'arn:aws:rds:eu-west-1:123456789012:db:legacy-reporting',
+  reason: '',
 }
 
 describe('compliance mutelist', () => {

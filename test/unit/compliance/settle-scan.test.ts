@@ -8,36 +8,60 @@ import {settleScan} from '../../../src/lib/cli/settle-scan.js'
 import type {OutputFormat} from '../../../src/lib/compliance/output/index.js'
 import {count} from '../../../src/lib/compliance/scan.js'
 import type {ComplianceResult, Finding} from '../../../src/lib/compliance/types.js'
-import {type OpsctlError} from '../../../src/lib/errors/errors.js'
+import type {OpsctlError} from '../../../src/lib/errors/errors.js'
 import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {registerSecret} from '../../../src/lib/secrets/secrets.js'
 
 const SECRET = 'canary-settle-scan-7f3e9a'
 
 const finding = (over: Partial<Finding>): Finding => ({
-  checkId: 'rds-storage-encrypted', title: 'RDS DB instances encrypt their storage', service: 'rds', severity: 'high', status: 'FAIL',
-  accountId: '123456789012', region: 'us-east-1', resourceType: 'AWS::RDS::DBInstance', resourceId: 'legacy-reporting',
-  reason: 'DB instance legacy-reporting does not encrypt its storage.', ...over,
+  checkId: 'rds-storage-encrypted',
+  title: 'RDS DB instances encrypt their storage',
+  service: 'rds',
+  severity: 'high',
+  status: 'FAIL',
+  accountId: '123456789012',
+  region: 'us-east-1',
+  resourceType: 'AWS::RDS::DBInstance',
+  resourceId: 'legacy-reporting',
+  reason: 'DB instance legacy-reporting does not encrypt its storage.',
+  ...over,
 })
 
 function scan(verdict: ComplianceResult['verdict'], findings: Finding[] = [finding({})]): ComplianceResult {
   const totals = count(findings)
   return {
-    accountId: '123456789012', regions: ['us-east-1'], startedAt: '2026-11-23T19:25:15.123Z', durationMs: 1200, failOn: 'informational', verdict, totals,
+    accountId: '123456789012',
+    regions: ['us-east-1'],
+    startedAt: '2026-11-23T19:25:15.123Z',
+    durationMs: 1200,
+    failOn: 'informational',
+    verdict,
+    totals,
     checks: [{id: 'rds-storage-encrypted', title: 'RDS DB instances encrypt their storage', service: 'rds', severity: 'high', ...totals}],
     findings,
   }
 }
 
 const passed = () => scan('passed', [finding({status: 'PASS', reason: 'DB instance legacy-reporting encrypts its storage.'})])
-const incomplete = () => scan('incomplete', [finding({status: 'ERROR', resourceType: 'AWS::Region', resourceId: 'us-east-1', reason: 'Could not read the rds inventory of us-east-1.'})])
+const incomplete = () =>
+  scan('incomplete', [
+    finding({status: 'ERROR', resourceType: 'AWS::Region', resourceId: 'us-east-1', reason: 'Could not read the rds inventory of us-east-1.'}),
+  ])
 
 /** settleScan with what it said and warned kept, and what it threw (or returned). */
 async function settle(result: ComplianceResult, options: {format?: OutputFormat; output?: string} = {}) {
   const said: string[] = []
   const warned: string[] = []
-  const outcome = await settleScan(result, {format: options.format ?? 'table', output: options.output, say: (text) => said.push(text), warn: (message) => warned.push(message)})
-    .then((value) => ({value, error: undefined}), (error: OpsctlError) => ({value: undefined, error}))
+  const outcome = await settleScan(result, {
+    format: options.format ?? 'table',
+    output: options.output,
+    say: (text) => said.push(text),
+    warn: (message) => warned.push(message),
+  }).then(
+    (value) => ({value, error: undefined}),
+    (error: OpsctlError) => ({value: undefined, error}),
+  )
   return {...outcome, said, warned}
 }
 
@@ -66,7 +90,11 @@ describe('settleScan: the end of a compliance scan', () => {
   it('turns a failed scan into exit 3 (Findings), with the verdict sentence and the whole result', async () => {
     const result = scan('failed')
     const {error} = await settle(result)
-    expect(error).to.include({exitCode: ExitCode.Findings, code: 'Findings', message: 'FAILED: 1 unmuted finding(s) at or above informational; fix them or mute them with a reason in a mutelist.'})
+    expect(error).to.include({
+      exitCode: ExitCode.Findings,
+      code: 'Findings',
+      message: 'FAILED: 1 unmuted finding(s) at or above informational; fix them or mute them with a reason in a mutelist.',
+    })
     expect(error!.result).to.equal(result)
   })
 
@@ -81,7 +109,10 @@ describe('settleScan: the end of a compliance scan', () => {
   it('writes the chosen format to --output with secrets masked and no terminal control characters, and says where', async () => {
     registerSecret(SECRET)
     const output = join(folder(), 'report.csv')
-    const {error, said, warned} = await settle(scan('failed', [finding({reason: `DB instance \u001B[31mlegacy\u001B[39m leaks ${SECRET}.`})]), {format: 'csv', output})
+    const {error, said, warned} = await settle(scan('failed', [finding({reason: `DB instance \u001B[31mlegacy\u001B[39m leaks ${SECRET}.`})]), {
+      format: 'csv',
+      output,
+    })
     expect(error).to.include({exitCode: ExitCode.Findings})
     const written = readFileSync(output, 'utf8')
     expect(written).to.match(/^status,severity,check_id,/)

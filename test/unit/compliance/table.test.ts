@@ -13,7 +13,19 @@ const check = (id: string) => checks.find((c) => c.id === id)!
 
 const finding = (checkId: string, status: Finding['status'], resourceId: string, over: Partial<Finding> = {}): Finding => {
   const {title, service, severity} = check(checkId)
-  return {checkId, title, service, severity, status, accountId: '123456789012', region: 'us-east-1', resourceType: 'AWS::EC2::Volume', resourceId, reason: `Resource ${resourceId} is ${status === 'PASS' ? '' : 'not '}fine.`, ...over}
+  return {
+    checkId,
+    title,
+    service,
+    severity,
+    status,
+    accountId: '123456789012',
+    region: 'us-east-1',
+    resourceType: 'AWS::EC2::Volume',
+    resourceId,
+    reason: `Resource ${resourceId} is ${status === 'PASS' ? '' : 'not '}fine.`,
+    ...over,
+  }
 }
 
 /** A result as the scan makes it: totals and per-check counts from the findings, in the scan's order. */
@@ -21,14 +33,26 @@ function resultOf(findings: Finding[], region = 'us-east-1'): ComplianceResult {
   const ids = [...new Set(findings.map((f) => f.checkId))]
   const failing = findings.filter((f) => f.status === 'FAIL').length
   return {
-    accountId: '123456789012', regions: [...new Set([region, ...findings.map((f) => f.region)])], startedAt: '2026-11-23T19:25:15.123Z', durationMs: 1300,
-    failOn: 'informational', verdict: failing > 0 ? 'failed' : 'passed', totals: count(findings),
-    checks: ids.map((id) => ({id, title: check(id).title, service: check(id).service, severity: check(id).severity, ...count(findings.filter((f) => f.checkId === id))})),
+    accountId: '123456789012',
+    regions: [...new Set([region, ...findings.map((f) => f.region)])],
+    startedAt: '2026-11-23T19:25:15.123Z',
+    durationMs: 1300,
+    failOn: 'informational',
+    verdict: failing > 0 ? 'failed' : 'passed',
+    totals: count(findings),
+    checks: ids.map((id) => ({
+      id,
+      title: check(id).title,
+      service: check(id).service,
+      severity: check(id).severity,
+      ...count(findings.filter((f) => f.checkId === id)),
+    })),
     findings,
   }
 }
 
-const volumes = (n: number, status: Finding['status']) => Array.from({length: n}, (_, i) => finding('ebs-volume-encrypted', status, `vol-${status.toLowerCase()}-${i + 1}`))
+const volumes = (n: number, status: Finding['status']) =>
+  Array.from({length: n}, (_, i) => finding('ebs-volume-encrypted', status, `vol-${status.toLowerCase()}-${i + 1}`))
 
 /** Eight unencrypted volumes, a muted one and two that pass; a critical check below a medium one in the list. */
 const estate = resultOf([
@@ -85,7 +109,8 @@ describe('compliance terminal table', () => {
   })
 
   it('wraps a long ERROR reason within 100 columns instead of cutting what to do', () => {
-    const reason = 'Could not read the ssm inventory of us-east-1: http://127.0.0.1:41561 does not implement ssm:ListResourceComplianceSummaries (it answered HTTP 500); the emulator does not implement it, so run this against AWS.'
+    const reason =
+      'Could not read the ssm inventory of us-east-1: http://127.0.0.1:41561 does not implement ssm:ListResourceComplianceSummaries (it answered HTTP 500); the emulator does not implement it, so run this against AWS.'
     const text = lines(renderTable(resultOf([finding('ssm-patch', 'ERROR', 'us-east-1', {reason})]), terminalView))
     const rows = text.slice(1, text.indexOf(''))
     for (const row of rows) expect(row.length).to.be.at.most(100)
@@ -93,7 +118,10 @@ describe('compliance terminal table', () => {
   })
 
   it('shows the region of each finding when the findings span several regions', () => {
-    const result = resultOf([finding('ebs-default-encryption', 'FAIL', 'eu-west-1', {region: 'eu-west-1', reason: 'Region eu-west-1 has EBS encryption by default off.'}), ...volumes(1, 'FAIL')])
+    const result = resultOf([
+      finding('ebs-default-encryption', 'FAIL', 'eu-west-1', {region: 'eu-west-1', reason: 'Region eu-west-1 has EBS encryption by default off.'}),
+      ...volumes(1, 'FAIL'),
+    ])
     expect(lines(renderTable(result, terminalView))).to.include.members([
       '  FAIL   eu-west-1  Region eu-west-1 has EBS encryption by default off.',
       '  FAIL   us-east-1  Resource vol-fail-1 is not fine.',

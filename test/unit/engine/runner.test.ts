@@ -2,13 +2,12 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
-
-import {UsageError} from '../../../src/lib/errors/errors.js'
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {readJournal, runsDir} from '../../../src/lib/engine/journal.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import type {Step, Workflow} from '../../../src/lib/engine/types.js'
+import {UsageError} from '../../../src/lib/errors/errors.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 
 /** A workflow whose steps write what happens into a shared log, so tests can read the order. */
 function recordingWorkflow(log: string[], overrides: Partial<Record<string, Partial<Step<unknown>>>> = {}): Workflow<unknown> {
@@ -29,9 +28,11 @@ function recordingWorkflow(log: string[], overrides: Partial<Record<string, Part
   return {name: 'test-workflow', steps: [step('check', false), step('create-a', true), step('create-b', true), step('verify', false)]}
 }
 
-const fail = (message = 'boom') => async () => {
-  throw new Error(message)
-}
+const fail =
+  (message = 'boom') =>
+  async () => {
+    throw new Error(message)
+  }
 
 describe('step engine', () => {
   it('runs every step in order and journals a succeeded run', async () => {
@@ -73,7 +74,10 @@ describe('step engine', () => {
     const warnings: string[] = []
     const workflow = recordingWorkflow(log, {verify: {run: fail()}, 'create-b': {undo: fail('cannot delete')}})
     const {record} = await runWorkflow({
-      workflow, context: {}, parameters: {}, clock: new VirtualClock(),
+      workflow,
+      context: {},
+      parameters: {},
+      clock: new VirtualClock(),
       reporter: {...(await import('../../../src/lib/engine/reporter.js')).silentReporter, warning: (m) => warnings.push(m)},
     })
     expect(record.steps[2].undo).to.deep.include({status: 'failed'})
@@ -83,7 +87,13 @@ describe('step engine', () => {
 
   it('exits 2 when a preflight step rejects the input, with nothing to undo', async () => {
     const log: string[] = []
-    const workflow = recordingWorkflow(log, {check: {run: async () => { throw new UsageError('No DB instance named x in us-east-1.') }}})
+    const workflow = recordingWorkflow(log, {
+      check: {
+        run: async () => {
+          throw new UsageError('No DB instance named x in us-east-1.')
+        },
+      },
+    })
     const {record, exitCode} = await runWorkflow({workflow, context: {}, parameters: {}, clock: new VirtualClock()})
     expect(exitCode).to.equal(ExitCode.Usage)
     expect(record.error).to.deep.equal({code: 'InvalidInput', message: 'No DB instance named x in us-east-1.'})
@@ -93,17 +103,29 @@ describe('step engine', () => {
   describe('confirmation before the first change', () => {
     it('is asked once, after the read-only checks and right before the first mutating step', async () => {
       const log: string[] = []
-      await runWorkflow({workflow: recordingWorkflow(log), context: {}, parameters: {}, clock: new VirtualClock(), beforeFirstChange: async () => {
-        log.push('asked')
-      }})
+      await runWorkflow({
+        workflow: recordingWorkflow(log),
+        context: {},
+        parameters: {},
+        clock: new VirtualClock(),
+        beforeFirstChange: async () => {
+          log.push('asked')
+        },
+      })
       expect(log).to.deep.equal(['run check', 'asked', 'run create-a', 'run create-b', 'run verify'])
     })
 
     it('stops the run with nothing changed when the answer is no (exit 2)', async () => {
       const log: string[] = []
-      const {record, exitCode} = await runWorkflow({workflow: recordingWorkflow(log), context: {}, parameters: {}, clock: new VirtualClock(), beforeFirstChange: async () => {
-        throw new UsageError('Cancelled at the confirmation prompt; nothing was changed.', 'Cancelled')
-      }})
+      const {record, exitCode} = await runWorkflow({
+        workflow: recordingWorkflow(log),
+        context: {},
+        parameters: {},
+        clock: new VirtualClock(),
+        beforeFirstChange: async () => {
+          throw new UsageError('Cancelled at the confirmation prompt; nothing was changed.', 'Cancelled')
+        },
+      })
       expect(exitCode).to.equal(ExitCode.Usage)
       expect(log.filter((l) => l.startsWith('run'))).to.deep.equal(['run check'])
       expect(record.error?.code).to.equal('Cancelled')
@@ -112,9 +134,16 @@ describe('step engine', () => {
 
     it('is never asked in a dry run', async () => {
       let asked = false
-      await runWorkflow({workflow: recordingWorkflow([]), context: {}, parameters: {}, dryRun: true, clock: new VirtualClock(), beforeFirstChange: async () => {
-        asked = true
-      }})
+      await runWorkflow({
+        workflow: recordingWorkflow([]),
+        context: {},
+        parameters: {},
+        dryRun: true,
+        clock: new VirtualClock(),
+        beforeFirstChange: async () => {
+          asked = true
+        },
+      })
       expect(asked).to.equal(false)
     })
   })
@@ -143,11 +172,13 @@ describe('step engine', () => {
     describe('missed by a step', () => {
       const missing = (log: string[], overrides: Parameters<typeof recordingWorkflow>[1] = {}): Workflow<unknown> => ({
         ...recordingWorkflow(log, {
-          check: {async run(_ctx, io) {
-            log.push('run check')
-            io.missed('retention 7 days is below the required 30')
-            return {passed: false}
-          }},
+          check: {
+            async run(_ctx, io) {
+              log.push('run check')
+              io.missed('retention 7 days is below the required 30')
+              return {passed: false}
+            },
+          },
           ...overrides,
         }),
         outcome: () => ({}),
@@ -175,7 +206,13 @@ describe('step engine', () => {
 
       it('is skipped on resume with its miss kept, so the resumed run still misses its objective', async () => {
         const log: string[] = []
-        const first = await runWorkflow({workflow: missing(log, {verify: {run: fail()}}), context: {}, parameters: {}, clock: new VirtualClock(), undoOnFailure: false})
+        const first = await runWorkflow({
+          workflow: missing(log, {verify: {run: fail()}}),
+          context: {},
+          parameters: {},
+          clock: new VirtualClock(),
+          undoOnFailure: false,
+        })
         const resumed = await runWorkflow({workflow: missing(log), context: {}, parameters: {}, resume: first.record, clock: new VirtualClock()})
         expect(resumed.record.steps[0]).to.deep.include({status: 'skipped', missed: 'retention 7 days is below the required 30'})
         expect(resumed.record.objective).to.deep.equal({met: false, missed: ['check']})
@@ -221,9 +258,18 @@ describe('step engine', () => {
       const clock = new VirtualClock()
       const workflow: Workflow<{limitMs: number}> = {
         name: 'computed-timeout',
-        steps: [{id: 'wait', title: 'Wait', actions: [], mutates: false, timeoutMs: (ctx) => ctx.limitMs, async run(_ctx, io) {
-          for (;;) await io.clock.sleep(1000, io.signal)
-        }}],
+        steps: [
+          {
+            id: 'wait',
+            title: 'Wait',
+            actions: [],
+            mutates: false,
+            timeoutMs: (ctx) => ctx.limitMs,
+            async run(_ctx, io) {
+              for (;;) await io.clock.sleep(1000, io.signal)
+            },
+          },
+        ],
       }
       const {record} = await runWorkflow({workflow, context: {limitMs: 3000}, parameters: {}, clock})
       expect(record.steps[0].error?.message).to.match(/timed out after 3 s/)
@@ -253,12 +299,14 @@ describe('step engine', () => {
     it('on SIGTERM behaves the same', async () => {
       const log: string[] = []
       const workflow = recordingWorkflow(log, {
-        verify: {async run(_ctx, io) {
-          setImmediate(() => process.emit('SIGTERM'))
-          await io.clock.sleep(10, io.signal)
-          await new Promise((resolve) => setTimeout(resolve, 20))
-          io.signal.throwIfAborted()
-        }},
+        verify: {
+          async run(_ctx, io) {
+            setImmediate(() => process.emit('SIGTERM'))
+            await io.clock.sleep(10, io.signal)
+            await new Promise((resolve) => setTimeout(resolve, 20))
+            io.signal.throwIfAborted()
+          },
+        },
       })
       const {exitCode, record} = await runWorkflow({workflow, context: {}, parameters: {}, clock: new VirtualClock()})
       expect(exitCode).to.equal(ExitCode.Interrupted)
@@ -270,15 +318,26 @@ describe('step engine', () => {
     it('skips the steps an interrupted run completed, keeps their outputs and reuses the run id', async () => {
       const log: string[] = []
       const first = await runWorkflow({
-        workflow: recordingWorkflow(log, {verify: {run: fail()}}), context: {}, parameters: {db: 'a'}, clock: new VirtualClock(), undoOnFailure: false,
+        workflow: recordingWorkflow(log, {verify: {run: fail()}}),
+        context: {},
+        parameters: {db: 'a'},
+        clock: new VirtualClock(),
+        undoOnFailure: false,
       })
       log.length = 0
       let seen: unknown
       const resumed = await runWorkflow({
-        workflow: recordingWorkflow(log, {verify: {async run(_ctx, io) {
-          seen = io.outputOf({id: 'create-b'})
-        }}}),
-        context: {}, parameters: {db: 'a'}, clock: new VirtualClock(), resume: await readJournal(first.record.runId),
+        workflow: recordingWorkflow(log, {
+          verify: {
+            async run(_ctx, io) {
+              seen = io.outputOf({id: 'create-b'})
+            },
+          },
+        }),
+        context: {},
+        parameters: {db: 'a'},
+        clock: new VirtualClock(),
+        resume: await readJournal(first.record.runId),
       })
       expect(log).to.deep.equal([])
       expect(seen).to.deep.equal({made: 'create-b'})
@@ -305,9 +364,13 @@ describe('step engine', () => {
   describe('journal', () => {
     it('is written after every step, so a later step sees the earlier ones as succeeded on disk', async () => {
       let onDisk: string[] = []
-      const workflow = recordingWorkflow([], {verify: {async run(_ctx, io) {
-        onDisk = (await readJournal(io.runId)).steps.map((s) => s.status)
-      }}})
+      const workflow = recordingWorkflow([], {
+        verify: {
+          async run(_ctx, io) {
+            onDisk = (await readJournal(io.runId)).steps.map((s) => s.status)
+          },
+        },
+      })
       await runWorkflow({workflow, context: {}, parameters: {}, clock: new VirtualClock()})
       expect(onDisk).to.deep.equal(['succeeded', 'succeeded', 'succeeded', 'pending'])
     })
@@ -315,7 +378,11 @@ describe('step engine', () => {
     it('is replaced atomically: a reader never sees a partial file', async () => {
       const big = 'x'.repeat(200_000)
       const steps: Step<unknown>[] = Array.from({length: 30}, (_, i) => ({
-        id: `step-${i}`, title: `Step ${i}`, actions: [], mutates: false, run: async () => ({big}),
+        id: `step-${i}`,
+        title: `Step ${i}`,
+        actions: [],
+        mutates: false,
+        run: async () => ({big}),
       }))
       const run = runWorkflow({workflow: {name: 'big', steps}, context: {}, parameters: {}, runId: '20260101T000000Z-abcdef', clock: new VirtualClock()})
       const file = join(runsDir(), '20260101T000000Z-abcdef.json')
@@ -336,16 +403,39 @@ describe('step engine', () => {
 
   describe('secrets', () => {
     it('redacts declared secret parameters and secret-looking outputs from the journal and the record', async () => {
-      const workflow: Workflow<unknown> = {name: 'secrets', steps: [{
-        id: 'make-key', title: 'Make a data key', actions: ['kms:GenerateDataKey'], mutates: true,
-        run: async () => ({keyId: 'k-1', plaintextDataKey: 'c2VjcmV0LWRhdGEta2V5', nested: {MasterUserPassword: 'hunter22'}}),
-      }]}
+      const workflow: Workflow<unknown> = {
+        name: 'secrets',
+        steps: [
+          {
+            id: 'make-key',
+            title: 'Make a data key',
+            actions: ['kms:GenerateDataKey'],
+            mutates: true,
+            run: async () => ({keyId: 'k-1', plaintextDataKey: 'c2VjcmV0LWRhdGEta2V5', nested: {MasterUserPassword: 'hunter22'}}),
+          },
+        ],
+      }
       let inMemory: unknown
       const {record} = await runWorkflow({
-        workflow: {...workflow, steps: [...workflow.steps, {id: 'use', title: 'Use it', actions: [], mutates: false, run: async (_c, io) => {
-          inMemory = io.outputOf({id: 'make-key'})
-        }}]},
-        context: {}, parameters: {tenant: 't-1', adminPassword: 'pa55word!', token: 'abc'}, secrets: ['token'], clock: new VirtualClock(),
+        workflow: {
+          ...workflow,
+          steps: [
+            ...workflow.steps,
+            {
+              id: 'use',
+              title: 'Use it',
+              actions: [],
+              mutates: false,
+              run: async (_c, io) => {
+                inMemory = io.outputOf({id: 'make-key'})
+              },
+            },
+          ],
+        },
+        context: {},
+        parameters: {tenant: 't-1', adminPassword: 'pa55word!', token: 'abc'},
+        secrets: ['token'],
+        clock: new VirtualClock(),
       })
       const journal = await readFile(join(runsDir(), `${record.runId}.json`), 'utf8')
       for (const secret of ['c2VjcmV0LWRhdGEta2V5', 'hunter22', 'pa55word!', '"abc"']) expect(journal).not.to.contain(secret)

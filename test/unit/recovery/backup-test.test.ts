@@ -1,10 +1,9 @@
 import {DeleteDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
-
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {type BackupTestContext, backupTestContext, backupTestWorkflow} from '../../../src/lib/recovery/backup-test.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {automatedSnapshot, collectingReporter, now, runId, ScriptedRds, sourceId} from './scripted-rds.js'
 
@@ -28,7 +27,14 @@ describe('backup test workflow (scripted RDS timelines)', () => {
     const reporter = collectingReporter()
     const run = await runWorkflow({
       workflow: backupTestWorkflow,
-      context: backupTestContext(await testSession(runId), {sourceId, minRetentionDays: 30, keep: false, pollIntervalMs: 60_000, timeoutMs: 7_200_000, ...options}),
+      context: backupTestContext(await testSession(runId), {
+        sourceId,
+        minRetentionDays: 30,
+        keep: false,
+        pollIntervalMs: 60_000,
+        timeoutMs: 7_200_000,
+        ...options,
+      }),
       parameters: {dbInstanceId: sourceId},
       runId,
       clock: new VirtualClock(now),
@@ -72,7 +78,10 @@ describe('backup test workflow (scripted RDS timelines)', () => {
   it('restores the temporary instance without deletion protection and waits until it is deleted', async () => {
     const {exitCode, record, reporter} = await backupTest()
     expect(exitCode).to.equal(ExitCode.Success)
-    expect(rds.mock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0].args[0].input).to.deep.include({DBInstanceIdentifier: temporaryId, DeletionProtection: false})
+    expect(rds.mock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0].args[0].input).to.deep.include({
+      DBInstanceIdentifier: temporaryId,
+      DeletionProtection: false,
+    })
     expect(record.steps.find((s) => s.id === 'delete-temporary-instance')?.outputs).to.deep.equal({targetId: temporaryId, deleted: true})
     expect(reporter.progress).to.include(`${temporaryId} is deleting`)
     expect(rds.target).to.equal(undefined)
@@ -83,7 +92,11 @@ describe('backup test workflow (scripted RDS timelines)', () => {
     const {exitCode, record} = await backupTest()
     expect(exitCode).to.equal(ExitCode.WorkflowFailed)
     expect(record.steps.find((s) => s.id === 'verify-instance')?.status).to.equal('failed')
-    expect(rds.mock.commandCalls(DeleteDBInstanceCommand)[0].args[0].input).to.deep.equal({DBInstanceIdentifier: temporaryId, SkipFinalSnapshot: true, DeleteAutomatedBackups: true})
+    expect(rds.mock.commandCalls(DeleteDBInstanceCommand)[0].args[0].input).to.deep.equal({
+      DBInstanceIdentifier: temporaryId,
+      SkipFinalSnapshot: true,
+      DeleteAutomatedBackups: true,
+    })
   })
 
   it('deletes the temporary instance after Ctrl-C, once RDS lets it', async () => {
@@ -107,8 +120,13 @@ describe('backup test workflow (scripted RDS timelines)', () => {
     rds.snapshots = []
     const {exitCode, record} = await backupTest()
     expect(exitCode).to.equal(ExitCode.ObjectiveMissed)
-    expect(record.error?.message).to.equal(`DB instance ${sourceId} has no available automated snapshot to test; turn on automated backups, or pass --snapshot to test a manual one.`)
-    expect(record.steps.find((s) => s.id === 'check-automated-backups')?.outputs).to.deep.include({passed: false, detail: 'automated backups are off (retention 0 days)'})
+    expect(record.error?.message).to.equal(
+      `DB instance ${sourceId} has no available automated snapshot to test; turn on automated backups, or pass --snapshot to test a manual one.`,
+    )
+    expect(record.steps.find((s) => s.id === 'check-automated-backups')?.outputs).to.deep.include({
+      passed: false,
+      detail: 'automated backups are off (retention 0 days)',
+    })
     expect(rds.changes()).to.deep.equal([])
   })
 })

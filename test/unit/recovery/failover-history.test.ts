@@ -7,9 +7,15 @@ import {drillRtoTrend, failoverHistory} from '../../../src/lib/recovery/failover
 let sequence = 0
 
 /** A journal of a past drill, as the runner writes it. */
-async function pastDrill(target: string, options: {day: number; rto?: number; verdict?: 'met' | 'missed'; status?: RunRecord['status']; dryRun?: boolean; mode?: string; refused?: boolean}) {
+async function pastDrill(
+  target: string,
+  options: {day: number; rto?: number; verdict?: 'met' | 'missed'; status?: RunRecord['status']; dryRun?: boolean; mode?: string; refused?: boolean},
+) {
   const startedAt = new Date(Date.UTC(2026, 0, options.day, 3))
-  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}-${(++sequence).toString(16).padStart(6, '0')}`
+  const runId = `${startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}-${(++sequence).toString(16).padStart(6, '0')}`
   await writeJournal({
     runId,
     workflow: 'failover-drill',
@@ -20,8 +26,16 @@ async function pastDrill(target: string, options: {day: number; rto?: number; ve
     startedAt: startedAt.toISOString(),
     warnings: [],
     metrics: options.rto === undefined ? {} : {rtoSeconds: options.rto},
-    steps: [{id: 'force-failover', title: 'Reboot with a forced failover', mutates: true, actions: [], calls: [],
-      status: options.refused ? 'pending' : options.dryRun ? 'planned' : options.status === 'failed' ? 'failed' : 'succeeded'}],
+    steps: [
+      {
+        id: 'force-failover',
+        title: 'Reboot with a forced failover',
+        mutates: true,
+        actions: [],
+        calls: [],
+        status: options.refused ? 'pending' : options.dryRun ? 'planned' : options.status === 'failed' ? 'failed' : 'succeeded',
+      },
+    ],
     outcome: options.verdict ? {verdict: options.verdict} : undefined,
   })
   return runId
@@ -44,14 +58,39 @@ describe('failover history (from the journals)', () => {
   })
 
   it('says a target is worsening when the last RTO is well above the median of the earlier drills', async () => {
-    for (const [day, rto] of [[1, 60], [2, 70], [3, 65], [4, 110]]) await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'})
+    for (const [day, rto] of [
+      [1, 60],
+      [2, 70],
+      [3, 65],
+      [4, 110],
+    ])
+      await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'})
     const {trends} = await failoverHistory('tenant-shard-001')
-    expect(trends).to.deep.equal([{target: 'tenant-shard-001', mode: 'multi-az', drills: 4, rtoSeconds: [60, 70, 65, 110], lastRtoSeconds: 110, medianRtoSeconds: 65, direction: 'worsening'}])
+    expect(trends).to.deep.equal([
+      {
+        target: 'tenant-shard-001',
+        mode: 'multi-az',
+        drills: 4,
+        rtoSeconds: [60, 70, 65, 110],
+        lastRtoSeconds: 110,
+        medianRtoSeconds: 65,
+        direction: 'worsening',
+      },
+    ])
   })
 
   it('says improving or steady, and keeps targets and modes apart', async () => {
-    for (const [day, rto] of [[1, 100], [2, 90], [3, 60]]) await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'})
-    for (const [day, rto] of [[1, 30], [2, 31]]) await pastDrill('tenants-eu', {day, rto, verdict: 'met', mode: 'cluster'})
+    for (const [day, rto] of [
+      [1, 100],
+      [2, 90],
+      [3, 60],
+    ])
+      await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'})
+    for (const [day, rto] of [
+      [1, 30],
+      [2, 31],
+    ])
+      await pastDrill('tenants-eu', {day, rto, verdict: 'met', mode: 'cluster'})
     await pastDrill('tenant-shard-001', {day: 5, rto: 20, verdict: 'met', mode: 'replica-promotion'})
     const {drills, trends} = await failoverHistory()
     expect(drills).to.have.length(6)
@@ -62,15 +101,22 @@ describe('failover history (from the journals)', () => {
     ])
   })
 
-  it('gives the RTO trend of a target in one mode, oldest first, for the chart in a drill\'s summary', async () => {
+  it("gives the RTO trend of a target in one mode, oldest first, for the chart in a drill's summary", async () => {
     const runs = []
-    for (const [day, rto] of [[1, 60], [2, 75]]) runs.push(await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'}))
+    for (const [day, rto] of [
+      [1, 60],
+      [2, 75],
+    ])
+      runs.push(await pastDrill('tenant-shard-001', {day, rto, verdict: 'met'}))
     await pastDrill('tenant-shard-001', {day: 3, status: 'failed'})
     await pastDrill('tenant-shard-001', {day: 4, rto: 20, verdict: 'met', mode: 'replica-promotion'})
-    expect(await drillRtoTrend('tenant-shard-001', 'multi-az')).to.deep.equal({runs: 'the multi-az drills of tenant-shard-001', points: [
-      {runId: runs[0], startedAt: '2026-01-01T03:00:00.000Z', rtoSeconds: 60},
-      {runId: runs[1], startedAt: '2026-01-02T03:00:00.000Z', rtoSeconds: 75},
-    ]})
+    expect(await drillRtoTrend('tenant-shard-001', 'multi-az')).to.deep.equal({
+      runs: 'the multi-az drills of tenant-shard-001',
+      points: [
+        {runId: runs[0], startedAt: '2026-01-01T03:00:00.000Z', rtoSeconds: 60},
+        {runId: runs[1], startedAt: '2026-01-02T03:00:00.000Z', rtoSeconds: 75},
+      ],
+    })
   })
 
   it('is empty when no drill of the target was recorded', async () => {

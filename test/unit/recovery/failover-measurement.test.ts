@@ -9,13 +9,12 @@ import {
 } from '@aws-sdk/client-rds'
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
-
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {type FailoverDrillOptions, resolveDrillOptions} from '../../../src/lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../../src/lib/recovery/failover/drill.js'
 import type {Transition} from '../../../src/lib/recovery/failover/measure.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 
 /**
  * moto cannot emulate an instance failover (a reboot with ForceFailover changes nothing and produces no
@@ -52,42 +51,62 @@ function scriptFailover(clock: VirtualClock, script: Script) {
     const t = since()
     const after = t >= script.upAt
     const swapped = after && script.swapsAz !== false
-    return {DBInstances: [{
-      DBInstanceIdentifier: 'tenant-shard-001',
-      DBInstanceStatus: t >= script.downAt && !after ? 'rebooting' : 'available',
-      MultiAZ: true,
-      AvailabilityZone: swapped ? 'us-east-1b' : 'us-east-1a',
-      SecondaryAvailabilityZone: swapped ? 'us-east-1a' : 'us-east-1b',
-      PendingModifiedValues: {},
-    }]}
+    return {
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'tenant-shard-001',
+          DBInstanceStatus: t >= script.downAt && !after ? 'rebooting' : 'available',
+          MultiAZ: true,
+          AvailabilityZone: swapped ? 'us-east-1b' : 'us-east-1a',
+          SecondaryAvailabilityZone: swapped ? 'us-east-1a' : 'us-east-1b',
+          PendingModifiedValues: {},
+        },
+      ],
+    }
   })
-  rdsMock.on(DescribeDBSnapshotsCommand).callsFake(() => ({DBSnapshots: [{
-    DBSnapshotIdentifier: 'rds:tenant-shard-001-daily', SnapshotCreateTime: new Date(clock.now() - (script.snapshotAgeHours ?? 3) * 3_600_000),
-  }]}))
+  rdsMock.on(DescribeDBSnapshotsCommand).callsFake(() => ({
+    DBSnapshots: [
+      {
+        DBSnapshotIdentifier: 'rds:tenant-shard-001-daily',
+        SnapshotCreateTime: new Date(clock.now() - (script.snapshotAgeHours ?? 3) * 3_600_000),
+      },
+    ],
+  }))
   rdsMock.on(DescribeEventsCommand).callsFake(() => {
     const at = (seconds: number) => new Date(requestedAt! + seconds * 1000)
-    const events: Event[] = script.events === false || requestedAt === undefined ? [] : [
-      {Message: 'Multi-AZ instance failover started.', EventCategories: ['failover'], Date: at(script.downAt)},
-      {Message: 'DB instance restarted', EventCategories: ['availability'], Date: at(script.downAt + 20)},
-      {Message: 'Multi-AZ instance failover completed.', EventCategories: ['failover'], Date: at(script.upAt)},
-    ]
+    const events: Event[] =
+      script.events === false || requestedAt === undefined
+        ? []
+        : [
+            {Message: 'Multi-AZ instance failover started.', EventCategories: ['failover'], Date: at(script.downAt)},
+            {Message: 'DB instance restarted', EventCategories: ['availability'], Date: at(script.downAt + 20)},
+            {Message: 'Multi-AZ instance failover completed.', EventCategories: ['failover'], Date: at(script.upAt)},
+          ]
     const visibleAt = (e: Event) => e.Date!.getTime() + (/completed/.test(e.Message!) ? (script.completedEventLagSeconds ?? 0) * 1000 : 0)
     return {Events: events.filter((e) => visibleAt(e) <= clock.now())}
   })
-  cloudwatchMock.on(DescribeAlarmsCommand).callsFake((input) => ({MetricAlarms: (input.AlarmNames ?? [])
-    .filter((name: string) => script.alarms && name in script.alarms)
-    .map((name: string) => {
-      const [from, to] = script.alarms![name]
-      const t = since()
-      return {AlarmName: name, StateValue: t >= from && t < to ? 'ALARM' : 'OK'}
-    })}))
+  cloudwatchMock.on(DescribeAlarmsCommand).callsFake((input) => ({
+    MetricAlarms: (input.AlarmNames ?? [])
+      .filter((name: string) => script.alarms && name in script.alarms)
+      .map((name: string) => {
+        const [from, to] = script.alarms![name]
+        const t = since()
+        return {AlarmName: name, StateValue: t >= from && t < to ? 'ALARM' : 'OK'}
+      }),
+  }))
 }
 
 async function drill(script: Script, flags: Partial<Parameters<typeof resolveDrillOptions>[0]> = {}) {
   const clock = new VirtualClock()
   scriptFailover(clock, script)
   const options: FailoverDrillOptions = resolveDrillOptions({
-    dbInstance: 'tenant-shard-001', keep: false, alarms: [], targetRtoSeconds: 120, timeoutSeconds: 900, alarmTimeoutSeconds: 300, ...flags,
+    dbInstance: 'tenant-shard-001',
+    keep: false,
+    alarms: [],
+    targetRtoSeconds: 120,
+    timeoutSeconds: 900,
+    alarmTimeoutSeconds: 300,
+    ...flags,
   })
   const warnings: string[] = []
   const run = await runWorkflow({
@@ -103,7 +122,9 @@ async function drill(script: Script, flags: Partial<Parameters<typeof resolveDri
 }
 
 const expectWithinOnePoll = (outcome: FailoverDrillOutcome, truth: number) =>
-  expect(Math.abs(outcome.rtoFromPollingSeconds - truth), `polling RTO ${outcome.rtoFromPollingSeconds} s vs scripted ${truth} s`).to.be.at.most(outcome.pollIntervalSeconds)
+  expect(Math.abs(outcome.rtoFromPollingSeconds - truth), `polling RTO ${outcome.rtoFromPollingSeconds} s vs scripted ${truth} s`).to.be.at.most(
+    outcome.pollIntervalSeconds,
+  )
 
 describe('failover drill measurement (scripted RDS timelines)', () => {
   before(() => {
@@ -124,7 +145,9 @@ describe('failover drill measurement (scripted RDS timelines)', () => {
     expectWithinOnePoll(outcome!, 61.7)
     expect(record.metrics.rtoSeconds).to.equal(61.7)
     expect(transitions.map((t) => `${t.subject}: ${t.from} → ${t.to}`)).to.deep.equal([
-      'status: available → rebooting', 'status: rebooting → available', 'availability zone: us-east-1a → us-east-1b',
+      'status: available → rebooting',
+      'status: rebooting → available',
+      'availability zone: us-east-1a → us-east-1b',
     ])
     expect(record.objective).to.deep.equal({met: true, missed: []})
   })
@@ -153,7 +176,11 @@ describe('failover drill measurement (scripted RDS timelines)', () => {
   })
 
   it('falls back to polling when there are no RDS events, within one poll interval of the truth', async () => {
-    for (const [downAt, upAt] of [[3.4, 65.1], [0.2, 90.95], [7.7, 80.01]]) {
+    for (const [downAt, upAt] of [
+      [3.4, 65.1],
+      [0.2, 90.95],
+      [7.7, 80.01],
+    ]) {
       const {outcome} = await drill({downAt, upAt, events: false})
       expect(outcome).to.include({rtoSource: 'polling', verdict: 'met'})
       expect(outcome!.rtoFromEventsSeconds).to.equal(undefined)
@@ -171,7 +198,10 @@ describe('failover drill measurement (scripted RDS timelines)', () => {
   })
 
   it('exits 4 when an alarm is not OK again within --alarm-timeout', async () => {
-    const {exitCode, record, outcome} = await drill({downAt: 3, upAt: 63, alarms: {'tenant-shard-001-cpu': [10, 10_000]}}, {alarms: ['tenant-shard-001-cpu'], alarmTimeoutSeconds: 120})
+    const {exitCode, record, outcome} = await drill(
+      {downAt: 3, upAt: 63, alarms: {'tenant-shard-001-cpu': [10, 10_000]}},
+      {alarms: ['tenant-shard-001-cpu'], alarmTimeoutSeconds: 120},
+    )
     expect(exitCode).to.equal(4)
     expect(outcome).to.include({verdict: 'missed'})
     expect(outcome!.alarms).to.deep.equal({'tenant-shard-001-cpu': 'ALARM'})
@@ -203,9 +233,19 @@ describe('failover drill measurement (scripted RDS timelines)', () => {
   it('in a dry run runs the preflight checks and only plans the failover', async () => {
     const clock = new VirtualClock()
     scriptFailover(clock, {downAt: 3, upAt: 63})
-    const options = resolveDrillOptions({dbInstance: 'tenant-shard-001', keep: false, alarms: [], targetRtoSeconds: 120, timeoutSeconds: 900, alarmTimeoutSeconds: 300})
+    const options = resolveDrillOptions({
+      dbInstance: 'tenant-shard-001',
+      keep: false,
+      alarms: [],
+      targetRtoSeconds: 120,
+      timeoutSeconds: 900,
+      alarmTimeoutSeconds: 300,
+    })
     const {record} = await runWorkflow({
-      workflow: failoverDrillWorkflow(options), parameters: {...options}, clock, dryRun: true,
+      workflow: failoverDrillWorkflow(options),
+      parameters: {...options},
+      clock,
+      dryRun: true,
       context: {...options, rds: new RDSClient({region: 'us-east-1'}), cloudwatch: new CloudWatchClient({region: 'us-east-1'})},
     })
     expect(record.status).to.equal('planned')

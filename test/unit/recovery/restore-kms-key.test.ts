@@ -2,11 +2,10 @@ import {DescribeKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CopyDBSnapshotCommand, DeleteDBSnapshotCommand, RestoreDBInstanceFromDBSnapshotCommand} from '@aws-sdk/client-rds'
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
-
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {snapshotRestoreContext, snapshotRestoreWorkflow} from '../../../src/lib/recovery/restore.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {automatedSnapshot, collectingReporter, kmsKey, now, runId, ScriptedRds, sourceId} from './scripted-rds.js'
 
@@ -39,7 +38,13 @@ describe('snapshot restore under another KMS key (scripted RDS timelines)', () =
     const run = await runWorkflow({
       workflow: snapshotRestoreWorkflow({kmsKeyId: newKeyAlias}),
       context: snapshotRestoreContext(await testSession(runId), {
-        sourceId, from: {snapshotId: snapshot.DBSnapshotIdentifier!}, kmsKeyId: newKeyAlias, targetId, deletionProtection: true, pollIntervalMs: 30_000, timeoutMs: 3_600_000,
+        sourceId,
+        from: {snapshotId: snapshot.DBSnapshotIdentifier!},
+        kmsKeyId: newKeyAlias,
+        targetId,
+        deletionProtection: true,
+        pollIntervalMs: 30_000,
+        timeoutMs: 3_600_000,
       }),
       parameters: {kmsKeyId: newKeyAlias},
       runId,
@@ -58,16 +63,28 @@ describe('snapshot restore under another KMS key (scripted RDS timelines)', () =
     expect(copy.Tags).to.deep.include({Key: 'opsctl:run-id', Value: runId})
     expect(rds.mock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0].args[0].input.DBSnapshotIdentifier).to.equal(copyId)
     expect(rds.mock.commandCalls(DeleteDBSnapshotCommand)[0].args[0].input).to.deep.equal({DBSnapshotIdentifier: copyId})
-    expect(reporter.progress.filter((line) => line.startsWith(copyId))).to.deep.equal([`${copyId} is pending, 0% done`, `${copyId} is creating, 0% done`, `${copyId} is creating, 0% done`])
+    expect(reporter.progress.filter((line) => line.startsWith(copyId))).to.deep.equal([
+      `${copyId} is pending, 0% done`,
+      `${copyId} is creating, 0% done`,
+      `${copyId} is creating, 0% done`,
+    ])
     // The data is still from the moment the original snapshot was taken.
-    expect(record.outcome).to.include({snapshotId: snapshot.DBSnapshotIdentifier, restorePoint: snapshot.SnapshotCreateTime!.toISOString(), kmsKeyId: newKeyArn, copySnapshotId: copyId, copySnapshotDeleted: true})
+    expect(record.outcome).to.include({
+      snapshotId: snapshot.DBSnapshotIdentifier,
+      restorePoint: snapshot.SnapshotCreateTime!.toISOString(),
+      kmsKeyId: newKeyArn,
+      copySnapshotId: copyId,
+      copySnapshotDeleted: true,
+    })
   })
 
   it('deletes the copy and the half-made instance when the restored instance is not under the new key', async () => {
     rds.restoredKmsKeyId = kmsKey
     const {exitCode, record} = await restore()
     expect(exitCode).to.equal(ExitCode.WorkflowFailed)
-    expect(record.error?.message).to.equal(`Restored DB instance ${targetId} failed verification: it is encrypted with KMS key ${kmsKey}, not with ${newKeyArn} (--kms-key).`)
+    expect(record.error?.message).to.equal(
+      `Restored DB instance ${targetId} failed verification: it is encrypted with KMS key ${kmsKey}, not with ${newKeyArn} (--kms-key).`,
+    )
     expect(rds.changes()).to.deep.equal(['CopyDBSnapshot', 'RestoreDBInstanceFromDBSnapshot', 'ModifyDBInstance', 'DeleteDBInstance', 'DeleteDBSnapshot'])
     expect(rds.snapshots.map((s) => s.DBSnapshotIdentifier)).to.deep.equal([snapshot.DBSnapshotIdentifier])
   })

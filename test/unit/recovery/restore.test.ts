@@ -1,10 +1,9 @@
 import {DeleteDBInstanceCommand, RestoreDBInstanceFromDBSnapshotCommand, RestoreDBInstanceToPointInTimeCommand} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
-
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {type RestoreFrom, snapshotRestoreContext, snapshotRestoreWorkflow} from '../../../src/lib/recovery/restore.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {automatedSnapshot, collectingReporter, now, runId, ScriptedRds, sourceId} from './scripted-rds.js'
 
@@ -24,7 +23,12 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
     const outcome = await runWorkflow({
       workflow: snapshotRestoreWorkflow({}),
       context: snapshotRestoreContext(await testSession(runId), {
-        sourceId, from, targetId, deletionProtection: true, pollIntervalMs: 30_000, timeoutMs: options.timeoutMs ?? 3_600_000,
+        sourceId,
+        from,
+        targetId,
+        deletionProtection: true,
+        pollIntervalMs: 30_000,
+        timeoutMs: options.timeoutMs ?? 3_600_000,
       }),
       parameters: {from},
       runId,
@@ -50,16 +54,24 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
     const {outcome} = await restore({snapshotId: snapshot.DBSnapshotIdentifier!})
     expect(outcome).to.include({restoreType: 'snapshot', snapshotId: snapshot.DBSnapshotIdentifier, restorePoint: iso(now - 26 * 3_600_000)})
     expect(rds.mock.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0].args[0].input).to.deep.include({
-      DBInstanceIdentifier: targetId, DBSnapshotIdentifier: snapshot.DBSnapshotIdentifier, DBInstanceClass: 'db.r6g.large', MultiAZ: true, StorageType: 'gp3', Port: 5432, DeletionProtection: true,
+      DBInstanceIdentifier: targetId,
+      DBSnapshotIdentifier: snapshot.DBSnapshotIdentifier,
+      DBInstanceClass: 'db.r6g.large',
+      MultiAZ: true,
+      StorageType: 'gp3',
+      Port: 5432,
+      DeletionProtection: true,
     })
   })
 
-  it('refuses a snapshot that is not available yet (moto\'s are available at once), creating nothing', async () => {
+  it("refuses a snapshot that is not available yet (moto's are available at once), creating nothing", async () => {
     const snapshot = automatedSnapshot(new Date(now - 3_600_000), {Status: 'creating'})
     rds.snapshots = [snapshot]
     const {exitCode, record} = await restore({snapshotId: snapshot.DBSnapshotIdentifier!})
     expect(exitCode).to.equal(ExitCode.Usage)
-    expect(record.error?.message).to.equal(`DB snapshot ${snapshot.DBSnapshotIdentifier} is creating, not available; wait until it is available or pick another (see "opsctl snapshot list ${sourceId}").`)
+    expect(record.error?.message).to.equal(
+      `DB snapshot ${snapshot.DBSnapshotIdentifier} is creating, not available; wait until it is available or pick another (see "opsctl snapshot list ${sourceId}").`,
+    )
     expect(rds.changes()).to.deep.equal([])
   })
 
@@ -71,7 +83,7 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
       rds.restoreWindow = {EarliestTime: new Date(earliest), LatestTime: new Date(latest)}
     })
 
-    it('takes the earliest time from the automated backup\'s restore window rather than the retention period', async () => {
+    it("takes the earliest time from the automated backup's restore window rather than the retention period", async () => {
       const {exitCode, record} = await restore({time: new Date(now - 10 * 86_400_000)})
       expect(exitCode).to.equal(ExitCode.Usage)
       expect(record.error?.message).to.equal(`--to-time ${iso(now - 10 * 86_400_000)} is before the earliest restorable time of ${sourceId}; ${window}`)
@@ -93,7 +105,9 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
       const {exitCode, outcome} = await restore({time: new Date(now - 86_400_000)})
       expect(exitCode).to.equal(ExitCode.Success)
       expect(rds.mock.commandCalls(RestoreDBInstanceToPointInTimeCommand)[0].args[0].input).to.deep.include({
-        SourceDBInstanceIdentifier: sourceId, TargetDBInstanceIdentifier: targetId, RestoreTime: new Date(now - 86_400_000),
+        SourceDBInstanceIdentifier: sourceId,
+        TargetDBInstanceIdentifier: targetId,
+        RestoreTime: new Date(now - 86_400_000),
       })
       expect(outcome).to.include({restoreType: 'point-in-time', restorePoint: iso(now - 86_400_000)})
     })
@@ -118,7 +132,11 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
     expect(record.error?.message).to.equal(`Restored DB instance ${targetId} failed verification: its engine version is 15.7, not 16.3.`)
     expect(record.steps.find((s) => s.id === 'restore-instance')).to.deep.include({status: 'undone', undo: {status: 'succeeded'}})
     expect(rds.changes()).to.deep.equal(['RestoreDBInstanceToPointInTime', 'ModifyDBInstance', 'DeleteDBInstance'])
-    expect(rds.mock.commandCalls(DeleteDBInstanceCommand)[0].args[0].input).to.deep.equal({DBInstanceIdentifier: targetId, SkipFinalSnapshot: true, DeleteAutomatedBackups: true})
+    expect(rds.mock.commandCalls(DeleteDBInstanceCommand)[0].args[0].input).to.deep.equal({
+      DBInstanceIdentifier: targetId,
+      SkipFinalSnapshot: true,
+      DeleteAutomatedBackups: true,
+    })
   })
 
   it('keeps the half-made instance with --keep-on-failure', async () => {
@@ -155,8 +173,16 @@ describe('snapshot restore workflow (scripted RDS timelines)', () => {
   })
 
   it('finds the instance an earlier attempt of the run restored instead of restoring again', async () => {
-    rds.target = {DBInstanceIdentifier: targetId, DBInstanceStatus: 'creating', Engine: 'postgres', EngineVersion: '16.3', StorageEncrypted: true, KmsKeyId: rds.source.KmsKeyId,
-      InstanceCreateTime: new Date(now - 600_000), TagList: [{Key: 'opsctl:run-id', Value: runId}]}
+    rds.target = {
+      DBInstanceIdentifier: targetId,
+      DBInstanceStatus: 'creating',
+      Engine: 'postgres',
+      EngineVersion: '16.3',
+      StorageEncrypted: true,
+      KmsKeyId: rds.source.KmsKeyId,
+      InstanceCreateTime: new Date(now - 600_000),
+      TagList: [{Key: 'opsctl:run-id', Value: runId}],
+    }
     rds.timeline = ['creating', 'creating', 'creating', 'available']
     const {exitCode, record} = await restore({latest: true})
     expect(exitCode, record.error?.message).to.equal(ExitCode.Success)

@@ -108,19 +108,33 @@ export class ScriptedRds {
     }))
     const restored = (input: {Tags?: DBInstance['TagList']; DeletionProtection?: boolean}, id: string, kmsKeyId = this.source.KmsKeyId) => {
       this.target = {
-        ...this.source, DBInstanceIdentifier: id, TagList: input.Tags, DeletionProtection: input.DeletionProtection, KmsKeyId: this.restoredKmsKeyId ?? kmsKeyId,
-        EngineVersion: this.restoredEngineVersion ?? this.source.EngineVersion, Endpoint: {Address: `${id}.abc.us-east-1.rds.amazonaws.com`, Port: 5432},
+        ...this.source,
+        DBInstanceIdentifier: id,
+        TagList: input.Tags,
+        DeletionProtection: input.DeletionProtection,
+        KmsKeyId: this.restoredKmsKeyId ?? kmsKeyId,
+        EngineVersion: this.restoredEngineVersion ?? this.source.EngineVersion,
+        Endpoint: {Address: `${id}.abc.us-east-1.rds.amazonaws.com`, Port: 5432},
       }
       return {DBInstance: this.target}
     }
-    this.mock.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake((input) =>
-      restored(input, input.DBInstanceIdentifier, this.snapshots.find((s) => s.DBSnapshotIdentifier === input.DBSnapshotIdentifier)?.KmsKeyId))
+    this.mock
+      .on(RestoreDBInstanceFromDBSnapshotCommand)
+      .callsFake((input) =>
+        restored(input, input.DBInstanceIdentifier, this.snapshots.find((s) => s.DBSnapshotIdentifier === input.DBSnapshotIdentifier)?.KmsKeyId),
+      )
     this.mock.on(RestoreDBInstanceToPointInTimeCommand).callsFake((input) => restored(input, input.TargetDBInstanceIdentifier))
     this.mock.on(CopyDBSnapshotCommand).callsFake((input) => {
       const original = this.snapshots.find((s) => s.DBSnapshotIdentifier === input.SourceDBSnapshotIdentifier)!
       const copy: DBSnapshot = {
-        ...original, DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier, SnapshotType: 'manual', Status: 'pending',
-        Encrypted: true, KmsKeyId: input.KmsKeyId, TagList: input.Tags, OriginalSnapshotCreateTime: original.SnapshotCreateTime,
+        ...original,
+        DBSnapshotIdentifier: input.TargetDBSnapshotIdentifier,
+        SnapshotType: 'manual',
+        Status: 'pending',
+        Encrypted: true,
+        KmsKeyId: input.KmsKeyId,
+        TagList: input.Tags,
+        OriginalSnapshotCreateTime: original.SnapshotCreateTime,
       }
       this.snapshots.push(copy)
       this.copies.add(copy.DBSnapshotIdentifier!)
@@ -138,7 +152,8 @@ export class ScriptedRds {
     })
     this.mock.on(DeleteDBInstanceCommand).callsFake(() => {
       this.assertSettled()
-      if (this.target!.DeletionProtection) throw new Error('InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection and try again.')
+      if (this.target!.DeletionProtection)
+        throw new Error('InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection and try again.')
       this.timeline = ['deleting', 'gone']
       return {DBInstance: this.target}
     })
@@ -151,7 +166,9 @@ export class ScriptedRds {
 
   /** What each call was, in order, e.g. ['RestoreDBInstanceToPointInTime', 'DeleteDBInstance']. */
   changes(): string[] {
-    return this.mock.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''))
+    return this.mock
+      .calls()
+      .map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''))
       .filter((name) => /^(Restore|Modify|Delete|Copy)/.test(name))
   }
 }

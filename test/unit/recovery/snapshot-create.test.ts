@@ -8,12 +8,11 @@ import {
 } from '@aws-sdk/client-rds'
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
-
-import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
+import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {snapshotCreateContext, snapshotCreateWorkflow} from '../../../src/lib/recovery/snapshots.js'
+import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 
 const runId = '20261123T192515Z-4f9a1c'
@@ -29,7 +28,9 @@ describe('snapshot create workflow (scripted RDS timelines)', () => {
   })
   beforeEach(() => {
     rds.reset()
-    rds.on(DescribeDBInstancesCommand).resolves({DBInstances: [{DBInstanceIdentifier: 'tenant-shard-001', DBInstanceStatus: 'available', Engine: 'postgres', StorageEncrypted: true}]})
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({DBInstances: [{DBInstanceIdentifier: 'tenant-shard-001', DBInstanceStatus: 'available', Engine: 'postgres', StorageEncrypted: true}]})
     rds.on(CreateDBSnapshotCommand).resolves({})
   })
   after(() => rds.restore())
@@ -51,12 +52,15 @@ describe('snapshot create workflow (scripted RDS timelines)', () => {
   }
 
   it('waits through creating with progress until the snapshot is available', async () => {
-    rds.on(DescribeDBSnapshotsCommand)
+    rds
+      .on(DescribeDBSnapshotsCommand)
       .rejectsOnce(notFound()) // check-instance: the name is free
       .rejectsOnce(notFound()) // create-snapshot: not made by an earlier attempt
       .resolvesOnce({DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'creating', PercentProgress: 0, TagList: ours}]})
       .resolvesOnce({DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'creating', PercentProgress: 60, TagList: ours}]})
-      .resolves({DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'available', PercentProgress: 100, AllocatedStorage: 100, Encrypted: true, TagList: ours}]})
+      .resolves({
+        DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'available', PercentProgress: 100, AllocatedStorage: 100, Encrypted: true, TagList: ours}],
+      })
     const {record, exitCode, progress, waitedMs} = await run()
     expect(exitCode).to.equal(ExitCode.Success)
     expect(progress).to.deep.equal([`${snapshotId} is creating, 0% done`, `${snapshotId} is creating, 60% done`])
@@ -82,7 +86,8 @@ describe('snapshot create workflow (scripted RDS timelines)', () => {
   })
 
   it('gives up undoing after the undo time limit and says to clean up by hand', async () => {
-    rds.on(DescribeDBSnapshotsCommand)
+    rds
+      .on(DescribeDBSnapshotsCommand)
       .rejectsOnce(notFound())
       .rejectsOnce(notFound())
       .resolves({DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'creating', PercentProgress: 10, TagList: ours}]})
@@ -93,7 +98,8 @@ describe('snapshot create workflow (scripted RDS timelines)', () => {
   })
 
   it('never deletes a snapshot that another run made', async () => {
-    rds.on(DescribeDBSnapshotsCommand)
+    rds
+      .on(DescribeDBSnapshotsCommand)
       .rejectsOnce(notFound())
       .rejectsOnce(notFound())
       .resolvesOnce({DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'failed', TagList: ours}]})
@@ -105,7 +111,8 @@ describe('snapshot create workflow (scripted RDS timelines)', () => {
   })
 
   it('deletes its own snapshot when a later step fails', async () => {
-    rds.on(DescribeDBSnapshotsCommand)
+    rds
+      .on(DescribeDBSnapshotsCommand)
       .rejectsOnce(notFound())
       .rejectsOnce(notFound())
       .resolvesOnce({DBSnapshots: [{DBSnapshotIdentifier: snapshotId, Status: 'failed', TagList: ours}]})

@@ -25,10 +25,28 @@ const record: RunRecord = {
   warnings: ['No snapshot of tenant-shard-001 in the last 24 hours.'],
   error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
   steps: [
-    {id: 'check-instance', title: 'Check the instance', mutates: false, actions: [], status: 'succeeded', startedAt: '2026-11-23T19:25:15.100Z', durationMs: 1200, calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}]},
-    {id: 'create-snapshot', title: 'Create | snapshot', mutates: true, actions: ['rds:CreateDBSnapshot'], status: 'failed', startedAt: '2026-11-23T19:25:16.300Z', durationMs: 300,
+    {
+      id: 'check-instance',
+      title: 'Check the instance',
+      mutates: false,
+      actions: [],
+      status: 'succeeded',
+      startedAt: '2026-11-23T19:25:15.100Z',
+      durationMs: 1200,
+      calls: [{service: 'RDS', operation: 'DescribeDBInstances', requestId: 'req-1'}],
+    },
+    {
+      id: 'create-snapshot',
+      title: 'Create | snapshot',
+      mutates: true,
+      actions: ['rds:CreateDBSnapshot'],
+      status: 'failed',
+      startedAt: '2026-11-23T19:25:16.300Z',
+      durationMs: 300,
       error: {code: 'AccessDenied', message: 'User is not authorized to perform rds:CreateDBSnapshot on <tenant-shard-001> & "more"'},
-      undo: {status: 'succeeded'}, calls: [{service: 'RDS', operation: 'CreateDBSnapshot', requestId: 'req-2', error: 'AccessDenied'}]},
+      undo: {status: 'succeeded'},
+      calls: [{service: 'RDS', operation: 'CreateDBSnapshot', requestId: 'req-2', error: 'AccessDenied'}],
+    },
     {id: 'wait-available', title: 'Wait', mutates: false, actions: [], status: 'pending', calls: []},
   ],
 }
@@ -51,7 +69,9 @@ describe('run renderers', () => {
     })
 
     it('escapes markup in messages and carries the AWS request ids', () => {
-      expect(xml).to.contain('<failure type="AccessDenied" message="User is not authorized to perform rds:CreateDBSnapshot on &lt;tenant-shard-001&gt; &amp; &quot;more&quot;"/>')
+      expect(xml).to.contain(
+        '<failure type="AccessDenied" message="User is not authorized to perform rds:CreateDBSnapshot on &lt;tenant-shard-001&gt; &amp; &quot;more&quot;"/>',
+      )
       expect(xml).to.contain('RDS.CreateDBSnapshot request-id=req-2 error=AccessDenied')
       expect(xml).to.contain('<skipped message="not run"/>')
       expect(xml).to.contain('<property name="rtoSeconds" value="74"/>')
@@ -59,29 +79,57 @@ describe('run renderers', () => {
   })
 
   describe('objectives', () => {
-    const missed: RunRecord = {...record, status: 'succeeded', error: undefined, steps: [record.steps[0]], objective: {met: false, missed: ['RTO 190 s is above the target of 120 s']}}
+    const missed: RunRecord = {
+      ...record,
+      status: 'succeeded',
+      error: undefined,
+      steps: [record.steps[0]],
+      objective: {met: false, missed: ['RTO 190 s is above the target of 120 s']},
+    }
 
     it('fail the run in JUnit when missed, as a test case of their own', () => {
       const xml = renderJunit(missed)
       expect(xml).to.match(/<testsuite name="snapshot-create" tests="2" failures="1"/)
-      expect(xml).to.contain('<testcase name="objective" classname="opsctl.snapshot-create" time="0.000">\n      <failure type="ObjectiveMissed" message="RTO 190 s is above the target of 120 s"/>')
+      expect(xml).to.contain(
+        '<testcase name="objective" classname="opsctl.snapshot-create" time="0.000">\n      <failure type="ObjectiveMissed" message="RTO 190 s is above the target of 120 s"/>',
+      )
     })
 
     it('head the Markdown summary when missed', () => {
-      expect(renderMarkdown(missed)).to.contain('### opsctl snapshot-create: ❌ objective missed').and.to.contain('> ❌ Missed: RTO 190 s is above the target of 120 s')
+      expect(renderMarkdown(missed))
+        .to.contain('### opsctl snapshot-create: ❌ objective missed')
+        .and.to.contain('> ❌ Missed: RTO 190 s is above the target of 120 s')
     })
   })
 
   describe('a step that missed its objective', () => {
-    const check = {id: 'check-retention', title: 'Policy: retention', mutates: false, actions: [], status: 'succeeded' as const, startedAt: '2026-11-23T19:25:15.100Z', durationMs: 2,
-      missed: 'backups are kept 7 days, below the required 30 (--min-retention)', calls: []}
-    const missed: RunRecord = {...record, workflow: 'backup-test', status: 'succeeded', error: undefined, warnings: [], steps: [record.steps[0], check],
-      objective: {met: false, missed: ['check-retention']}}
+    const check = {
+      id: 'check-retention',
+      title: 'Policy: retention',
+      mutates: false,
+      actions: [],
+      status: 'succeeded' as const,
+      startedAt: '2026-11-23T19:25:15.100Z',
+      durationMs: 2,
+      missed: 'backups are kept 7 days, below the required 30 (--min-retention)',
+      calls: [],
+    }
+    const missed: RunRecord = {
+      ...record,
+      workflow: 'backup-test',
+      status: 'succeeded',
+      error: undefined,
+      warnings: [],
+      steps: [record.steps[0], check],
+      objective: {met: false, missed: ['check-retention']},
+    }
 
     it('is a failing test case in JUnit, beside the failing objective that names it', () => {
       const xml = renderJunit(missed)
       expect(xml).to.match(/<testsuite name="backup-test" tests="3" failures="2"/)
-      expect(xml).to.contain('<testcase name="check-retention" classname="opsctl.backup-test" time="0.002">\n      <failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 (--min-retention)"/>')
+      expect(xml).to.contain(
+        '<testcase name="check-retention" classname="opsctl.backup-test" time="0.002">\n      <failure type="ObjectiveMissed" message="backups are kept 7 days, below the required 30 (--min-retention)"/>',
+      )
       expect(xml).to.contain('<failure type="ObjectiveMissed" message="check-retention"/>')
     })
 
@@ -168,7 +216,9 @@ describe('run renderers', () => {
     })
 
     it('leave a table that fits as it is', () => {
-      expect(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 200, columns: {WORKFLOW: 16, PARAMETERS: 16}})).to.equal(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows))
+      expect(table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows, {width: 200, columns: {WORKFLOW: 16, PARAMETERS: 16}})).to.equal(
+        table(['RUN', 'WORKFLOW', 'PARAMETERS'], rows),
+      )
     })
   })
 
@@ -184,32 +234,43 @@ describe('run renderers', () => {
 
     it('is charted in the Markdown summary with Mermaid, the run itself last, when there are earlier runs', () => {
       const drill: RunRecord = {...record, workflow: 'failover-drill', status: 'succeeded', error: undefined}
-      const trend = {runs: 'the multi-az drills of tenant-shard-001', points: [
-        {runId: '20261121T030000Z-aaaaaa', startedAt: '2026-11-21T03:00:00.000Z', rtoSeconds: 61.7},
-        {runId: '20261122T030000Z-bbbbbb', startedAt: '2026-11-22T03:00:00.000Z', rtoSeconds: 90},
-        {runId: record.runId, startedAt: record.startedAt, rtoSeconds: 74},
-      ]}
+      const trend = {
+        runs: 'the multi-az drills of tenant-shard-001',
+        points: [
+          {runId: '20261121T030000Z-aaaaaa', startedAt: '2026-11-21T03:00:00.000Z', rtoSeconds: 61.7},
+          {runId: '20261122T030000Z-bbbbbb', startedAt: '2026-11-22T03:00:00.000Z', rtoSeconds: 90},
+          {runId: record.runId, startedAt: record.startedAt, rtoSeconds: 74},
+        ],
+      }
       const markdown = renderMarkdown(drill, trend)
-      expect(markdown).to.contain([
-        '#### RTO of the multi-az drills of tenant-shard-001',
-        '',
-        'The last 3, oldest → newest: ▁█▄ 61.7 s–90 s; this run 74 s.',
-        '',
-        '```mermaid',
-        'xychart-beta',
-        '  title "RTO of the multi-az drills of tenant-shard-001 (s)"',
-        '  x-axis ["11-21 03:00", "11-22 03:00", "this run"]',
-        '  y-axis "RTO (s)" 0 --> 100',
-        '  line [61.7, 90, 74]',
-        '```',
-      ].join('\n'))
+      expect(markdown).to.contain(
+        [
+          '#### RTO of the multi-az drills of tenant-shard-001',
+          '',
+          'The last 3, oldest → newest: ▁█▄ 61.7 s–90 s; this run 74 s.',
+          '',
+          '```mermaid',
+          'xychart-beta',
+          '  title "RTO of the multi-az drills of tenant-shard-001 (s)"',
+          '  x-axis ["11-21 03:00", "11-22 03:00", "this run"]',
+          '  y-axis "RTO (s)" 0 --> 100',
+          '  line [61.7, 90, 74]',
+          '```',
+        ].join('\n'),
+      )
       expect(markdown.indexOf('xychart-beta')).to.be.lessThan(markdown.indexOf('| | Step | Result |'))
       expect(renderMarkdown(drill, {...trend, points: trend.points.slice(2)})).not.to.contain('mermaid')
     })
 
     it('keeps a place of its own for each run in the chart, also for runs in the same minute', () => {
       const at = '2026-11-21T03:00:00.000Z'
-      const markdown = renderMarkdown(record, {runs: 'x', points: [{runId: 'a', startedAt: at, rtoSeconds: 1}, {runId: 'b', startedAt: at, rtoSeconds: 2}]})
+      const markdown = renderMarkdown(record, {
+        runs: 'x',
+        points: [
+          {runId: 'a', startedAt: at, rtoSeconds: 1},
+          {runId: 'b', startedAt: at, rtoSeconds: 2},
+        ],
+      })
       expect(markdown).to.contain('  x-axis ["11-21 03:00", "11-21 03:00 (2)"]')
     })
   })

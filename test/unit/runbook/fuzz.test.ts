@@ -8,7 +8,11 @@ import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {validateRunbook} from '../../../src/lib/runbook/validate.js'
 
 const dirs = [new URL('../../fixtures/runbooks/valid/', import.meta.url), new URL('../../../runbooks/', import.meta.url)].map((u) => fileURLToPath(u))
-const seeds = dirs.flatMap((dir) => readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).map((n) => readFileSync(dir + n, 'utf8')))
+const seeds = dirs.flatMap((dir) =>
+  readdirSync(dir)
+    .filter((n) => /\.(ya?ml|json)$/.test(n))
+    .map((n) => readFileSync(dir + n, 'utf8')),
+)
 
 /** A small deterministic PRNG (mulberry32), so a failing mutation can be replayed from its number. */
 function random(seed: number): () => number {
@@ -20,7 +24,32 @@ function random(seed: number): () => number {
   }
 }
 
-const oddValues = [null, '', 0, -1, 1.5, true, 'false', [], {}, [''], [{}], 'step:nowhere', '{{ }}', '{{ nope.Output }}', '{{ variable:x }}', '{{', 'aws:createSnapshot', 'aws:branch', 'aws:loop', 'PT', 'x'.repeat(300), {And: []}, {Not: {}}, [[1]]]
+const oddValues = [
+  null,
+  '',
+  0,
+  -1,
+  1.5,
+  true,
+  'false',
+  [],
+  {},
+  [''],
+  [{}],
+  'step:nowhere',
+  '{{ }}',
+  '{{ nope.Output }}',
+  '{{ variable:x }}',
+  '{{',
+  'aws:createSnapshot',
+  'aws:branch',
+  'aws:loop',
+  'PT',
+  'x'.repeat(300),
+  {And: []},
+  {Not: {}},
+  [[1]],
+]
 
 function mutateStructure(doc: unknown, next: () => number): unknown {
   const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]
@@ -66,7 +95,7 @@ describe('runbook validate (fuzz)', () => {
     for (let i = 0; i < 1200; i++) {
       const seed = seeds[i % seeds.length]
       const text = next() < 0.5 ? mutateText(seed, next) : stringify(mutateStructure(parse(seed), next))
-      let diagnostics
+      let diagnostics: ReturnType<typeof validateRunbook>
       try {
         diagnostics = validateRunbook(parseRunbook(text, `mutation-${i}.yaml`))
       } catch (error) {

@@ -10,7 +10,7 @@ import {referencesIn} from '../../../src/lib/runbook/references.js'
 import {formatDiagnostic, validateRunbook} from '../../../src/lib/runbook/validate.js'
 
 const sleepStep = '  - {name: only, action: aws:sleep, inputs: {Duration: PT1S}}'
-const document = (...lines: string[]) => ["schemaVersion: '0.3'", ...lines].join('\n') + '\n'
+const document = (...lines: string[]) => `${["schemaVersion: '0.3'", ...lines].join('\n')}\n`
 const problems = (text: string, file = 'hostile.yaml') => validateRunbook(parseRunbook(text, file)).map(formatDiagnostic)
 
 /** A value for ^(a+)+$ that a backtracking engine takes minutes to refuse (the time doubles with each "a"). */
@@ -33,7 +33,9 @@ describe('hostile runbooks are refused with file:line:column, and cannot hang op
 
   it('warns (and only warns) about a document larger than the 64 KB SSM accepts', () => {
     const text = document('mainSteps:', sleepStep, `  - {name: second, action: aws:sleep, inputs: {Duration: PT1S}, description: '${'x'.repeat(70 * 1024)}'}`)
-    expect(problems(text)).to.deep.equal(['hostile.yaml:1:1: warning: The document is 71 KB, more than the 64 KB SSM accepts as the content of an Automation document. Fix: split it into documents that call each other with aws:executeAutomation. [document-size]'])
+    expect(problems(text)).to.deep.equal([
+      'hostile.yaml:1:1: warning: The document is 71 KB, more than the 64 KB SSM accepts as the content of an Automation document. Fix: split it into documents that call each other with aws:executeAutomation. [document-size]',
+    ])
   })
 
   for (const [format, text, at] of [
@@ -44,33 +46,53 @@ describe('hostile runbooks are refused with file:line:column, and cannot hang op
     it(`refuses nesting deeper than the limit in ${format} at the place, instead of "Maximum call stack size exceeded"`, () => {
       const [refusal, ...rest] = problems(text)
       expect(rest).to.deep.equal([])
-      expect(refusal).to.equal(`hostile.yaml:${at}: error: Mappings and lists nest more than 64 levels deep here. Fix: flatten the structure; Automation documents need a dozen levels at most. [nesting-depth]`)
+      expect(refusal).to.equal(
+        `hostile.yaml:${at}: error: Mappings and lists nest more than 64 levels deep here. Fix: flatten the structure; Automation documents need a dozen levels at most. [nesting-depth]`,
+      )
     })
   }
 
   it('refuses a YAML alias bomb at the alias where the expansion crosses the limit', () => {
     const levels = 'abcdefghi'.split('')
-    const bomb = document(`${levels[0]}: &${levels[0]} [lol, lol, lol, lol, lol, lol, lol, lol, lol]`,
-      ...levels.slice(1).map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(', ')}]`), 'mainSteps:', sleepStep)
-    expect(problems(bomb)).to.deep.equal(['hostile.yaml:6:8: error: YAML aliases expand the document by more than 10,000 nodes by here (this alias alone adds 7,381). Fix: write the values out, or use fewer aliases: an alias of an alias multiplies the document. [alias-expansion]'])
+    const bomb = document(
+      `${levels[0]}: &${levels[0]} [lol, lol, lol, lol, lol, lol, lol, lol, lol]`,
+      ...levels.slice(1).map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(', ')}]`),
+      'mainSteps:',
+      sleepStep,
+    )
+    expect(problems(bomb)).to.deep.equal([
+      'hostile.yaml:6:8: error: YAML aliases expand the document by more than 10,000 nodes by here (this alias alone adds 7,381). Fix: write the values out, or use fewer aliases: an alias of an alias multiplies the document. [alias-expansion]',
+    ])
   })
 
   it('keeps aliases that add little, and refuses one that nests past the limit once expanded', () => {
     const tagged = (name: string, tags: string) => `  - {name: ${name}, action: aws:createTags, inputs: {ResourceIds: [i-1], Tags: ${tags}}}`
     expect(problems(document('mainSteps:', tagged('first', '&tags [{Key: team, Value: platform}]'), tagged('second', '*tags')))).to.deep.equal([])
     const deep = `&deep ${'['.repeat(40)}1${']'.repeat(40)}`
-    const text = document('mainSteps:', sleepStep.replace('PT1S}', `PT1S, X: ${deep}}`), sleepStep.replace('only', 'next').replace('PT1S}', `PT1S, X: ${'['.repeat(30)}*deep${']'.repeat(30)}}`))
-    expect(problems(text)).to.deep.equal(['hostile.yaml:4:95: error: Mappings and lists nest more than 64 levels deep once this alias is expanded. Fix: flatten the structure; Automation documents need a dozen levels at most. [nesting-depth]'])
+    const text = document(
+      'mainSteps:',
+      sleepStep.replace('PT1S}', `PT1S, X: ${deep}}`),
+      sleepStep.replace('only', 'next').replace('PT1S}', `PT1S, X: ${'['.repeat(30)}*deep${']'.repeat(30)}}`),
+    )
+    expect(problems(text)).to.deep.equal([
+      'hostile.yaml:4:95: error: Mappings and lists nest more than 64 levels deep once this alias is expanded. Fix: flatten the structure; Automation documents need a dozen levels at most. [nesting-depth]',
+    ])
   })
 
   it('refuses an alias inside the node it refers to, and a key given twice, as syntax errors at their place', () => {
-    expect(problems(document('x: &loop [1, *loop]', 'mainSteps: []'))[0]).to.equal('hostile.yaml:2:14: error: The document cannot be parsed: an alias refers to the node that contains it. Fix: anchor the node outside of the alias. [syntax]')
-    expect(problems(document('mainSteps:', '  - name: a', '    action: aws:sleep', '    name: b'))).to.deep.equal(['hostile.yaml:5:5: error: The document cannot be parsed: this key appears twice in one mapping. Fix: remove or rename one of them. [syntax]'])
+    expect(problems(document('x: &loop [1, *loop]', 'mainSteps: []'))[0]).to.equal(
+      'hostile.yaml:2:14: error: The document cannot be parsed: an alias refers to the node that contains it. Fix: anchor the node outside of the alias. [syntax]',
+    )
+    expect(problems(document('mainSteps:', '  - name: a', '    action: aws:sleep', '    name: b'))).to.deep.equal([
+      'hostile.yaml:5:5: error: The document cannot be parsed: this key appears twice in one mapping. Fix: remove or rename one of them. [syntax]',
+    ])
   })
 
   it('checks a default against ^(a+)+$ in linear time (a backtracking engine would take hours)', () => {
     const text = document('parameters:', `  P: {type: String, allowedPattern: '^(a+)+$', default: '${backtrackingValue}'}`, 'mainSteps:', sleepStep)
-    expect(problems(text)).to.deep.equal([`hostile.yaml:3:57: error: The default of P ("${backtrackingValue}") does not match its allowedPattern ^(a+)+$. Fix: change the default or the pattern. [default-not-allowed]`])
+    expect(problems(text)).to.deep.equal([
+      `hostile.yaml:3:57: error: The default of P ("${backtrackingValue}") does not match its allowedPattern ^(a+)+$. Fix: change the default or the pattern. [default-not-allowed]`,
+    ])
   })
 
   it('checks a -p value against ^(a+)+$ in linear time, and quotes a long value shortened', () => {
@@ -81,7 +103,10 @@ describe('hostile runbooks are refused with file:line:column, and cannot hang op
   })
 
   it('warns about a pattern RE2 cannot evaluate (lookarounds, backreferences) and leaves those values to SSM', () => {
-    const {document: doc, ...runbook} = parseRunbook(document('parameters:', "  P: {type: String, allowedPattern: '^(?=x)x$'}", 'mainSteps:', sleepStep), 'p.yaml')
+    const {document: doc, ...runbook} = parseRunbook(
+      document('parameters:', "  P: {type: String, allowedPattern: '^(?=x)x$'}", 'mainSteps:', sleepStep),
+      'p.yaml',
+    )
     expect(validateRunbook({...runbook, document: doc}).map((d) => `${d.severity} ${d.rule}`)).to.deep.equal(['warning allowed-pattern'])
     expect(resolveParameters(doc!, {P: 'anything'})).to.deep.equal({P: 'anything'})
   })
@@ -93,12 +118,21 @@ describe('hostile runbooks are refused with file:line:column, and cannot hang op
   })
 
   it('reports 40,000 unknown keys one by one, and thousands of jumps to unknown steps, each with a fix', () => {
-    const keys = document('mainSteps:', '  - name: only', '    action: aws:sleep', '    inputs: {Duration: PT1S}', ...Array.from({length: 40_000}, (_, i) => `    unknown${i}: x`))
+    const keys = document(
+      'mainSteps:',
+      '  - name: only',
+      '    action: aws:sleep',
+      '    inputs: {Duration: PT1S}',
+      ...Array.from({length: 40_000}, (_, i) => `    unknown${i}: x`),
+    )
     const [size, ...found] = problems(keys)
     expect(size).to.match(/warning: The document is \d+ KB, more than the 64 KB SSM accepts/)
     expect(found).to.have.length(40_000)
     expect(found.at(-1)).to.match(/^hostile\.yaml:40005:5: warning: Unknown field unknown39999 in step only\. Fix: remove it, or the fields are name, action/)
-    const jumps = document('mainSteps:', ...Array.from({length: 5000}, (_, i) => `  - {name: step${i}, action: aws:sleep, inputs: {Duration: PT1S}, nextStep: stpe${i}}`))
+    const jumps = document(
+      'mainSteps:',
+      ...Array.from({length: 5000}, (_, i) => `  - {name: step${i}, action: aws:sleep, inputs: {Duration: PT1S}, nextStep: stpe${i}}`),
+    )
     const unknown = validateRunbook(parseRunbook(jumps, 'jumps.yaml')).filter((d) => d.rule === 'unknown-step')
     expect(unknown).to.have.length(5000)
     expect(unknown[0].fix).to.equal('did you mean step0?')

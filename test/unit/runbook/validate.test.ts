@@ -8,7 +8,10 @@ import {formatDiagnostic, validateFiles, validateRunbook} from '../../../src/lib
 
 const fixtures = fileURLToPath(new URL('../../fixtures/runbooks/', import.meta.url))
 const shipped = fileURLToPath(new URL('../../../runbooks/', import.meta.url))
-const filesIn = (dir: string) => readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).map((n) => `${dir}${n}`)
+const filesIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => /\.(ya?ml|json)$/.test(n))
+    .map((n) => `${dir}${n}`)
 
 describe('runbook validate', () => {
   describe('documents that SSM accepts validate without errors or warnings', () => {
@@ -38,12 +41,21 @@ describe('runbook validate', () => {
   })
 
   it('names the replacement for aws:createSnapshot', () => {
-    const [diagnostic] = validateRunbook(parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: snap\n    action: aws:createSnapshot\n    inputs: {VolumeId: vol-1}\n", 'patch.yaml'))
-    expect(formatDiagnostic(diagnostic)).to.equal('patch.yaml:4:13: error: Step snap uses aws:createSnapshot, which is not an Automation action. Fix: use aws:executeAwsApi with Service ec2 and Api CreateSnapshot [unknown-action]')
+    const [diagnostic] = validateRunbook(
+      parseRunbook("schemaVersion: '0.3'\nmainSteps:\n  - name: snap\n    action: aws:createSnapshot\n    inputs: {VolumeId: vol-1}\n", 'patch.yaml'),
+    )
+    expect(formatDiagnostic(diagnostic)).to.equal(
+      'patch.yaml:4:13: error: Step snap uses aws:createSnapshot, which is not an Automation action. Fix: use aws:executeAwsApi with Service ec2 and Api CreateSnapshot [unknown-action]',
+    )
   })
 
   it('keeps positions in JSON documents too', () => {
-    const diagnostics = validateRunbook(parseRunbook('{\n  "schemaVersion": "0.3",\n  "mainSteps": [\n    {"name": "a", "action": "aws:sleep", "inputs": {"Duration": "soon"}}\n  ]\n}\n', 'doc.json'))
+    const diagnostics = validateRunbook(
+      parseRunbook(
+        '{\n  "schemaVersion": "0.3",\n  "mainSteps": [\n    {"name": "a", "action": "aws:sleep", "inputs": {"Duration": "soon"}}\n  ]\n}\n',
+        'doc.json',
+      ),
+    )
     expect(diagnostics.map((d) => `${d.rule} ${d.line}:${d.column}`)).to.deep.equal(['duration 4:65'])
   })
 

@@ -7,7 +7,12 @@ describe('secrets tracked by value', () => {
   it('masks a registered value wherever it appears, also escaped for JSON, XML and Markdown', () => {
     const secret = 'p&ss"w|rd-canary-1'
     registerSecret(secret)
-    const texts = [`Parameter DbPassword is "${secret}"`, JSON.stringify({message: secret}), `<failure message="p&amp;ss&quot;w|rd-canary-1"/>`, '| p&ss"w\\|rd-canary-1 |']
+    const texts = [
+      `Parameter DbPassword is "${secret}"`,
+      JSON.stringify({message: secret}),
+      `<failure message="p&amp;ss&quot;w|rd-canary-1"/>`,
+      '| p&ss"w\\|rd-canary-1 |',
+    ]
     for (const text of texts) expect(maskSecrets(text), text).not.to.contain('canary-1')
   })
 

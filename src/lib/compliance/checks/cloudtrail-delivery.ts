@@ -12,12 +12,15 @@ export const cloudtrailDelivery: Check = {
     text: 'Fix what the delivery error names (bucket policy, KMS key policy) and start logging if the trail is stopped.',
     cli: 'aws cloudtrail get-trail-status --name <trail> && aws cloudtrail start-logging --name <trail>',
   },
-  evaluate: ({cloudtrail}, {region, now}) => ownTrails(cloudtrail, region).map((t) => {
-    const problem = deliveryProblem(t, now)
-    return {
-      resource: trailResource(t),
-      pass: problem === undefined,
-      reason: problem ? `Trail ${t.trail.Name} ${problem}.` : `Trail ${t.trail.Name} delivered its last log file at ${t.status.LatestDeliveryTime!.toISOString()}.`,
-    }
-  }),
+  evaluate: ({cloudtrail}, {region, now}) =>
+    ownTrails(cloudtrail, region).map((t) => {
+      const problem = deliveryProblem(t, now)
+      return {
+        resource: trailResource(t),
+        pass: problem === undefined,
+        reason: problem
+          ? `Trail ${t.trail.Name} ${problem}.`
+          : `Trail ${t.trail.Name} delivered its last log file at ${t.status.LatestDeliveryTime!.toISOString()}.`,
+      }
+    }),
 }

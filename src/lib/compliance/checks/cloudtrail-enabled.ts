@@ -16,12 +16,15 @@ export const cloudtrailEnabled: Check = {
   prowlerId: 'cloudtrail_multi_region_enabled',
   evaluate({cloudtrail}, {region}) {
     const logging = cloudtrail.trails.filter((t) => isLogging(t))
-    return [{
-      resource: {type: 'AWS::Region', id: region},
-      pass: logging.length > 0,
-      reason: logging.length > 0
-        ? `Region ${region} is logged by trail ${logging.map((t) => t.trail.Name).join(', ')}.`
-        : `Region ${region} is not covered by any trail that is logging.`,
-    }]
+    return [
+      {
+        resource: {type: 'AWS::Region', id: region},
+        pass: logging.length > 0,
+        reason:
+          logging.length > 0
+            ? `Region ${region} is logged by trail ${logging.map((t) => t.trail.Name).join(', ')}.`
+            : `Region ${region} is not covered by any trail that is logging.`,
+      },
+    ]
   },
 }

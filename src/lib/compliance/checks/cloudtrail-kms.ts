@@ -14,9 +14,12 @@ export const cloudtrailKms: Check = {
   },
   configRule: 'CLOUD_TRAIL_ENCRYPTION_ENABLED',
   prowlerId: 'cloudtrail_kms_encryption_enabled',
-  evaluate: ({cloudtrail}, {region}) => ownTrails(cloudtrail, region).map((t) => ({
-    resource: trailResource(t),
-    pass: Boolean(t.trail.KmsKeyId),
-    reason: t.trail.KmsKeyId ? `Trail ${t.trail.Name} encrypts its logs with KMS key ${t.trail.KmsKeyId}.` : `Trail ${t.trail.Name} does not encrypt its logs with a KMS key.`,
-  })),
+  evaluate: ({cloudtrail}, {region}) =>
+    ownTrails(cloudtrail, region).map((t) => ({
+      resource: trailResource(t),
+      pass: Boolean(t.trail.KmsKeyId),
+      reason: t.trail.KmsKeyId
+        ? `Trail ${t.trail.Name} encrypts its logs with KMS key ${t.trail.KmsKeyId}.`
+        : `Trail ${t.trail.Name} does not encrypt its logs with a KMS key.`,
+    })),
 }

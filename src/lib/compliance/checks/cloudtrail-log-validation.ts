@@ -14,9 +14,10 @@ export const cloudtrailLogValidation: Check = {
   },
   configRule: 'CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED',
   prowlerId: 'cloudtrail_log_file_validation_enabled',
-  evaluate: ({cloudtrail}, {region}) => ownTrails(cloudtrail, region).map((t) => ({
-    resource: trailResource(t),
-    pass: t.trail.LogFileValidationEnabled === true,
-    reason: `Trail ${t.trail.Name} has log file validation ${t.trail.LogFileValidationEnabled ? 'on' : 'off'}.`,
-  })),
+  evaluate: ({cloudtrail}, {region}) =>
+    ownTrails(cloudtrail, region).map((t) => ({
+      resource: trailResource(t),
+      pass: t.trail.LogFileValidationEnabled === true,
+      reason: `Trail ${t.trail.Name} has log file validation ${t.trail.LogFileValidationEnabled ? 'on' : 'off'}.`,
+    })),
 }

@@ -16,12 +16,14 @@ export const cloudtrailMultiRegion: Check = {
   prowlerId: 'cloudtrail_multi_region_enabled_logging_management_events',
   evaluate({cloudtrail}, {region}) {
     const good = cloudtrail.trails.find((t) => t.trail.IsMultiRegionTrail && isLogging(t) && logsAllManagementEvents(t))
-    return [{
-      resource: {type: 'AWS::Region', id: region},
-      pass: good !== undefined,
-      reason: good
-        ? `Region ${region} is logged by multi-region trail ${good.trail.Name} with read and write management events.`
-        : `Region ${region} has no logging multi-region trail that records read and write management events.`,
-    }]
+    return [
+      {
+        resource: {type: 'AWS::Region', id: region},
+        pass: good !== undefined,
+        reason: good
+          ? `Region ${region} is logged by multi-region trail ${good.trail.Name} with read and write management events.`
+          : `Region ${region} has no logging multi-region trail that records read and write management events.`,
+      },
+    ]
   },
 }

@@ -16,14 +16,16 @@ export const cloudtrailSecurityTrail: Check = {
   evaluate({cloudtrail}, {region, now}) {
     const gaps = cloudtrail.trails.map((t) => ({name: t.trail.Name, gap: securityTrailGap(t, now)}))
     const good = gaps.find((g) => g.gap === undefined)
-    return [{
-      resource: {type: 'AWS::Region', id: region},
-      pass: good !== undefined,
-      reason: good
-        ? `Region ${region} is logged by trail ${good.name}, which meets every practice.`
-        : gaps.length === 0
-          ? `Region ${region} has no trail at all.`
-          : `Region ${region} has no trail meeting every practice: ${gaps.map((g) => `${g.name} ${g.gap}`).join('; ')}.`,
-    }]
+    return [
+      {
+        resource: {type: 'AWS::Region', id: region},
+        pass: good !== undefined,
+        reason: good
+          ? `Region ${region} is logged by trail ${good.name}, which meets every practice.`
+          : gaps.length === 0
+            ? `Region ${region} has no trail at all.`
+            : `Region ${region} has no trail meeting every practice: ${gaps.map((g) => `${g.name} ${g.gap}`).join('; ')}.`,
+      },
+    ]
   },
 }

@@ -17,15 +17,22 @@ export const configDeliveryChannel: Check = {
     }
     return config.channels.map((c) => {
       const status = configDelivery.channelStatuses.find((s) => s.name === c.name)
-      const failed = [['history', status?.configHistoryDeliveryInfo], ['snapshot', status?.configSnapshotDeliveryInfo]] as const
+      const failed = [
+        ['history', status?.configHistoryDeliveryInfo],
+        ['snapshot', status?.configSnapshotDeliveryInfo],
+      ] as const
       const failure = failed.find(([, info]) => info?.lastStatus === 'Failure')
-      const problem = !c.s3BucketName ? 'has no S3 bucket'
-        : failure ? `failed its last ${failure[0]} delivery: ${failure[1]?.lastErrorCode ?? 'unknown error'}`
+      const problem = !c.s3BucketName
+        ? 'has no S3 bucket'
+        : failure
+          ? `failed its last ${failure[0]} delivery: ${failure[1]?.lastErrorCode ?? 'unknown error'}`
           : undefined
       return {
         resource: {type: 'AWS::Config::DeliveryChannel', id: c.name!},
         pass: problem === undefined,
-        reason: problem ? `Config delivery channel ${c.name} in ${region} ${problem}.` : `Config delivery channel ${c.name} in ${region} delivers to bucket ${c.s3BucketName}.`,
+        reason: problem
+          ? `Config delivery channel ${c.name} in ${region} ${problem}.`
+          : `Config delivery channel ${c.name} in ${region} delivers to bucket ${c.s3BucketName}.`,
       }
     })
   },

@@ -19,9 +19,12 @@ export const configRecorder: Check = {
     return config.recorders.map((r) => {
       const status = config.recorderStatuses.find((s) => s.name === r.name)
       const allSupported = r.recordingGroup?.allSupported === true || r.recordingGroup?.recordingStrategy?.useOnly === 'ALL_SUPPORTED_RESOURCE_TYPES'
-      const problem = !status?.recording ? 'is not recording'
-        : !allSupported ? 'does not record all supported resource types'
-          : status.lastStatus === 'Failure' ? `last failed: ${status.lastErrorCode ?? 'unknown error'} ${status.lastErrorMessage ?? ''}`.trim()
+      const problem = !status?.recording
+        ? 'is not recording'
+        : !allSupported
+          ? 'does not record all supported resource types'
+          : status.lastStatus === 'Failure'
+            ? `last failed: ${status.lastErrorCode ?? 'unknown error'} ${status.lastErrorMessage ?? ''}`.trim()
             : undefined
       return {
         resource: {type: 'AWS::Config::ConfigurationRecorder', id: r.name!},

@@ -13,9 +13,11 @@ export const ebsDefaultEncryption: Check = {
   },
   configRule: 'EC2_EBS_ENCRYPTION_BY_DEFAULT',
   prowlerId: 'ec2_ebs_default_encryption',
-  evaluate: ({ebs}, {region}) => [{
-    resource: {type: 'AWS::Region', id: region},
-    pass: ebs.encryptionByDefault,
-    reason: `Region ${region} has EBS encryption by default ${ebs.encryptionByDefault ? 'on' : 'off'}.`,
-  }],
+  evaluate: ({ebs}, {region}) => [
+    {
+      resource: {type: 'AWS::Region', id: region},
+      pass: ebs.encryptionByDefault,
+      reason: `Region ${region} has EBS encryption by default ${ebs.encryptionByDefault ? 'on' : 'off'}.`,
+    },
+  ],
 }

@@ -13,9 +13,10 @@ export const ebsSnapshotEncrypted: Check = {
     cli: 'aws ec2 copy-snapshot --source-region <region> --source-snapshot-id <snapshot-id> --encrypted --kms-key-id <key-arn>',
   },
   prowlerId: 'ec2_ebs_snapshots_encrypted',
-  evaluate: ({ebs}) => ebs.snapshots.map((s) => ({
-    resource: {type: 'AWS::EC2::Snapshot', id: s.SnapshotId!, tags: tagMap(s.Tags)},
-    pass: s.Encrypted === true,
-    reason: `EBS snapshot ${s.SnapshotId} is ${s.Encrypted ? '' : 'not '}encrypted.`,
-  })),
+  evaluate: ({ebs}) =>
+    ebs.snapshots.map((s) => ({
+      resource: {type: 'AWS::EC2::Snapshot', id: s.SnapshotId!, tags: tagMap(s.Tags)},
+      pass: s.Encrypted === true,
+      reason: `EBS snapshot ${s.SnapshotId} is ${s.Encrypted ? '' : 'not '}encrypted.`,
+    })),
 }

@@ -14,9 +14,10 @@ export const ebsVolumeEncrypted: Check = {
   },
   configRule: 'ENCRYPTED_VOLUMES',
   prowlerId: 'ec2_ebs_volume_encryption',
-  evaluate: ({ebs}) => ebs.volumes.map((v) => ({
-    resource: {type: 'AWS::EC2::Volume', id: v.VolumeId!, tags: tagMap(v.Tags)},
-    pass: v.Encrypted === true,
-    reason: `EBS volume ${v.VolumeId} is ${v.Encrypted ? '' : 'not '}encrypted.`,
-  })),
+  evaluate: ({ebs}) =>
+    ebs.volumes.map((v) => ({
+      resource: {type: 'AWS::EC2::Volume', id: v.VolumeId!, tags: tagMap(v.Tags)},
+      pass: v.Encrypted === true,
+      reason: `EBS volume ${v.VolumeId} is ${v.Encrypted ? '' : 'not '}encrypted.`,
+    })),
 }

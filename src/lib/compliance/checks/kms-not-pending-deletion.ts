@@ -13,14 +13,17 @@ export const kmsNotPendingDeletion: Check = {
   },
   configRule: 'KMS_CMK_NOT_SCHEDULED_FOR_DELETION',
   prowlerId: 'kms_cmk_not_deleted_unintentionally',
-  evaluate: ({kms}) => kms.keys.filter((k) => k.metadata.KeyManager === 'CUSTOMER').map((k) => {
-    const pending = k.metadata.KeyState === 'PendingDeletion' || k.metadata.KeyState === 'PendingReplicaDeletion'
-    return {
-      resource: {type: 'AWS::KMS::Key', id: k.metadata.KeyId!, arn: k.metadata.Arn, tags: k.tags},
-      pass: !pending,
-      reason: pending
-        ? `KMS key ${k.metadata.KeyId} is scheduled for deletion${k.metadata.DeletionDate ? ` on ${k.metadata.DeletionDate.toISOString()}` : ''}.`
-        : `KMS key ${k.metadata.KeyId} is not scheduled for deletion.`,
-    }
-  }),
+  evaluate: ({kms}) =>
+    kms.keys
+      .filter((k) => k.metadata.KeyManager === 'CUSTOMER')
+      .map((k) => {
+        const pending = k.metadata.KeyState === 'PendingDeletion' || k.metadata.KeyState === 'PendingReplicaDeletion'
+        return {
+          resource: {type: 'AWS::KMS::Key', id: k.metadata.KeyId!, arn: k.metadata.Arn, tags: k.tags},
+          pass: !pending,
+          reason: pending
+            ? `KMS key ${k.metadata.KeyId} is scheduled for deletion${k.metadata.DeletionDate ? ` on ${k.metadata.DeletionDate.toISOString()}` : ''}.`
+            : `KMS key ${k.metadata.KeyId} is not scheduled for deletion.`,
+        }
+      }),
 }

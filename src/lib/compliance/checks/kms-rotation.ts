@@ -15,9 +15,12 @@ export const kmsRotation: Check = {
   configRule: 'CMK_BACKING_KEY_ROTATION_ENABLED',
   prowlerId: 'kms_cmk_rotation_enabled',
   // Asymmetric, HMAC, imported, disabled and AWS-managed keys cannot rotate automatically: not judged.
-  evaluate: ({kms}) => kms.keys.filter((k) => supportsRotation(k.metadata)).map((k) => ({
-    resource: {type: 'AWS::KMS::Key', id: k.metadata.KeyId!, arn: k.metadata.Arn, tags: k.tags},
-    pass: k.rotationEnabled === true,
-    reason: `KMS key ${k.metadata.KeyId} has automatic rotation ${k.rotationEnabled ? 'on' : 'off'}.`,
-  })),
+  evaluate: ({kms}) =>
+    kms.keys
+      .filter((k) => supportsRotation(k.metadata))
+      .map((k) => ({
+        resource: {type: 'AWS::KMS::Key', id: k.metadata.KeyId!, arn: k.metadata.Arn, tags: k.tags},
+        pass: k.rotationEnabled === true,
+        reason: `KMS key ${k.metadata.KeyId} has automatic rotation ${k.rotationEnabled ? 'on' : 'off'}.`,
+      })),
 }

@@ -17,11 +17,12 @@ export const rdsBackupRetention: Check = {
   evaluate({rds}, {minRetentionDays}) {
     const judge = (kind: string, id: string, days = 0) => ({
       pass: days >= minRetentionDays,
-      reason: days >= minRetentionDays
-        ? `${kind} ${id} keeps automated backups for ${days} days.`
-        : days === 0
-          ? `${kind} ${id} has automated backups turned off; ${minRetentionDays} days are required.`
-          : `${kind} ${id} keeps automated backups for ${days} day${days === 1 ? '' : 's'}, less than the required ${minRetentionDays}.`,
+      reason:
+        days >= minRetentionDays
+          ? `${kind} ${id} keeps automated backups for ${days} days.`
+          : days === 0
+            ? `${kind} ${id} has automated backups turned off; ${minRetentionDays} days are required.`
+            : `${kind} ${id} keeps automated backups for ${days} day${days === 1 ? '' : 's'}, less than the required ${minRetentionDays}.`,
     })
     // Read replicas are skipped: their source's backups are the ones that count.
     return [

@@ -13,7 +13,12 @@ export const rdsCmk: Check = {
     cli: 'aws rds copy-db-snapshot --source-db-snapshot-identifier <snapshot> --target-db-snapshot-identifier <snapshot>-cmk --kms-key-id <customer-key-arn>',
   },
   evaluate({rds, kms}, {accountId}) {
-    const managerOf = new Map(kms.keys.flatMap((k) => [[k.metadata.Arn, k.metadata.KeyManager], [k.metadata.KeyId, k.metadata.KeyManager]]))
+    const managerOf = new Map(
+      kms.keys.flatMap((k) => [
+        [k.metadata.Arn, k.metadata.KeyManager],
+        [k.metadata.KeyId, k.metadata.KeyManager],
+      ]),
+    )
     return rds.instances.map((i) => {
       const id = i.DBInstanceIdentifier
       const key = i.KmsKeyId
@@ -24,7 +29,7 @@ export const rdsCmk: Check = {
       else if (managerOf.get(key) === 'AWS') reason = `DB instance ${id} is encrypted with the AWS-managed key ${key}, not a customer-managed one.`
       else if (key.startsWith('arn:') && key.split(':')[4] !== accountId) {
         // AWS-managed keys cannot be used across accounts, so a key of another account is a customer key.
-        [pass, reason] = [true, `DB instance ${id} is encrypted with customer-managed key ${key} of account ${key.split(':')[4]}.`]
+        ;[pass, reason] = [true, `DB instance ${id} is encrypted with customer-managed key ${key} of account ${key.split(':')[4]}.`]
       } else reason = `DB instance ${id} is encrypted with key ${key}, which is not a customer-managed key of this account.`
       return {resource: instanceResource(i), pass, reason}
     })

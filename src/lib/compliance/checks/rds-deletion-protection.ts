@@ -15,11 +15,13 @@ export const rdsDeletionProtection: Check = {
   configRule: 'RDS_INSTANCE_DELETION_PROTECTION_ENABLED',
   prowlerId: 'rds_instance_deletion_protection',
   evaluate: ({rds}) => [
-    ...rds.instances.filter((i) => !isClusterMember(i)).map((i) => ({
-      resource: instanceResource(i),
-      pass: i.DeletionProtection === true,
-      reason: `DB instance ${i.DBInstanceIdentifier} has deletion protection ${i.DeletionProtection ? 'on' : 'off'}.`,
-    })),
+    ...rds.instances
+      .filter((i) => !isClusterMember(i))
+      .map((i) => ({
+        resource: instanceResource(i),
+        pass: i.DeletionProtection === true,
+        reason: `DB instance ${i.DBInstanceIdentifier} has deletion protection ${i.DeletionProtection ? 'on' : 'off'}.`,
+      })),
     ...rds.clusters.map((c) => ({
       resource: clusterResource(c),
       pass: c.DeletionProtection === true,

@@ -14,9 +14,10 @@ export const rdsMinorUpgrade: Check = {
   },
   configRule: 'RDS_AUTOMATIC_MINOR_VERSION_UPGRADE_ENABLED',
   prowlerId: 'rds_instance_minor_version_upgrade_enabled',
-  evaluate: ({rds}) => rds.instances.map((i) => ({
-    resource: instanceResource(i),
-    pass: i.AutoMinorVersionUpgrade === true,
-    reason: `DB instance ${i.DBInstanceIdentifier} has automatic minor version upgrade ${i.AutoMinorVersionUpgrade ? 'on' : 'off'}.`,
-  })),
+  evaluate: ({rds}) =>
+    rds.instances.map((i) => ({
+      resource: instanceResource(i),
+      pass: i.AutoMinorVersionUpgrade === true,
+      reason: `DB instance ${i.DBInstanceIdentifier} has automatic minor version upgrade ${i.AutoMinorVersionUpgrade ? 'on' : 'off'}.`,
+    })),
 }

@@ -23,7 +23,9 @@ export const rdsMultiAz: Check = {
     ...rds.clusters.map((c) => ({
       resource: clusterResource(c),
       pass: c.MultiAZ === true,
-      reason: c.MultiAZ ? `DB cluster ${c.DBClusterIdentifier} has members in more than one Availability Zone.` : `DB cluster ${c.DBClusterIdentifier} has all its members in one Availability Zone.`,
+      reason: c.MultiAZ
+        ? `DB cluster ${c.DBClusterIdentifier} has members in more than one Availability Zone.`
+        : `DB cluster ${c.DBClusterIdentifier} has all its members in one Availability Zone.`,
     })),
   ],
 }

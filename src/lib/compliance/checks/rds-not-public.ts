@@ -14,9 +14,12 @@ export const rdsNotPublic: Check = {
   },
   configRule: 'RDS_INSTANCE_PUBLIC_ACCESS_CHECK',
   prowlerId: 'rds_instance_no_public_access',
-  evaluate: ({rds}) => rds.instances.map((i) => ({
-    resource: instanceResource(i),
-    pass: i.PubliclyAccessible !== true,
-    reason: i.PubliclyAccessible ? `DB instance ${i.DBInstanceIdentifier} is publicly accessible.` : `DB instance ${i.DBInstanceIdentifier} is not publicly accessible.`,
-  })),
+  evaluate: ({rds}) =>
+    rds.instances.map((i) => ({
+      resource: instanceResource(i),
+      pass: i.PubliclyAccessible !== true,
+      reason: i.PubliclyAccessible
+        ? `DB instance ${i.DBInstanceIdentifier} is publicly accessible.`
+        : `DB instance ${i.DBInstanceIdentifier} is not publicly accessible.`,
+    })),
 }

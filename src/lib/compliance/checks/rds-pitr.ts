@@ -24,8 +24,14 @@ export const rdsPitr: Check = {
         : {pass: false, reason: `${kind} ${id} can only be restored to ${latest.toISOString()}, ${lagMinutes} minutes ago.`}
     }
     return [
-      ...primaryInstances(rds).map((i) => ({resource: instanceResource(i), ...judge('DB instance', i.DBInstanceIdentifier!, i.BackupRetentionPeriod, i.LatestRestorableTime)})),
-      ...rds.clusters.map((c) => ({resource: clusterResource(c), ...judge('DB cluster', c.DBClusterIdentifier!, c.BackupRetentionPeriod, c.LatestRestorableTime)})),
+      ...primaryInstances(rds).map((i) => ({
+        resource: instanceResource(i),
+        ...judge('DB instance', i.DBInstanceIdentifier!, i.BackupRetentionPeriod, i.LatestRestorableTime),
+      })),
+      ...rds.clusters.map((c) => ({
+        resource: clusterResource(c),
+        ...judge('DB cluster', c.DBClusterIdentifier!, c.BackupRetentionPeriod, c.LatestRestorableTime),
+      })),
     ]
   },
 }

@@ -20,8 +20,12 @@ export const rdsSnapshotPrivate: Check = {
       return {pass: !isPublic, reason: `${kind} ${id} ${isPublic ? 'can be restored by any AWS account' : 'is not public'}.`}
     }
     return [
-      ...rds.snapshots.filter((s) => s.SnapshotType === 'manual').map((s) => ({resource: snapshotResource(s), ...judge('DB snapshot', s.DBSnapshotIdentifier!, s.DBSnapshotArn!)})),
-      ...rds.clusterSnapshots.filter((s) => s.SnapshotType === 'manual').map((s) => ({resource: clusterSnapshotResource(s), ...judge('DB cluster snapshot', s.DBClusterSnapshotIdentifier!, s.DBClusterSnapshotArn!)})),
+      ...rds.snapshots
+        .filter((s) => s.SnapshotType === 'manual')
+        .map((s) => ({resource: snapshotResource(s), ...judge('DB snapshot', s.DBSnapshotIdentifier!, s.DBSnapshotArn!)})),
+      ...rds.clusterSnapshots
+        .filter((s) => s.SnapshotType === 'manual')
+        .map((s) => ({resource: clusterSnapshotResource(s), ...judge('DB cluster snapshot', s.DBClusterSnapshotIdentifier!, s.DBClusterSnapshotArn!)})),
     ]
   },
 }

@@ -14,9 +14,12 @@ export const rdsStorageEncrypted: Check = {
   },
   configRule: 'RDS_STORAGE_ENCRYPTED',
   prowlerId: 'rds_instance_storage_encrypted',
-  evaluate: ({rds}) => rds.instances.map((i) => ({
-    resource: instanceResource(i),
-    pass: i.StorageEncrypted === true,
-    reason: i.StorageEncrypted ? `DB instance ${i.DBInstanceIdentifier} encrypts its storage.` : `DB instance ${i.DBInstanceIdentifier} does not encrypt its storage.`,
-  })),
+  evaluate: ({rds}) =>
+    rds.instances.map((i) => ({
+      resource: instanceResource(i),
+      pass: i.StorageEncrypted === true,
+      reason: i.StorageEncrypted
+        ? `DB instance ${i.DBInstanceIdentifier} encrypts its storage.`
+        : `DB instance ${i.DBInstanceIdentifier} does not encrypt its storage.`,
+    })),
 }

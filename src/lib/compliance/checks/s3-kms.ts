@@ -15,15 +15,18 @@ export const s3Kms: Check = {
   },
   configRule: 'S3_DEFAULT_ENCRYPTION_KMS',
   prowlerId: 's3_bucket_kms_encryption',
-  evaluate: ({s3}) => s3.buckets.map((b) => {
-    const algorithm = b.encryptionRules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm
-    const pass = algorithm !== undefined && KMS_ALGORITHMS.has(algorithm)
-    return {
-      resource: {type: 'AWS::S3::Bucket', id: b.name, arn: b.arn, tags: b.tags},
-      pass,
-      reason: pass ? `S3 bucket ${b.name} encrypts with ${algorithm} by default.`
-        : algorithm ? `S3 bucket ${b.name} encrypts with ${algorithm}, not a KMS key, by default.`
-          : `S3 bucket ${b.name} has no default encryption configuration.`,
-    }
-  }),
+  evaluate: ({s3}) =>
+    s3.buckets.map((b) => {
+      const algorithm = b.encryptionRules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm
+      const pass = algorithm !== undefined && KMS_ALGORITHMS.has(algorithm)
+      return {
+        resource: {type: 'AWS::S3::Bucket', id: b.name, arn: b.arn, tags: b.tags},
+        pass,
+        reason: pass
+          ? `S3 bucket ${b.name} encrypts with ${algorithm} by default.`
+          : algorithm
+            ? `S3 bucket ${b.name} encrypts with ${algorithm}, not a KMS key, by default.`
+            : `S3 bucket ${b.name} has no default encryption configuration.`,
+      }
+    }),
 }

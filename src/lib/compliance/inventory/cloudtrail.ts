@@ -26,10 +26,7 @@ export async function collectCloudTrail({session, region, withTags, once}: Colle
     // A multi-region trail appears in every region: read its status and selectors once per scan, in its home region.
     const [status, selectors] = await once(`cloudtrail:${trail.TrailARN}`, () => {
       const home = trail.HomeRegion && trail.HomeRegion !== region ? session.inRegion(trail.HomeRegion).client(CloudTrailClient) : client
-      return Promise.all([
-        home.send(new GetTrailStatusCommand({Name: trail.TrailARN})),
-        home.send(new GetEventSelectorsCommand({TrailName: trail.TrailARN})),
-      ])
+      return Promise.all([home.send(new GetTrailStatusCommand({Name: trail.TrailARN})), home.send(new GetEventSelectorsCommand({TrailName: trail.TrailARN}))])
     })
     return {trail, status, selectors}
   })
@@ -48,8 +45,13 @@ export async function collectCloudTrail({session, region, withTags, once}: Colle
   return {trails}
 }
 
-export const trailResource = (t: CloudTrailTrail) =>
-  ({type: 'AWS::CloudTrail::Trail', id: t.trail.Name!, arn: t.trail.TrailARN, region: t.trail.HomeRegion, tags: t.tags})
+export const trailResource = (t: CloudTrailTrail) => ({
+  type: 'AWS::CloudTrail::Trail',
+  id: t.trail.Name!,
+  arn: t.trail.TrailARN,
+  region: t.trail.HomeRegion,
+  tags: t.tags,
+})
 
 /** Trails homed in the region: trail settings are judged once, where the trail lives. */
 export const ownTrails = (inventory: CloudTrailInventory, region: string) => inventory.trails.filter((t) => t.trail.HomeRegion === region)
@@ -60,7 +62,8 @@ export const isLogging = (t: CloudTrailTrail) => t.status.IsLogging === true
 export function logsAllManagementEvents(t: CloudTrailTrail): boolean {
   const basic = t.selectors.EventSelectors ?? []
   const advanced = t.selectors.AdvancedEventSelectors ?? []
-  if (basic.some((s) => s.IncludeManagementEvents !== false && (s.ReadWriteType ?? 'All') === 'All' && (s.ExcludeManagementEventSources ?? []).length === 0)) return true
+  if (basic.some((s) => s.IncludeManagementEvents !== false && (s.ReadWriteType ?? 'All') === 'All' && (s.ExcludeManagementEventSources ?? []).length === 0))
+    return true
   return advanced.some((s) => {
     const fields = s.FieldSelectors ?? []
     const category = fields.find((f) => f.Field === 'eventCategory')

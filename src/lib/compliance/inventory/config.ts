@@ -1,7 +1,13 @@
-import type {ComplianceByConfigRule, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel, DeliveryChannelStatus} from '@aws-sdk/client-config-service'
+import type {
+  ComplianceByConfigRule,
+  ConfigurationRecorder,
+  ConfigurationRecorderStatus,
+  DeliveryChannel,
+  DeliveryChannelStatus,
+} from '@aws-sdk/client-config-service'
 
 import {collectPages} from '../../aws/paginate.js'
-import {type CollectorContext} from './collector.js'
+import type {CollectorContext} from './collector.js'
 
 export interface ConfigInventory {
   recorders: ConfigurationRecorder[]
@@ -18,7 +24,8 @@ export interface ConfigRulesInventory {
 }
 
 export async function collectConfig({session}: CollectorContext): Promise<ConfigInventory> {
-  const {ConfigServiceClient, DescribeConfigurationRecordersCommand, DescribeConfigurationRecorderStatusCommand, DescribeDeliveryChannelsCommand} = await import('@aws-sdk/client-config-service')
+  const {ConfigServiceClient, DescribeConfigurationRecordersCommand, DescribeConfigurationRecorderStatusCommand, DescribeDeliveryChannelsCommand} =
+    await import('@aws-sdk/client-config-service')
   const client = session.client(ConfigServiceClient)
   const [recorders, recorderStatuses, channels] = await Promise.all([
     client.send(new DescribeConfigurationRecordersCommand({})).then((r) => r.ConfigurationRecorders ?? []),

@@ -1,7 +1,7 @@
 import type {Snapshot, Volume} from '@aws-sdk/client-ec2'
 
 import {collectPages} from '../../aws/paginate.js'
-import {type CollectorContext} from './collector.js'
+import type {CollectorContext} from './collector.js'
 
 export interface EbsInventory {
   encryptionByDefault: boolean

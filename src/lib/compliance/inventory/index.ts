@@ -1,7 +1,14 @@
 import {callScope, withinCallScope} from '../../aws/call-log.js'
 import {type CloudTrailInventory, collectCloudTrail} from './cloudtrail.js'
 import type {CollectorContext} from './collector.js'
-import {collectConfig, collectConfigDelivery, collectConfigRules, type ConfigDeliveryInventory, type ConfigInventory, type ConfigRulesInventory} from './config.js'
+import {
+  type ConfigDeliveryInventory,
+  type ConfigInventory,
+  type ConfigRulesInventory,
+  collectConfig,
+  collectConfigDelivery,
+  collectConfigRules,
+} from './config.js'
 import {collectEbs, type EbsInventory} from './ebs.js'
 import {collectKms, type KmsInventory} from './kms.js'
 import {collectRds, type RdsInventory} from './rds.js'
@@ -50,18 +57,25 @@ export interface InventoryProgress {
  * one that still cannot be read is reported, never thrown, and never taken for an empty inventory.
  */
 export async function collectRegionInventory(
-  ctx: CollectorContext, names: (keyof RegionInventory)[], deadlineMs: number, onProgress: (progress: InventoryProgress) => void = () => {},
+  ctx: CollectorContext,
+  names: (keyof RegionInventory)[],
+  deadlineMs: number,
+  onProgress: (progress: InventoryProgress) => void = () => {},
 ): Promise<InventoryOutcome> {
   const outcome: InventoryOutcome = {}
-  await Promise.all(names.map(async (inventory) => {
-    onProgress({region: ctx.region, inventory, state: 'reading'})
-    try {
-      outcome[inventory] = {value: await withinCallScope({...callScope(), retryUntil: Date.now() + deadlineMs}, (): Promise<unknown> => collectors[inventory](ctx))} as never
-      onProgress({region: ctx.region, inventory, state: 'read'})
-    } catch (error) {
-      outcome[inventory] = {error: error as Error}
-      onProgress({region: ctx.region, inventory, state: 'unreadable'})
-    }
-  }))
+  await Promise.all(
+    names.map(async (inventory) => {
+      onProgress({region: ctx.region, inventory, state: 'reading'})
+      try {
+        outcome[inventory] = {
+          value: await withinCallScope({...callScope(), retryUntil: Date.now() + deadlineMs}, (): Promise<unknown> => collectors[inventory](ctx)),
+        } as never
+        onProgress({region: ctx.region, inventory, state: 'read'})
+      } catch (error) {
+        outcome[inventory] = {error: error as Error}
+        onProgress({region: ctx.region, inventory, state: 'unreadable'})
+      }
+    }),
+  )
   return outcome
 }

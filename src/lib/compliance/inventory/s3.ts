@@ -32,10 +32,13 @@ export async function collectS3({session, region, withTags}: CollectorContext): 
       if (!missing(error, 'ServerSideEncryptionConfigurationNotFoundError')) throw error
     }
     if (withTags) {
-      bucket.tags = await client.send(new GetBucketTaggingCommand({Bucket: name})).then(({TagSet}) => tagMap(TagSet), (error) => {
-        if (missing(error, 'NoSuchTagSet', 'NoSuchTagSetError')) return {}
-        throw error
-      })
+      bucket.tags = await client.send(new GetBucketTaggingCommand({Bucket: name})).then(
+        ({TagSet}) => tagMap(TagSet),
+        (error) => {
+          if (missing(error, 'NoSuchTagSet', 'NoSuchTagSetError')) return {}
+          throw error
+        },
+      )
     }
     return bucket
   })

@@ -8,7 +8,7 @@ import {renderTable, terminalView} from './table.js'
 
 export const renderers = {
   table: renderTable,
-  json: (result: ComplianceResult) => JSON.stringify(result, null, 2) + '\n',
+  json: (result: ComplianceResult) => `${JSON.stringify(result, null, 2)}\n`,
   csv: renderCsv,
   junit: renderJunit,
   sarif: renderSarif,

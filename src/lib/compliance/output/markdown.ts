@@ -3,7 +3,15 @@ import {count} from '../scan.js'
 import {type ComplianceResult, type FindingStatus, severities} from '../types.js'
 import {verdictLine} from './verdict.js'
 
-const icons: Record<FindingStatus | ComplianceResult['verdict'], string> = {PASS: '✅', FAIL: '❌', MUTED: '🔇', ERROR: '⚠️', passed: '✅', failed: '❌', incomplete: '⚠️'}
+const icons: Record<FindingStatus | ComplianceResult['verdict'], string> = {
+  PASS: '✅',
+  FAIL: '❌',
+  MUTED: '🔇',
+  ERROR: '⚠️',
+  passed: '✅',
+  failed: '❌',
+  incomplete: '⚠️',
+}
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 /** GitHub job summaries are capped at 1 MiB: list this many findings and point to the full report. */
 const MAX_ROWS = 200
@@ -35,5 +43,5 @@ export function renderMarkdown(result: ComplianceResult): string {
     }
     if (shown.length > MAX_ROWS) lines.push('', `…and ${shown.length - MAX_ROWS} more; see the JSON or CSV report for all of them.`)
   }
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }

@@ -50,5 +50,5 @@ export function renderOcsf(result: ComplianceResult): string {
       ...(f.muteReason ? {unmapped: {mute_reason: f.muteReason}} : {}),
     }
   })
-  return JSON.stringify(events, null, 2) + '\n'
+  return `${JSON.stringify(events, null, 2)}\n`
 }

@@ -8,7 +8,11 @@ type InventoryState = InventoryProgress['state']
 export type RegionProgress = Map<string, Map<InventoryProgress['inventory'], InventoryState>>
 
 // What is still going on and what went wrong come first: the list of what was read only grows.
-const stages: [InventoryState, string, (text: string) => string][] = [['reading', 'reading', (text) => text], ['unreadable', 'could not read', color.red], ['read', 'read', color.green]]
+const stages: [InventoryState, string, (text: string) => string][] = [
+  ['reading', 'reading', (text) => text],
+  ['unreadable', 'could not read', color.red],
+  ['read', 'read', color.green],
+]
 const label = (inventory: string) => inventory.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
 /** One region's line ("us-east-1  reading ebs, s3 · could not read ssm · read rds, kms"), cut with an ellipsis where it would not fit. */
@@ -40,7 +44,11 @@ export function progressLines(progress: RegionProgress, terminal: {columns: numb
  * Runs a scan while a terminal shows its progress, then clears the lines so that the report follows on a clean
  * screen. The lines are redrawn in place, without hiding the cursor, so Ctrl-C leaves the terminal as it was.
  */
-export async function withScanProgress<T>(regions: string[], terminal: NodeJS.WriteStream, scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>): Promise<T> {
+export async function withScanProgress<T>(
+  regions: string[],
+  terminal: NodeJS.WriteStream,
+  scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>,
+): Promise<T> {
   const progress: RegionProgress = new Map(regions.map((r) => [r, new Map()]))
   let drawn = 0
   const draw = (lines: string[]) => {

@@ -26,35 +26,45 @@ export function renderSarif(result: ComplianceResult): string {
       },
     }
   })
-  const results = result.findings.filter((f) => f.status === 'FAIL' || f.status === 'MUTED').map((f) => ({
-    ruleId: f.checkId,
-    ruleIndex: ruleIndex.get(f.checkId)!,
-    kind: 'fail',
-    level: level[f.severity],
-    message: {text: f.reason},
-    locations: [{logicalLocations: [{name: f.resourceId, fullyQualifiedName: f.resourceArn ?? `${f.accountId}/${f.region}/${f.resourceId}`, kind: 'resource'}]}],
-    partialFingerprints: {resource: `${f.checkId}/${f.accountId}/${f.region}/${f.resourceId}`},
-    ...(f.status === 'MUTED' ? {suppressions: [{kind: 'external', status: 'accepted', justification: f.muteReason}]} : {}),
-    properties: {accountId: f.accountId, region: f.region, resourceType: f.resourceType},
-  }))
-  const notifications = result.findings.filter((f) => f.status === 'ERROR').map((f) => ({
-    level: 'error',
-    message: {text: f.reason},
-    associatedRule: {id: f.checkId, index: ruleIndex.get(f.checkId)!},
-  }))
+  const results = result.findings
+    .filter((f) => f.status === 'FAIL' || f.status === 'MUTED')
+    .map((f) => ({
+      ruleId: f.checkId,
+      ruleIndex: ruleIndex.get(f.checkId)!,
+      kind: 'fail',
+      level: level[f.severity],
+      message: {text: f.reason},
+      locations: [
+        {logicalLocations: [{name: f.resourceId, fullyQualifiedName: f.resourceArn ?? `${f.accountId}/${f.region}/${f.resourceId}`, kind: 'resource'}]},
+      ],
+      partialFingerprints: {resource: `${f.checkId}/${f.accountId}/${f.region}/${f.resourceId}`},
+      ...(f.status === 'MUTED' ? {suppressions: [{kind: 'external', status: 'accepted', justification: f.muteReason}]} : {}),
+      properties: {accountId: f.accountId, region: f.region, resourceType: f.resourceType},
+    }))
+  const notifications = result.findings
+    .filter((f) => f.status === 'ERROR')
+    .map((f) => ({
+      level: 'error',
+      message: {text: f.reason},
+      associatedRule: {id: f.checkId, index: ruleIndex.get(f.checkId)!},
+    }))
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: {driver: {name: 'opsctl', version: opsctlVersion, informationUri: 'https://github.com/opsctl/opsctl', rules}},
-      invocations: [{
-        executionSuccessful: notifications.length === 0,
-        startTimeUtc: result.startedAt,
-        endTimeUtc: new Date(Date.parse(result.startedAt) + result.durationMs).toISOString(),
-        toolExecutionNotifications: notifications,
-      }],
-      results,
-    }],
+    runs: [
+      {
+        tool: {driver: {name: 'opsctl', version: opsctlVersion, informationUri: 'https://github.com/opsctl/opsctl', rules}},
+        invocations: [
+          {
+            executionSuccessful: notifications.length === 0,
+            startTimeUtc: result.startedAt,
+            endTimeUtc: new Date(Date.parse(result.startedAt) + result.durationMs).toISOString(),
+            toolExecutionNotifications: notifications,
+          },
+        ],
+        results,
+      },
+    ],
   }
-  return JSON.stringify(log, null, 2) + '\n'
+  return `${JSON.stringify(log, null, 2)}\n`
 }

@@ -21,7 +21,14 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ')
 const cut = (text: string, width: number | undefined) => (width !== undefined && text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text)
 
 function checkHeader(check: CheckSummary, width: number | undefined): string {
-  const counts = ([['FAIL', check.fail], ['ERROR', check.error], ['MUTED', check.muted], ['PASS', check.pass]] as const)
+  const counts = (
+    [
+      ['FAIL', check.fail],
+      ['ERROR', check.error],
+      ['MUTED', check.muted],
+      ['PASS', check.pass],
+    ] as const
+  )
     .filter(([, n]) => n > 0)
     .map(([status, n]) => ({status, text: `${n} ${status.toLowerCase()}`}))
   const countsLength = counts.map((c) => c.text).join(', ').length
@@ -69,7 +76,9 @@ export function renderTable(result: ComplianceResult, view: TableView = {}): str
     if (findings.length > shown.length) out.push(`${INDENT}… and ${findings.length - shown.length} more (--all-findings to list every one)`)
   }
   if (out.length > 0) out.push('')
-  out.push(`${totalsText(result.totals)} from ${result.checks.length} checks in ${result.regions.join(', ')} (account ${result.accountId}, ${formatDuration(result.durationMs)}).`)
+  out.push(
+    `${totalsText(result.totals)} from ${result.checks.length} checks in ${result.regions.join(', ')} (account ${result.accountId}, ${formatDuration(result.durationMs)}).`,
+  )
   out.push(verdictLine(result, true))
   return out.join('\n')
 }

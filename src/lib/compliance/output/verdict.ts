@@ -10,8 +10,11 @@ export function verdictLine(result: ComplianceResult, colored = false): string {
   const failing = failingFindings(result).length
   const checksErrored = result.checks.filter((c) => c.error > 0).length
   switch (result.verdict) {
-    case 'failed': return `${paint('FAILED')}: ${failing} unmuted finding(s) at or above ${result.failOn}; fix them or mute them with a reason in a mutelist.`
-    case 'incomplete': return `${paint('INCOMPLETE')}: ${checksErrored} check(s) could not read all they need, so the scan gives no verdict (${failing} unmuted finding(s) at or above ${result.failOn} among what it read); see the ERROR findings and run it again.`
-    default: return `${paint('PASSED')}: no unmuted finding at or above ${result.failOn}.`
+    case 'failed':
+      return `${paint('FAILED')}: ${failing} unmuted finding(s) at or above ${result.failOn}; fix them or mute them with a reason in a mutelist.`
+    case 'incomplete':
+      return `${paint('INCOMPLETE')}: ${checksErrored} check(s) could not read all they need, so the scan gives no verdict (${failing} unmuted finding(s) at or above ${result.failOn} among what it read); see the ERROR findings and run it again.`
+    default:
+      return `${paint('PASSED')}: no unmuted finding at or above ${result.failOn}.`
   }
 }

@@ -58,9 +58,12 @@ export function resolveDrillOptions(input: DrillInput): FailoverDrillOptions {
     throw new UsageError(`--mode cluster fails over an Aurora DB cluster: pass --cluster <id> instead of the DB instance ${input.dbInstance}.`)
   }
   if (mode !== 'cluster' && input.cluster) {
-    throw new UsageError(`--cluster ${input.cluster} names an Aurora DB cluster, which only --mode cluster drills; for --mode ${mode} pass a DB instance instead.`)
+    throw new UsageError(
+      `--cluster ${input.cluster} names an Aurora DB cluster, which only --mode cluster drills; for --mode ${mode} pass a DB instance instead.`,
+    )
   }
-  if (input.targetInstance && mode !== 'cluster') throw new UsageError('--target-instance chooses the new writer of a cluster; it only applies to --mode cluster.')
+  if (input.targetInstance && mode !== 'cluster')
+    throw new UsageError('--target-instance chooses the new writer of a cluster; it only applies to --mode cluster.')
   if ((input.replica || input.keep) && mode !== 'replica-promotion') throw new UsageError('--replica and --keep only apply to --mode replica-promotion.')
   for (const alarm of input.alarms) {
     if (alarm.trim() === '' || alarm.length > 255) throw new UsageError(`"${alarm}" is not a CloudWatch alarm name: use 1–255 characters.`)

@@ -22,7 +22,9 @@ const alarmPollIntervalMs = 5000
  * `underWay` sees the change it asked for begun or done.
  */
 function failoverStep(
-  id: string, title: string, actions: string[],
+  id: string,
+  title: string,
+  actions: string[],
   send: (ctx: FailoverDrillContext, io: StepIO, underWay: () => Promise<boolean>) => Promise<void>,
   underWay: (now: Placement, before: Placement, io: StepIO) => boolean,
 ): DrillStep<FailoverRequest> {
@@ -41,19 +43,31 @@ function failoverStep(
   }
 }
 
-const forceFailover = failoverStep('force-failover', 'Reboot the DB instance with a forced failover to its standby', ['rds:RebootDBInstance'],
+const forceFailover = failoverStep(
+  'force-failover',
+  'Reboot the DB instance with a forced failover to its standby',
+  ['rds:RebootDBInstance'],
   (ctx, io, underWay) => rebootWithFailover(ctx.rds, ctx.target, underWay, io.signal),
-  (now, before) => now.status === 'rebooting' || now.position !== before.position)
+  (now, before) => now.status === 'rebooting' || now.position !== before.position,
+)
 
 const clusterFailoverTarget = (io: StepIO) => io.outputOf(checkReaderStep)!.failoverTarget
 
-const failOverCluster = failoverStep('fail-over-cluster', 'Fail the cluster over to a reader (FailoverDBCluster)', ['rds:FailoverDBCluster'],
+const failOverCluster = failoverStep(
+  'fail-over-cluster',
+  'Fail the cluster over to a reader (FailoverDBCluster)',
+  ['rds:FailoverDBCluster'],
   (ctx, io, underWay) => failOverDbCluster(ctx.rds, ctx.target, clusterFailoverTarget(io), underWay, io.signal),
-  (now, _before, io) => now.status === 'failing-over' || now.position === clusterFailoverTarget(io))
+  (now, _before, io) => now.status === 'failing-over' || now.position === clusterFailoverTarget(io),
+)
 
-const promoteReplica = failoverStep('promote-replica', 'Promote the read replica to a standalone instance', ['rds:PromoteReadReplica'],
+const promoteReplica = failoverStep(
+  'promote-replica',
+  'Promote the read replica to a standalone instance',
+  ['rds:PromoteReadReplica'],
   (ctx, io, underWay) => promoteReadReplica(ctx.rds, replicaIdFor(ctx, io.runId), underWay, io.signal),
-  (now, before) => now.status === 'modifying' || now.position !== before.position)
+  (now, before) => now.status === 'modifying' || now.position !== before.position,
+)
 
 const replicaWait = (ctx: FailoverDrillContext) => ({rds: ctx.rds, pollIntervalMs: replicaPollIntervalMs, timeoutMs: ctx.timeoutSeconds * 1000})
 
@@ -66,7 +80,12 @@ const createReplica: DrillStep<{replicaId: string; created: boolean}> = {
     const replicaId = replicaIdFor(ctx, io.runId)
     // Idempotent: an earlier attempt of this run may have created it already (check-replica made sure the name is free or ours).
     if (await earlierInstanceOfRun(replicaWait(ctx), replicaId, io)) return {replicaId, created: false}
-    await createDbInstanceReadReplica(ctx.rds, {DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, io.workflow)}, io.runId, io.signal)
+    await createDbInstanceReadReplica(
+      ctx.rds,
+      {DBInstanceIdentifier: replicaId, SourceDBInstanceIdentifier: ctx.target, Tags: runTags(io.runId, io.workflow)},
+      io.runId,
+      io.signal,
+    )
     return {replicaId, created: true}
   },
   undoTimeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
@@ -111,15 +130,19 @@ const measureStep = (request: DrillStep<FailoverRequest>): DrillStep<Measured> =
   timeoutMs: (ctx) => ctx.timeoutSeconds * 1000,
   async run(ctx, io) {
     const {requestedAt, before} = io.outputOf(request)!
-    const measurement = await measureRecovery(drillSubject(ctx, io.runId), {
-      rds: ctx.rds,
-      cloudwatch: ctx.cloudwatch,
-      since: new Date(io.outputOf(checkStatusStep)!.drillStartedAt),
-      requestedAt: new Date(requestedAt),
-      before,
-      targetRtoSeconds: ctx.targetRtoSeconds,
-      alarms: io.outputOf(checkAlarmsStep)?.alarms ?? {},
-    }, io)
+    const measurement = await measureRecovery(
+      drillSubject(ctx, io.runId),
+      {
+        rds: ctx.rds,
+        cloudwatch: ctx.cloudwatch,
+        since: new Date(io.outputOf(checkStatusStep)!.drillStartedAt),
+        requestedAt: new Date(requestedAt),
+        before,
+        targetRtoSeconds: ctx.targetRtoSeconds,
+        alarms: io.outputOf(checkAlarmsStep)?.alarms ?? {},
+      },
+      io,
+    )
     io.metric('rtoSeconds', measurement.rtoSeconds)
     return {...measurement, targetRtoSeconds: ctx.targetRtoSeconds, positionKind: drillSubject(ctx, io.runId).positionKind}
   },
@@ -148,9 +171,12 @@ const waitAlarmsOk: DrillStep<{alarms: Record<string, string>; allOk: boolean; n
 
 function modeSteps(options: FailoverDrillOptions): DrillStep<object>[] {
   switch (options.mode) {
-    case 'multi-az': return [forceFailover, measured]
-    case 'cluster': return [failOverCluster, measureStep(failOverCluster)]
-    case 'replica-promotion': return [...(options.replicaId ? [] : [createReplica, waitReplicaAvailable]), promoteReplica, measureStep(promoteReplica)]
+    case 'multi-az':
+      return [forceFailover, measured]
+    case 'cluster':
+      return [failOverCluster, measureStep(failOverCluster)]
+    case 'replica-promotion':
+      return [...(options.replicaId ? [] : [createReplica, waitReplicaAvailable]), promoteReplica, measureStep(promoteReplica)]
   }
 }
 

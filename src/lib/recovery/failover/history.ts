@@ -1,8 +1,8 @@
 import {listJournals} from '../../engine/journal.js'
 import type {RunRecord} from '../../engine/types.js'
-import {rtoPoints, type RtoTrend} from '../../report/trend.js'
-import type {FailoverDrillOptions} from './context.js'
 import {FAILOVER_DRILL_WORKFLOW} from '../../engine/workflow-names.js'
+import {type RtoTrend, rtoPoints} from '../../report/trend.js'
+import type {FailoverDrillOptions} from './context.js'
 import type {FailoverDrillOutcome} from './drill.js'
 
 export interface PastDrill {

@@ -95,7 +95,7 @@ export async function measureRecovery(subject: DrillSubject, options: MeasureOpt
     if (now.status !== 'available') firstUnavailableAt ??= at
     const changed = now.position !== options.before.position
     if (now.status === 'available' && (changed || (!subject.mustChange && firstUnavailableAt !== undefined))) {
-      const measured = {...await fromEvents(), ...summary(now, at, changed)}
+      const measured = {...(await fromEvents()), ...summary(now, at, changed)}
       return {...measured, ...chosenRto(measured)}
     }
     const elapsedMs = at - requestedAt

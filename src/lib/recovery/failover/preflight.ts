@@ -3,8 +3,8 @@ import type {DBCluster, DBInstance} from '@aws-sdk/client-rds'
 import {describeAlarmStates} from '../../aws/alarms.js'
 import {clusterWriter, describeDbCluster, describeDbInstance, findDbInstance, snapshotsTaken} from '../../aws/rds.js'
 import {madeByRun} from '../../aws/tags.js'
-import {NotFoundError, UsageError} from '../../errors/errors.js'
 import type {Step, StepIO, StepOf} from '../../engine/types.js'
+import {NotFoundError, UsageError} from '../../errors/errors.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 
 type DrillStep<O extends object> = Step<FailoverDrillContext, O>
@@ -20,7 +20,12 @@ async function orWrongMode<T>(lookup: () => Promise<T>, lookupOtherKind: () => P
   try {
     return await lookup()
   } catch (error) {
-    const otherKindExists = error instanceof NotFoundError && await lookupOtherKind().then(() => true, () => false)
+    const otherKindExists =
+      error instanceof NotFoundError &&
+      (await lookupOtherKind().then(
+        () => true,
+        () => false,
+      ))
     throw otherKindExists ? new UsageError(refusal, 'WrongMode') : error
   }
 }
@@ -53,7 +58,10 @@ async function drilledInstance(ctx: FailoverDrillContext, io: StepIO): Promise<D
     `${ctx.target} is an Aurora DB cluster, not a DB instance; drill it with --cluster ${ctx.target} --mode cluster.`,
   )
   if (instance.DBClusterIdentifier) {
-    throw new UsageError(`DB instance ${ctx.target} is a member of Aurora DB cluster ${instance.DBClusterIdentifier}; drill the cluster with --cluster ${instance.DBClusterIdentifier} --mode cluster.`, 'WrongMode')
+    throw new UsageError(
+      `DB instance ${ctx.target} is a member of Aurora DB cluster ${instance.DBClusterIdentifier}; drill the cluster with --cluster ${instance.DBClusterIdentifier} --mode cluster.`,
+      'WrongMode',
+    )
   }
   assertAvailable(`DB instance ${ctx.target}`, instance.DBInstanceStatus)
   return instance
@@ -95,11 +103,17 @@ export const checkMultiAzStep: DrillStep<{availabilityZone?: string; secondaryAv
   async run(ctx, io) {
     const instance = await describeDbInstance(ctx.rds, ctx.target, io.signal)
     if (!instance.MultiAZ) {
-      throw new UsageError(`DB instance ${ctx.target} is not Multi-AZ, so it has no standby to fail over to; enable it with "aws rds modify-db-instance --db-instance-identifier ${ctx.target} --multi-az --apply-immediately" and run the drill again.`, 'NotMultiAz')
+      throw new UsageError(
+        `DB instance ${ctx.target} is not Multi-AZ, so it has no standby to fail over to; enable it with "aws rds modify-db-instance --db-instance-identifier ${ctx.target} --multi-az --apply-immediately" and run the drill again.`,
+        'NotMultiAz',
+      )
     }
     // Said up front: the emulator accepts the reboot but never moves the instance, so the drill would only poll until --timeout.
     if (ctx.emulator) {
-      throw new UsageError(`The endpoint ${ctx.emulator} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill ${ctx.target} on AWS.`, 'EmulatorCannotFailOver')
+      throw new UsageError(
+        `The endpoint ${ctx.emulator} (AWS_ENDPOINT_URL) is an emulator, which cannot fail a DB instance over (a reboot with ForceFailover leaves it where it was), so this drill could only wait until --timeout; drill an Aurora cluster there (--cluster <id>), or unset AWS_ENDPOINT_URL to drill ${ctx.target} on AWS.`,
+        'EmulatorCannotFailOver',
+      )
     }
     return {availabilityZone: instance.AvailabilityZone, secondaryAvailabilityZone: instance.SecondaryAvailabilityZone}
   },
@@ -115,10 +129,16 @@ export const checkReaderStep: DrillStep<{writer?: string; readers: string[]; fai
     const members = (cluster.DBClusterMembers ?? []).filter((m) => !m.IsClusterWriter)
     const readers = members.map((m) => m.DBInstanceIdentifier!)
     if (readers.length === 0) {
-      throw new UsageError(`DB cluster ${ctx.target} has no reader instance to fail over to; add one with "aws rds create-db-instance --db-cluster-identifier ${ctx.target} ..." and run the drill again.`, 'NoReader')
+      throw new UsageError(
+        `DB cluster ${ctx.target} has no reader instance to fail over to; add one with "aws rds create-db-instance --db-cluster-identifier ${ctx.target} ..." and run the drill again.`,
+        'NoReader',
+      )
     }
     if (ctx.targetInstanceId && !readers.includes(ctx.targetInstanceId)) {
-      throw new UsageError(`--target-instance ${ctx.targetInstanceId} is not a reader of DB cluster ${ctx.target}; choose one of ${readers.join(', ')}.`, 'NotAReader')
+      throw new UsageError(
+        `--target-instance ${ctx.targetInstanceId} is not a reader of DB cluster ${ctx.target}; choose one of ${readers.join(', ')}.`,
+        'NotAReader',
+      )
     }
     // Named in the request even when RDS could choose, so that a request sent again after a lost response asks for the same failover.
     const byPriority = [...members].sort((a, b) => (a.PromotionTier ?? 1) - (b.PromotionTier ?? 1))
@@ -131,7 +151,9 @@ export const replicaChecked: StepOf<{replicaId: string; replicaGiven: boolean}> 
 
 const checkReplicaStep = (options: FailoverDrillOptions): DrillStep<{replicaId: string; replicaGiven: boolean}> => ({
   ...replicaChecked,
-  title: options.replicaId ? 'Check that the given replica is an available read replica of this instance' : 'Check that the name of the replica to create is free',
+  title: options.replicaId
+    ? 'Check that the given replica is an available read replica of this instance'
+    : 'Check that the name of the replica to create is free',
   actions: ['rds:DescribeDBInstances'],
   mutates: false,
   async run(ctx, io) {
@@ -140,14 +162,20 @@ const checkReplicaStep = (options: FailoverDrillOptions): DrillStep<{replicaId: 
       const replica = await describeDbInstance(ctx.rds, replicaId, io.signal)
       const source = replica.ReadReplicaSourceDBInstanceIdentifier
       if (source !== ctx.target && !source?.endsWith(`:db:${ctx.target}`)) {
-        throw new UsageError(`DB instance ${replicaId} is ${source ? `a read replica of ${source}` : 'not a read replica'}, not of ${ctx.target}; pass a read replica of ${ctx.target}, or leave out --replica to have one created.`, 'WrongReplica')
+        throw new UsageError(
+          `DB instance ${replicaId} is ${source ? `a read replica of ${source}` : 'not a read replica'}, not of ${ctx.target}; pass a read replica of ${ctx.target}, or leave out --replica to have one created.`,
+          'WrongReplica',
+        )
       }
       assertAvailable(`Read replica ${replicaId}`, replica.DBInstanceStatus)
       return {replicaId, replicaGiven: true}
     }
     const existing = await findDbInstance(ctx.rds, replicaId, io.signal)
     if (existing && !madeByRun(existing, io.runId)) {
-      throw new UsageError(`A DB instance named ${replicaId} already exists; delete it or pass it with --replica if it is a read replica of ${ctx.target}.`, 'AlreadyExists')
+      throw new UsageError(
+        `A DB instance named ${replicaId} already exists; delete it or pass it with --replica if it is a read replica of ${ctx.target}.`,
+        'AlreadyExists',
+      )
     }
     return {replicaId, replicaGiven: false}
   },
@@ -163,10 +191,17 @@ const checkPendingChanges: DrillStep<{pendingModifications: string[]}> = {
     const pending = cluster
       ? (await describeDbCluster(ctx.rds, ctx.target, io.signal)).PendingModifiedValues
       : (await describeDbInstance(ctx.rds, ctx.target, io.signal)).PendingModifiedValues
-    const names = Object.entries(pending ?? {}).filter(([, value]) => value !== undefined && value !== null).map(([name]) => name)
+    const names = Object.entries(pending ?? {})
+      .filter(([, value]) => value !== undefined && value !== null)
+      .map(([name]) => name)
     if (names.length > 0) {
-      const apply = cluster ? `aws rds modify-db-cluster --db-cluster-identifier ${ctx.target} --apply-immediately` : `aws rds modify-db-instance --db-instance-identifier ${ctx.target} --apply-immediately`
-      throw new UsageError(`DB ${cluster ? 'cluster' : 'instance'} ${ctx.target} has pending modifications (${names.join(', ')}) that the failover would apply; apply them first ("${apply}") or wait for the maintenance window, then run the drill.`, 'PendingModifications')
+      const apply = cluster
+        ? `aws rds modify-db-cluster --db-cluster-identifier ${ctx.target} --apply-immediately`
+        : `aws rds modify-db-instance --db-instance-identifier ${ctx.target} --apply-immediately`
+      throw new UsageError(
+        `DB ${cluster ? 'cluster' : 'instance'} ${ctx.target} has pending modifications (${names.join(', ')}) that the failover would apply; apply them first ("${apply}") or wait for the maintenance window, then run the drill.`,
+        'PendingModifications',
+      )
     }
     return {pendingModifications: names}
   },
@@ -181,7 +216,10 @@ export const checkAlarmsStep: DrillStep<{alarms: Record<string, string>}> = {
     const alarms = await describeAlarmStates(ctx.cloudwatch, ctx.alarms, io.signal)
     const notOk = Object.entries(alarms).filter(([, state]) => state !== 'OK')
     if (notOk.length > 0) {
-      throw new UsageError(`A drill starts from a healthy state, but ${notOk.map(([name, state]) => `alarm ${name} is ${state}`).join(' and ')}; resolve it first or leave it out of --alarm.`, 'AlarmNotOk')
+      throw new UsageError(
+        `A drill starts from a healthy state, but ${notOk.map(([name, state]) => `alarm ${name} is ${state}`).join(' and ')}; resolve it first or leave it out of --alarm.`,
+        'AlarmNotOk',
+      )
     }
     return {alarms}
   },
@@ -198,8 +236,12 @@ const checkRecentSnapshot: DrillStep<{latestSnapshotId?: string; latestSnapshotA
     const latest = snapshots.filter((s) => s.createdAt).sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime())[0]
     const recent = latest !== undefined && io.clock.now() - latest.createdAt!.getTime() <= recentSnapshotMs
     if (!recent) {
-      const take = cluster ? `aws rds create-db-cluster-snapshot --db-cluster-identifier ${ctx.target} --db-cluster-snapshot-identifier <name>` : `opsctl snapshot create ${ctx.target}`
-      io.warn(`No snapshot of ${ctx.target} from the last 24 hours${latest ? ` (the latest, ${latest.id}, is from ${latest.createdAt!.toISOString()})` : ''}; take one before the drill with "${take}".`)
+      const take = cluster
+        ? `aws rds create-db-cluster-snapshot --db-cluster-identifier ${ctx.target} --db-cluster-snapshot-identifier <name>`
+        : `opsctl snapshot create ${ctx.target}`
+      io.warn(
+        `No snapshot of ${ctx.target} from the last 24 hours${latest ? ` (the latest, ${latest.id}, is from ${latest.createdAt!.toISOString()})` : ''}; take one before the drill with "${take}".`,
+      )
     }
     return {latestSnapshotId: latest?.id, latestSnapshotAt: latest?.createdAt?.toISOString(), recent}
   },
@@ -213,5 +255,10 @@ const checkStatus = (options: FailoverDrillOptions): DrillStep<DrillStart> =>
   options.mode === 'cluster' ? {...checkStatusStep, title: 'Check that the DB cluster exists and it and its instances are available'} : checkStatusStep
 
 /** Read-only checks, each its own step: a failed one stops the drill with exit 2 before anything changes. */
-export const preflightSteps = (options: FailoverDrillOptions): DrillStep<object>[] =>
-  [checkStatus(options), checkStandby(options), checkPendingChanges, checkAlarmsStep, checkRecentSnapshot]
+export const preflightSteps = (options: FailoverDrillOptions): DrillStep<object>[] => [
+  checkStatus(options),
+  checkStandby(options),
+  checkPendingChanges,
+  checkAlarmsStep,
+  checkRecentSnapshot,
+]

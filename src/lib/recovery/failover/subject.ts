@@ -24,26 +24,32 @@ export interface DrillSubject {
 
 export function drillSubject(ctx: FailoverDrillContext, runId: string): DrillSubject {
   switch (ctx.mode) {
-    case 'multi-az': return {
-      name: `DB instance ${ctx.target}`,
-      positionKind: 'availability zone',
-      events: {id: ctx.target, type: 'db-instance'},
-      mustChange: false,
-      async observe(signal) {
-        const instance = await describeDbInstance(ctx.rds, ctx.target, signal)
-        return {status: instance.DBInstanceStatus ?? 'unknown', position: instance.AvailabilityZone ?? 'unknown', secondary: instance.SecondaryAvailabilityZone}
-      },
-    }
-    case 'cluster': return {
-      name: `DB cluster ${ctx.target}`,
-      positionKind: 'writer',
-      events: {id: ctx.target, type: 'db-cluster'},
-      mustChange: false,
-      async observe(signal) {
-        const cluster = await describeDbCluster(ctx.rds, ctx.target, signal)
-        return {status: cluster.Status ?? 'unknown', position: clusterWriter(cluster) ?? 'none'}
-      },
-    }
+    case 'multi-az':
+      return {
+        name: `DB instance ${ctx.target}`,
+        positionKind: 'availability zone',
+        events: {id: ctx.target, type: 'db-instance'},
+        mustChange: false,
+        async observe(signal) {
+          const instance = await describeDbInstance(ctx.rds, ctx.target, signal)
+          return {
+            status: instance.DBInstanceStatus ?? 'unknown',
+            position: instance.AvailabilityZone ?? 'unknown',
+            secondary: instance.SecondaryAvailabilityZone,
+          }
+        },
+      }
+    case 'cluster':
+      return {
+        name: `DB cluster ${ctx.target}`,
+        positionKind: 'writer',
+        events: {id: ctx.target, type: 'db-cluster'},
+        mustChange: false,
+        async observe(signal) {
+          const cluster = await describeDbCluster(ctx.rds, ctx.target, signal)
+          return {status: cluster.Status ?? 'unknown', position: clusterWriter(cluster) ?? 'none'}
+        },
+      }
     case 'replica-promotion': {
       const replicaId = replicaIdFor(ctx, runId)
       return {

@@ -22,7 +22,11 @@ export const assertAwsResourceProperty: ActionSpec = {
     const actual = selectedValues(response, inputs.PropertySelector)
     const desired = (inputs.DesiredValues as unknown[]).map(String)
     if (actual.length === 0 || !actual.every((v) => desired.includes(v))) {
-      throw new OpsctlError(`${inputs.PropertySelector} of ${inputs.Service} ${inputs.Api} is ${actual.join(', ') || 'absent'}, not ${desired.join(' or ')}.`, ExitCode.WorkflowFailed, 'AssertionFailed')
+      throw new OpsctlError(
+        `${inputs.PropertySelector} of ${inputs.Service} ${inputs.Api} is ${actual.join(', ') || 'absent'}, not ${desired.join(' or ')}.`,
+        ExitCode.WorkflowFailed,
+        'AssertionFailed',
+      )
     }
     return {response}
   },

@@ -10,9 +10,13 @@ export const changeInstanceState: ActionSpec = {
   requiredInputs: ['InstanceIds', 'DesiredState'],
   builtinOutputs: [],
   mutates: (inputs) => inputs.CheckStateOnly !== true,
-  calls: (inputs) => ['ec2:DescribeInstances', ...(inputs.CheckStateOnly === true ? [] : changeCall[String(inputs.DesiredState)] ? [changeCall[String(inputs.DesiredState)]] : Object.values(changeCall))],
+  calls: (inputs) => [
+    'ec2:DescribeInstances',
+    ...(inputs.CheckStateOnly === true ? [] : changeCall[String(inputs.DesiredState)] ? [changeCall[String(inputs.DesiredState)]] : Object.values(changeCall)),
+  ],
   checkInputs({DesiredState: desired}, check) {
-    if (isLiteral(desired) && !changeCall[String(desired)]) check.error('desired-state', ['DesiredState'], `DesiredState of step ${check.step} is ${JSON.stringify(desired)}.`, 'use running, stopped or terminated.')
+    if (isLiteral(desired) && !changeCall[String(desired)])
+      check.error('desired-state', ['DesiredState'], `DesiredState of step ${check.step} is ${JSON.stringify(desired)}.`, 'use running, stopped or terminated.')
   },
   async run(inputs, ctx) {
     const {DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand} = await import('@aws-sdk/client-ec2')

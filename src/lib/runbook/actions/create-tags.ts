@@ -10,8 +10,15 @@ export const createTags: ActionSpec = {
   mutates: () => true,
   calls: (inputs) => (inputs.ResourceType === undefined || inputs.ResourceType === 'EC2' ? ['ec2:CreateTags'] : ['ssm:AddTagsToResource']),
   checkInputs({ResourceType: type, Tags: tags}, check) {
-    if (isLiteral(type) && !resourceTypes.includes(String(type))) check.error('resource-type', ['ResourceType'], `ResourceType of step ${check.step} is ${JSON.stringify(type)}.`, `use ${resourceTypes.slice(0, -1).join(', ')} or ${resourceTypes.at(-1)}.`)
-    if (Array.isArray(tags) && tags.some((t) => !isMapping(t) || t.Key === undefined || t.Value === undefined)) check.error('tags', ['Tags'], `Every tag of step ${check.step} needs Key and Value.`, 'write each tag as - Key: k, Value: v.')
+    if (isLiteral(type) && !resourceTypes.includes(String(type)))
+      check.error(
+        'resource-type',
+        ['ResourceType'],
+        `ResourceType of step ${check.step} is ${JSON.stringify(type)}.`,
+        `use ${resourceTypes.slice(0, -1).join(', ')} or ${resourceTypes.at(-1)}.`,
+      )
+    if (Array.isArray(tags) && tags.some((t) => !isMapping(t) || t.Key === undefined || t.Value === undefined))
+      check.error('tags', ['Tags'], `Every tag of step ${check.step} needs Key and Value.`, 'write each tag as - Key: k, Value: v.')
   },
   async run(inputs, ctx) {
     const resourceIds = (Array.isArray(inputs.ResourceIds) ? inputs.ResourceIds : [inputs.ResourceIds]).map(String)

@@ -11,7 +11,12 @@ export const executeAutomation: ActionSpec = {
   async run(inputs, ctx) {
     const nested = await ctx.runDocument(String(inputs.DocumentName), (inputs.RuntimeParameters ?? {}) as Record<string, unknown>)
     const outputs = {ExecutionId: nested.executionId, Status: nested.status, Output: JSON.stringify(nested.outputs)}
-    if (nested.status !== 'Success') throw new OpsctlError(`Nested runbook ${inputs.DocumentName} (execution ${nested.executionId}) ended ${nested.status}.`, ExitCode.WorkflowFailed, 'NestedAutomationFailed')
+    if (nested.status !== 'Success')
+      throw new OpsctlError(
+        `Nested runbook ${inputs.DocumentName} (execution ${nested.executionId}) ended ${nested.status}.`,
+        ExitCode.WorkflowFailed,
+        'NestedAutomationFailed',
+      )
     return {outputs, response: nested.outputs}
   },
 }

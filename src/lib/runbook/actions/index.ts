@@ -24,11 +24,33 @@ import {updateVariable} from './update-variable.js'
 import {waitForAwsResourceProperty} from './wait-for-aws-resource-property.js'
 
 /** The 23 documented SSM Automation actions, by name. */
-export const actions: ReadonlyMap<string, ActionSpec> = new Map([
-  approve, assertAwsResourceProperty, branch, changeInstanceState, copyImage, createImage, createStack, createTags,
-  deleteImage, deleteStack, executeAutomation, executeAwsApi, executeScript, executeStateMachine, invokeLambdaFunction,
-  invokeWebhook, loop, pause, runCommand, runInstances, sleep, updateVariable, waitForAwsResourceProperty,
-].map((action) => [action.name, action]))
+export const actions: ReadonlyMap<string, ActionSpec> = new Map(
+  [
+    approve,
+    assertAwsResourceProperty,
+    branch,
+    changeInstanceState,
+    copyImage,
+    createImage,
+    createStack,
+    createTags,
+    deleteImage,
+    deleteStack,
+    executeAutomation,
+    executeAwsApi,
+    executeScript,
+    executeStateMachine,
+    invokeLambdaFunction,
+    invokeWebhook,
+    loop,
+    pause,
+    runCommand,
+    runInstances,
+    sleep,
+    updateVariable,
+    waitForAwsResourceProperty,
+  ].map((action) => [action.name, action]),
+)
 
 /** Actions people write that do not exist, with what to use instead. */
 export const actionReplacements: Record<string, string> = {

@@ -16,7 +16,11 @@ export const runCommand: ActionSpec = {
   calls: () => ['ssm:SendCommand', 'ssm:ListCommandInvocations'],
   async run(inputs, ctx) {
     const {SSMClient} = await import('@aws-sdk/client-ssm')
-    const {commandId, invocations} = await runCommandToEnd(ctx.session.client(SSMClient), {...inputs, Parameters: asParameterLists(inputs.Parameters)} as never, ctx.io)
+    const {commandId, invocations} = await runCommandToEnd(
+      ctx.session.client(SSMClient),
+      {...inputs, Parameters: asParameterLists(inputs.Parameters)} as never,
+      ctx.io,
+    )
     const failed = invocations.filter((i) => i.Status !== 'Success')
     const first = failed[0] ?? invocations[0]
     const plugin = first.CommandPlugins?.[0]
@@ -28,7 +32,11 @@ export const runCommand: ActionSpec = {
       Instances: invocations.map((i) => ({InstanceId: i.InstanceId, Status: i.Status, ResponseCode: i.CommandPlugins?.[0]?.ResponseCode})),
     }
     if (failed.length > 0) {
-      throw new OpsctlError(`Command ${commandId} ${first.Status} on ${failed.map((i) => i.InstanceId).join(', ')}: ${(plugin?.Output ?? '').trim().split('\n').at(-1) || 'no output'}; see "aws ssm get-command-invocation --command-id ${commandId} --instance-id ${first.InstanceId}".`, ExitCode.WorkflowFailed, 'CommandFailed')
+      throw new OpsctlError(
+        `Command ${commandId} ${first.Status} on ${failed.map((i) => i.InstanceId).join(', ')}: ${(plugin?.Output ?? '').trim().split('\n').at(-1) || 'no output'}; see "aws ssm get-command-invocation --command-id ${commandId} --instance-id ${first.InstanceId}".`,
+        ExitCode.WorkflowFailed,
+        'CommandFailed',
+      )
     }
     return {outputs}
   },

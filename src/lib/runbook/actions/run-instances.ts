@@ -6,5 +6,11 @@ export const runInstances: ActionSpec = {
   requiredInputs: ['ImageId'],
   builtinOutputs: ['InstanceIds'],
   mutates: () => true,
-  calls: (inputs) => ['ec2:RunInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', ...(inputs.TagSpecifications ? ['ec2:CreateTags'] : []), ...(inputs.IamInstanceProfileArn || inputs.IamInstanceProfileName ? ['iam:PassRole'] : [])],
+  calls: (inputs) => [
+    'ec2:RunInstances',
+    'ec2:DescribeInstances',
+    'ec2:DescribeInstanceStatus',
+    ...(inputs.TagSpecifications ? ['ec2:CreateTags'] : []),
+    ...(inputs.IamInstanceProfileArn || inputs.IamInstanceProfileName ? ['iam:PassRole'] : []),
+  ],
 }

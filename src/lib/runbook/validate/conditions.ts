@@ -12,13 +12,25 @@ export function checkCondition(condition: Record<string, unknown>, path: NodePat
     return
   }
   const operators = keys.filter((k) => k in comparisonOperators)
-  if (condition.Variable === undefined) d.error('condition', path, `A condition in step ${step} has no Variable.`, "add Variable: '{{ step.Output }}' or a parameter reference.")
+  if (condition.Variable === undefined)
+    d.error('condition', path, `A condition in step ${step} has no Variable.`, "add Variable: '{{ step.Output }}' or a parameter reference.")
   if (operators.length !== 1) {
-    d.error('condition', path, `A condition in step ${step} has ${operators.length === 0 ? 'no' : 'more than one'} operator.`, `use exactly one of ${Object.keys(comparisonOperators).join(', ')}, or And, Or, Not.`)
+    d.error(
+      'condition',
+      path,
+      `A condition in step ${step} has ${operators.length === 0 ? 'no' : 'more than one'} operator.`,
+      `use exactly one of ${Object.keys(comparisonOperators).join(', ')}, or And, Or, Not.`,
+    )
   }
   for (const key of keys) {
     if (key !== 'Variable' && !(key in comparisonOperators)) {
-      d.error('condition', [...path, key], `Unknown operator ${key} in step ${step}.`, `${d.suggest(key, [...Object.keys(comparisonOperators), ...logicalOperators], 'operator')}`, true)
+      d.error(
+        'condition',
+        [...path, key],
+        `Unknown operator ${key} in step ${step}.`,
+        `${d.suggest(key, [...Object.keys(comparisonOperators), ...logicalOperators], 'operator')}`,
+        true,
+      )
     }
   }
 }
@@ -28,7 +40,12 @@ function checkLogical(op: string, value: unknown, path: NodePath, step: string, 
   const single = op === 'Not' && !Array.isArray(value)
   const inner = single ? [value] : value
   if (!Array.isArray(inner) || inner.length === 0 || (op === 'Not' && inner.length !== 1)) {
-    d.error('condition', path, `${op} in step ${step} needs ${op === 'Not' ? 'one condition' : 'a list of conditions'}.`, `write ${op}: ${op === 'Not' ? 'Variable and an operator' : '- a list of Variable and operator pairs'}.`)
+    d.error(
+      'condition',
+      path,
+      `${op} in step ${step} needs ${op === 'Not' ? 'one condition' : 'a list of conditions'}.`,
+      `write ${op}: ${op === 'Not' ? 'Variable and an operator' : '- a list of Variable and operator pairs'}.`,
+    )
     return
   }
   inner.forEach((c, i) => {

@@ -11,13 +11,20 @@ const parameterName = /^[A-Za-z0-9_-]+$/
 export function fitsParameterType(value: unknown, type: string): boolean {
   if (hasReference(value)) return true
   switch (type) {
-    case 'String': return typeof value === 'string'
-    case 'Integer': return Number.isInteger(value)
-    case 'Boolean': return typeof value === 'boolean'
-    case 'StringList': return Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)
-    case 'StringMap': return isMapping(value)
-    case 'MapList': return Array.isArray(value) && value.every(isMapping)
-    default: return type.startsWith('List<') ? Array.isArray(value) : typeof value === 'string'
+    case 'String':
+      return typeof value === 'string'
+    case 'Integer':
+      return Number.isInteger(value)
+    case 'Boolean':
+      return typeof value === 'boolean'
+    case 'StringList':
+      return Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)
+    case 'StringMap':
+      return isMapping(value)
+    case 'MapList':
+      return Array.isArray(value) && value.every(isMapping)
+    default:
+      return type.startsWith('List<') ? Array.isArray(value) : typeof value === 'string'
   }
 }
 
@@ -38,19 +45,31 @@ export function checkDeclarations(section: 'parameters' | 'variables', declared:
 
 function checkDeclaration(section: 'parameters' | 'variables', name: string, definition: unknown, d: Diagnostics): string | undefined {
   const path = [section, name]
-  if (!parameterName.test(name)) d.error('parameter-name', path, `${section === 'parameters' ? 'Parameter' : 'Variable'} name "${name}" has characters a {{ }} reference cannot hold.`, 'use letters, digits, _ and - only.', true)
+  if (!parameterName.test(name))
+    d.error(
+      'parameter-name',
+      path,
+      `${section === 'parameters' ? 'Parameter' : 'Variable'} name "${name}" has characters a {{ }} reference cannot hold.`,
+      'use letters, digits, _ and - only.',
+      true,
+    )
   if (!isMapping(definition)) {
     d.error('parameter-type', path, `${name} has no definition.`, 'give it at least a type, e.g. type: String.')
     return undefined
   }
   const type = definition.type
   if (typeof type !== 'string' || !(parameterTypes.includes(type) || awsType.test(type))) {
-    d.error('parameter-type', type === undefined ? path : [...path, 'type'], type === undefined ? `${name} has no type.` : `${name} has the unknown type ${JSON.stringify(type)}.`,
-      `use one of ${parameterTypes.join(', ')} or an AWS::* type such as AWS::EC2::Instance::Id${typeof type === 'string' ? ` (${d.suggest(type, parameterTypes, 'type')})` : ''}.`)
+    d.error(
+      'parameter-type',
+      type === undefined ? path : [...path, 'type'],
+      type === undefined ? `${name} has no type.` : `${name} has the unknown type ${JSON.stringify(type)}.`,
+      `use one of ${parameterTypes.join(', ')} or an AWS::* type such as AWS::EC2::Instance::Id${typeof type === 'string' ? ` (${d.suggest(type, parameterTypes, 'type')})` : ''}.`,
+    )
     return undefined
   }
   for (const field of Object.keys(definition)) {
-    if (!parameterFields.includes(field)) d.warning('unknown-field', [...path, field], `Unknown field ${field} in ${name}.`, `remove it, or ${d.suggest(field, parameterFields, 'field')}`, true)
+    if (!parameterFields.includes(field))
+      d.warning('unknown-field', [...path, field], `Unknown field ${field} in ${name}.`, `remove it, or ${d.suggest(field, parameterFields, 'field')}`, true)
   }
   const {allowedValues} = definition
   if (allowedValues !== undefined && (!Array.isArray(allowedValues) || allowedValues.length === 0)) {
@@ -70,14 +89,31 @@ function checkPattern(name: string, pattern: unknown, path: (string | number)[],
   }
   const compiled = allowedPattern(pattern)
   if ('matches' in compiled) return compiled
-  d.warning('allowed-pattern', path, `allowedPattern of ${name} is not a regular expression opsctl can evaluate (${compiled.unsupported}), so opsctl cannot check values against it.`, 'SSM may still accept it; simplify it if you want opsctl to check values.')
+  d.warning(
+    'allowed-pattern',
+    path,
+    `allowedPattern of ${name} is not a regular expression opsctl can evaluate (${compiled.unsupported}), so opsctl cannot check values against it.`,
+    'SSM may still accept it; simplify it if you want opsctl to check values.',
+  )
   return undefined
 }
 
-function checkDefault(name: string, type: string, definition: Record<string, unknown>, pattern: {matches(value: string): boolean} | undefined, path: (string | number)[], d: Diagnostics): void {
+function checkDefault(
+  name: string,
+  type: string,
+  definition: Record<string, unknown>,
+  pattern: {matches(value: string): boolean} | undefined,
+  path: (string | number)[],
+  d: Diagnostics,
+): void {
   const value = definition.default
   if (!fitsParameterType(value, type)) {
-    d.error('default-type', path, `The default of ${name} is not ${article(type)} ${type}.`, `give ${article(type)} ${type} default${type === 'StringList' ? ' (a list)' : ''}, or change the type.`)
+    d.error(
+      'default-type',
+      path,
+      `The default of ${name} is not ${article(type)} ${type}.`,
+      `give ${article(type)} ${type} default${type === 'StringList' ? ' (a list)' : ''}, or change the type.`,
+    )
     return
   }
   if (hasReference(value)) return
@@ -85,9 +121,19 @@ function checkDefault(name: string, type: string, definition: Record<string, unk
   const {allowedValues} = definition
   const allowed = Array.isArray(allowedValues) ? new Set(allowedValues.map(String)) : undefined
   if (allowed && items.some((v) => !allowed.has(String(v)))) {
-    d.error('default-not-allowed', path, `The default of ${name} (${JSON.stringify(value)}) is not one of its allowedValues.`, `use one of ${[...allowed].join(', ')}.`)
+    d.error(
+      'default-not-allowed',
+      path,
+      `The default of ${name} (${JSON.stringify(value)}) is not one of its allowedValues.`,
+      `use one of ${[...allowed].join(', ')}.`,
+    )
   }
   if (pattern && items.some((v) => typeof v === 'string' && v !== '' && !pattern.matches(v))) {
-    d.error('default-not-allowed', path, `The default of ${name} (${JSON.stringify(value)}) does not match its allowedPattern ${definition.allowedPattern}.`, 'change the default or the pattern.')
+    d.error(
+      'default-not-allowed',
+      path,
+      `The default of ${name} (${JSON.stringify(value)}) does not match its allowedPattern ${definition.allowedPattern}.`,
+      'change the default or the pattern.',
+    )
   }
 }

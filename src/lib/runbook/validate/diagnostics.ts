@@ -1,5 +1,5 @@
-import type {LoadedRunbook, NodePath, Position, Refusal} from '../document.js'
 import {didYouMean} from '../../errors/did-you-mean.js'
+import type {LoadedRunbook, NodePath, Position, Refusal} from '../document.js'
 
 export interface Diagnostic {
   severity: 'error' | 'warning'

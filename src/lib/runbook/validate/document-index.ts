@@ -15,12 +15,23 @@ export interface DocumentIndex {
   outputsOf(node: StepNode): string[] | undefined
 }
 
-export function indexDocument(nodes: StepNode[], declared: Pick<DocumentIndex, 'parameters' | 'variables'>, d: Diagnostics, positionOf: (node: StepNode) => number): DocumentIndex {
+export function indexDocument(
+  nodes: StepNode[],
+  declared: Pick<DocumentIndex, 'parameters' | 'variables'>,
+  d: Diagnostics,
+  positionOf: (node: StepNode) => number,
+): DocumentIndex {
   const steps = new Map<string, StepNode>()
   for (const node of nodes) {
     if (typeof node.step.name !== 'string') continue
     const first = steps.get(node.name)
-    if (first) d.error('duplicate-step', [...node.path, 'name'], `Step name ${node.name} is used twice (first at line ${positionOf(first)}).`, 'give every step a unique name.')
+    if (first)
+      d.error(
+        'duplicate-step',
+        [...node.path, 'name'],
+        `Step name ${node.name} is used twice (first at line ${positionOf(first)}).`,
+        'give every step a unique name.',
+      )
     else steps.set(node.name, node)
   }
   const outputs = new Map<StepNode, string[] | undefined>()

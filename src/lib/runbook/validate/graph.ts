@@ -10,13 +10,23 @@ export function checkGraph(scope: StepNode[], d: Diagnostics): void {
   const inScope = new Map(scope.map((n) => [n.name, n]))
   const reached = reachable(scope[0], inScope)
   for (const node of scope) {
-    if (!reached.has(node.name)) d.warning('unreachable-step', [...node.path, 'name'], `Step ${node.name} can never run: no step leads to it.`, `remove it, or reach it with nextStep, a branch choice or onFailure: step:${node.name}.`)
+    if (!reached.has(node.name))
+      d.warning(
+        'unreachable-step',
+        [...node.path, 'name'],
+        `Step ${node.name} can never run: no step leads to it.`,
+        `remove it, or reach it with nextStep, a branch choice or onFailure: step:${node.name}.`,
+      )
   }
   const exits = leadingOut(scope, inScope)
   const trapped = scope.filter((n) => reached.has(n.name) && !exits.has(n.name))
   if (trapped.length > 0) {
-    d.error('endless-loop', [...trapped[0].path, 'name'], `Steps ${trapped.map((n) => n.name).join(', ')} loop with no way out: once there, the run never ends.`,
-      'add a branch choice or Default that leaves the loop, set isEnd: true on a step, or use aws:loop with MaxIterations.')
+    d.error(
+      'endless-loop',
+      [...trapped[0].path, 'name'],
+      `Steps ${trapped.map((n) => n.name).join(', ')} loop with no way out: once there, the run never ends.`,
+      'add a branch choice or Default that leaves the loop, set isEnd: true on a step, or use aws:loop with MaxIterations.',
+    )
   }
 }
 
@@ -39,7 +49,9 @@ function reachable(first: StepNode, inScope: Map<string, StepNode>): Set<string>
 /** Where a step goes when it succeeds: 'exit' when the run may end there (isEnd, the last step, a jump out, a branch that may fall through). */
 function successors(node: StepNode, inScope: Map<string, StepNode>): string[] | 'exit' {
   if (node.step.action === 'aws:branch') {
-    const targets = jumpsFrom(node).filter((j) => j.kind === 'choice' || j.kind === 'default').map((j) => j.target)
+    const targets = jumpsFrom(node)
+      .filter((j) => j.kind === 'choice' || j.kind === 'default')
+      .map((j) => j.target)
     return node.step.inputs?.Default === undefined || targets.some((t) => !inScope.has(t)) ? 'exit' : targets
   }
   const next = nextOnSuccess(node)

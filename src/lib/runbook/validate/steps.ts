@@ -11,7 +11,20 @@ import type {DocumentIndex} from './document-index.js'
 import {checkReferences} from './references.js'
 import {isEmpty, isMapping, isWholeNumber} from './values.js'
 
-const stepFields = ['name', 'action', 'description', 'inputs', 'outputs', 'maxAttempts', 'timeoutSeconds', 'onFailure', 'onCancel', 'isEnd', 'nextStep', 'isCritical']
+const stepFields = [
+  'name',
+  'action',
+  'description',
+  'inputs',
+  'outputs',
+  'maxAttempts',
+  'timeoutSeconds',
+  'onFailure',
+  'onCancel',
+  'isEnd',
+  'nextStep',
+  'isCritical',
+]
 const stepName = /^[A-Za-z0-9_-]+$/
 
 /** One step: its fields, its jumps, its output declarations and its action's inputs. */
@@ -19,7 +32,12 @@ export function checkStep(node: StepNode, index: DocumentIndex, d: Diagnostics):
   checkFields(node, index, d)
   for (const jump of jumpsFrom(node)) {
     if (!index.steps.has(jump.target)) {
-      d.error('unknown-step', jump.path, `Step ${node.name} jumps to ${jump.target}, which is not a step of this document.`, `${d.suggest(jump.target, index.stepNames, 'step')}`)
+      d.error(
+        'unknown-step',
+        jump.path,
+        `Step ${node.name} jumps to ${jump.target}, which is not a step of this document.`,
+        `${d.suggest(jump.target, index.stepNames, 'step')}`,
+      )
     }
   }
   checkOutputDeclarations(node, d)
@@ -29,16 +47,32 @@ export function checkStep(node: StepNode, index: DocumentIndex, d: Diagnostics):
 function checkFields(node: StepNode, index: DocumentIndex, d: Diagnostics): void {
   const {step, path} = node
   if (typeof step.name !== 'string') d.error('step-name', path, `Step ${node.index + 1} has no name.`, 'give it a name: letters, digits, _ and -.')
-  else if (!stepName.test(step.name)) d.error('step-name', [...path, 'name'], `Step name "${step.name}" has characters SSM does not accept.`, 'use letters, digits, _ and - only.')
+  else if (!stepName.test(step.name))
+    d.error('step-name', [...path, 'name'], `Step name "${step.name}" has characters SSM does not accept.`, 'use letters, digits, _ and - only.')
   for (const field of Object.keys(step)) {
-    if (!stepFields.includes(field)) d.warning('unknown-field', [...path, field], `Unknown field ${field} in step ${node.name}.`, `remove it, or ${d.suggest(field, stepFields, 'field')}`, true)
+    if (!stepFields.includes(field))
+      d.warning(
+        'unknown-field',
+        [...path, field],
+        `Unknown field ${field} in step ${node.name}.`,
+        `remove it, or ${d.suggest(field, stepFields, 'field')}`,
+        true,
+      )
   }
-  if (step.description !== undefined && typeof step.description !== 'string') d.error('field-type', [...path, 'description'], `description of step ${node.name} must be a string.`, 'write it as text.')
+  if (step.description !== undefined && typeof step.description !== 'string')
+    d.error('field-type', [...path, 'description'], `description of step ${node.name} must be a string.`, 'write it as text.')
   for (const field of ['maxAttempts', 'timeoutSeconds'] as const) {
-    if (step[field] !== undefined && !isWholeNumber(step[field], 1)) d.error('field-type', [...path, field], `${field} of step ${node.name} must be a whole number of at least 1.`, `write e.g. ${field}: ${field === 'maxAttempts' ? 3 : 600}.`)
+    if (step[field] !== undefined && !isWholeNumber(step[field], 1))
+      d.error(
+        'field-type',
+        [...path, field],
+        `${field} of step ${node.name} must be a whole number of at least 1.`,
+        `write e.g. ${field}: ${field === 'maxAttempts' ? 3 : 600}.`,
+      )
   }
   for (const field of ['isEnd', 'isCritical'] as const) {
-    if (step[field] !== undefined && typeof step[field] !== 'boolean' && step[field] !== 'true' && step[field] !== 'false') d.error('field-type', [...path, field], `${field} of step ${node.name} must be true or false.`, `write ${field}: true or ${field}: false.`)
+    if (step[field] !== undefined && typeof step[field] !== 'boolean' && step[field] !== 'true' && step[field] !== 'false')
+      d.error('field-type', [...path, field], `${field} of step ${node.name} must be true or false.`, `write ${field}: true or ${field}: false.`)
   }
   for (const field of ['onFailure', 'onCancel'] as const) {
     const value = step[field]
@@ -46,39 +80,82 @@ function checkFields(node: StepNode, index: DocumentIndex, d: Diagnostics): void
       d.error('on-failure', [...path, field], `${field} of step ${node.name} is ${JSON.stringify(value)}.`, 'use Abort, Continue or step:<name of a step>.')
     }
   }
-  if (step.nextStep !== undefined && typeof step.nextStep !== 'string') d.error('field-type', [...path, 'nextStep'], `nextStep of step ${node.name} must be a step name.`, `name one of the steps: ${index.stepNames.slice(0, 8).join(', ')}.`)
-  if (isTrue(step.isEnd) && step.nextStep !== undefined) d.warning('is-end', [...path, 'nextStep'], `Step ${node.name} has isEnd: true, so its nextStep is never used.`, 'remove nextStep or isEnd.')
+  if (step.nextStep !== undefined && typeof step.nextStep !== 'string')
+    d.error(
+      'field-type',
+      [...path, 'nextStep'],
+      `nextStep of step ${node.name} must be a step name.`,
+      `name one of the steps: ${index.stepNames.slice(0, 8).join(', ')}.`,
+    )
+  if (isTrue(step.isEnd) && step.nextStep !== undefined)
+    d.warning('is-end', [...path, 'nextStep'], `Step ${node.name} has isEnd: true, so its nextStep is never used.`, 'remove nextStep or isEnd.')
 }
 
 function checkOutputDeclarations(node: StepNode, d: Diagnostics): void {
   const outputs = node.step.outputs
   if (outputs === undefined) return
   if (!Array.isArray(outputs)) {
-    d.error('step-output', [...node.path, 'outputs'], `outputs of step ${node.name} must be a list.`, 'write each output as - Name: X, Selector: $.Path, Type: String.')
+    d.error(
+      'step-output',
+      [...node.path, 'outputs'],
+      `outputs of step ${node.name} must be a list.`,
+      'write each output as - Name: X, Selector: $.Path, Type: String.',
+    )
     return
   }
-  outputs.forEach((output, i) => checkOutputDeclaration(node, output, i, d))
+  for (const [i, output] of outputs.entries()) checkOutputDeclaration(node, output, i, d)
 }
 
 function checkOutputDeclaration(node: StepNode, output: unknown, i: number, d: Diagnostics): void {
   const path = [...node.path, 'outputs', i]
-  if (!isMapping(output)) return d.error('step-output', path, `Output ${i + 1} of step ${node.name} is not a mapping.`, 'write it as Name, Selector and Type.')
+  if (!isMapping(output)) {
+    d.error('step-output', path, `Output ${i + 1} of step ${node.name} is not a mapping.`, 'write it as Name, Selector and Type.')
+    return
+  }
   const name = String(output.Name ?? i + 1)
-  if (typeof output.Name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(output.Name)) d.error('step-output', output.Name === undefined ? path : [...path, 'Name'], `Output ${i + 1} of step ${node.name} has no valid Name.`, 'give it a Name of letters, digits and _.')
+  if (typeof output.Name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(output.Name))
+    d.error(
+      'step-output',
+      output.Name === undefined ? path : [...path, 'Name'],
+      `Output ${i + 1} of step ${node.name} has no valid Name.`,
+      'give it a Name of letters, digits and _.',
+    )
   if (typeof output.Selector !== 'string' || !output.Selector.startsWith('$')) {
-    d.error('step-output', output.Selector === undefined ? path : [...path, 'Selector'], `Output ${name} of step ${node.name} needs a Selector starting with $.`, 'write a JSONPath such as $.DBInstances[0].DBInstanceStatus.')
+    d.error(
+      'step-output',
+      output.Selector === undefined ? path : [...path, 'Selector'],
+      `Output ${name} of step ${node.name} needs a Selector starting with $.`,
+      'write a JSONPath such as $.DBInstances[0].DBInstanceStatus.',
+    )
   } else {
     try {
       parseJsonPath(output.Selector)
     } catch {
-      d.warning('selector', [...path, 'Selector'], `Selector ${output.Selector} uses JSONPath that opsctl's local engine cannot evaluate.`, 'use .Key, [0], [*] and .. only, or run the document with --engine ssm.')
+      d.warning(
+        'selector',
+        [...path, 'Selector'],
+        `Selector ${output.Selector} uses JSONPath that opsctl's local engine cannot evaluate.`,
+        'use .Key, [0], [*] and .. only, or run the document with --engine ssm.',
+      )
     }
   }
   if (typeof output.Type !== 'string' || !(outputTypes as readonly string[]).includes(output.Type)) {
-    d.error('step-output', output.Type === undefined ? path : [...path, 'Type'], `Output ${name} of step ${node.name} has no valid Type.`, `use one of ${outputTypes.join(', ')}.`)
+    d.error(
+      'step-output',
+      output.Type === undefined ? path : [...path, 'Type'],
+      `Output ${name} of step ${node.name} has no valid Type.`,
+      `use one of ${outputTypes.join(', ')}.`,
+    )
   }
   for (const field of Object.keys(output)) {
-    if (!['Name', 'Selector', 'Type'].includes(field)) d.warning('unknown-field', [...path, field], `Unknown field ${field} in an output of step ${node.name}.`, 'outputs have Name, Selector and Type only.', true)
+    if (!['Name', 'Selector', 'Type'].includes(field))
+      d.warning(
+        'unknown-field',
+        [...path, field],
+        `Unknown field ${field} in an output of step ${node.name}.`,
+        'outputs have Name, Selector and Type only.',
+        true,
+      )
   }
 }
 
@@ -86,12 +163,22 @@ function checkOutputDeclaration(node: StepNode, output: unknown, i: number, d: D
 function checkAction(node: StepNode, index: DocumentIndex, d: Diagnostics): void {
   const {step, path} = node
   if (typeof step.action !== 'string') {
-    d.error('unknown-action', step.action === undefined ? path : [...path, 'action'], `Step ${node.name} has no action.`, 'set action to one of the Automation actions, e.g. aws:executeAwsApi.')
+    d.error(
+      'unknown-action',
+      step.action === undefined ? path : [...path, 'action'],
+      `Step ${node.name} has no action.`,
+      'set action to one of the Automation actions, e.g. aws:executeAwsApi.',
+    )
     return
   }
   const spec = actions.get(step.action)
   if (!spec) {
-    d.error('unknown-action', [...path, 'action'], `Step ${node.name} uses ${step.action}, which is not an Automation action.`, `${actionReplacements[step.action] ?? d.suggest(step.action, [...actions.keys()], 'action')}`)
+    d.error(
+      'unknown-action',
+      [...path, 'action'],
+      `Step ${node.name} uses ${step.action}, which is not an Automation action.`,
+      `${actionReplacements[step.action] ?? d.suggest(step.action, [...actions.keys()], 'action')}`,
+    )
     return
   }
   const inputs = step.inputs
@@ -117,13 +204,22 @@ function checkRequiredInputs(node: StepNode, spec: ActionSpec, given: Record<str
   const at = (name: string) => [...node.path, 'inputs', name]
   for (const name of spec.requiredInputs) {
     if (!(name in given)) d.error('missing-input', where, `Step ${node.name} (${spec.name}) has no ${name} input.`, `add inputs.${name}.`)
-    else if (isEmpty(given[name])) d.error('empty-input', at(name), `Input ${name} of step ${node.name} is empty.`, `give it a value, for example a parameter reference such as '{{ InstanceId }}'.`)
+    else if (isEmpty(given[name]))
+      d.error(
+        'empty-input',
+        at(name),
+        `Input ${name} of step ${node.name} is empty.`,
+        `give it a value, for example a parameter reference such as '{{ InstanceId }}'.`,
+      )
   }
   for (const group of spec.oneOf ?? []) {
     const present = group.filter((name) => name in given)
-    if (present.length === 0) d.error('missing-input', where, `Step ${node.name} (${spec.name}) needs ${group.join(' or ')}.`, `add one of inputs.${group.join(', inputs.')}.`)
-    else if (present.length > 1) d.error('conflicting-inputs', at(present[1]), `Step ${node.name} gives both ${present.join(' and ')}.`, `keep only one of ${present.join(', ')}.`)
-    else if (isEmpty(given[present[0]])) d.error('empty-input', at(present[0]), `Input ${present[0]} of step ${node.name} is empty.`, `give it a value, for example '{{ InstanceId }}'.`)
+    if (present.length === 0)
+      d.error('missing-input', where, `Step ${node.name} (${spec.name}) needs ${group.join(' or ')}.`, `add one of inputs.${group.join(', inputs.')}.`)
+    else if (present.length > 1)
+      d.error('conflicting-inputs', at(present[1]), `Step ${node.name} gives both ${present.join(' and ')}.`, `keep only one of ${present.join(', ')}.`)
+    else if (isEmpty(given[present[0]]))
+      d.error('empty-input', at(present[0]), `Input ${present[0]} of step ${node.name} is empty.`, `give it a value, for example '{{ InstanceId }}'.`)
   }
 }
 

@@ -11,21 +11,45 @@ const SSM_CONTENT_BYTES = 64 * 1024
 
 /** schemaVersion, the fields beside mainSteps, the attachments, and the size SSM accepts. */
 export function checkTopLevel(document: RunbookDocument, bytes: number, d: Diagnostics): void {
-  if (document.schemaVersion === undefined) d.error('schema-version', [], 'The document has no schemaVersion.', "add schemaVersion: '0.3' (the Automation schema).")
-  else if (document.schemaVersion === 0.3) d.warning('schema-version', ['schemaVersion'], 'schemaVersion is the number 0.3, not the string.', "quote it: schemaVersion: '0.3'.")
-  else if (document.schemaVersion !== '0.3') d.error('schema-version', ['schemaVersion'], `schemaVersion ${JSON.stringify(document.schemaVersion)} is not the Automation schema.`, "set schemaVersion: '0.3'; Command documents (2.2) run with aws:runCommand instead.")
+  if (document.schemaVersion === undefined)
+    d.error('schema-version', [], 'The document has no schemaVersion.', "add schemaVersion: '0.3' (the Automation schema).")
+  else if (document.schemaVersion === 0.3)
+    d.warning('schema-version', ['schemaVersion'], 'schemaVersion is the number 0.3, not the string.', "quote it: schemaVersion: '0.3'.")
+  else if (document.schemaVersion !== '0.3')
+    d.error(
+      'schema-version',
+      ['schemaVersion'],
+      `schemaVersion ${JSON.stringify(document.schemaVersion)} is not the Automation schema.`,
+      "set schemaVersion: '0.3'; Command documents (2.2) run with aws:runCommand instead.",
+    )
   for (const field of ['description', 'assumeRole'] as const) {
-    if (document[field] !== undefined && typeof document[field] !== 'string') d.error('field-type', [field], `${field} must be a string.`, `write ${field} as text${field === 'assumeRole' ? ", usually '{{ AutomationAssumeRole }}'" : ''}.`)
+    if (document[field] !== undefined && typeof document[field] !== 'string')
+      d.error(
+        'field-type',
+        [field],
+        `${field} must be a string.`,
+        `write ${field} as text${field === 'assumeRole' ? ", usually '{{ AutomationAssumeRole }}'" : ''}.`,
+      )
   }
   for (const field of Object.keys(document)) {
-    if (!topLevelFields.includes(field)) d.warning('unknown-field', [field], `Unknown top-level field ${field}.`, `remove it, or ${d.suggest(field, topLevelFields, 'field')}`, true)
+    if (!topLevelFields.includes(field))
+      d.warning('unknown-field', [field], `Unknown top-level field ${field}.`, `remove it, or ${d.suggest(field, topLevelFields, 'field')}`, true)
   }
   if (!Array.isArray(document.mainSteps) || document.mainSteps.length === 0) {
-    d.error('main-steps', document.mainSteps === undefined ? [] : ['mainSteps'], 'The document has no mainSteps.', 'add a mainSteps list with at least one step.')
+    d.error(
+      'main-steps',
+      document.mainSteps === undefined ? [] : ['mainSteps'],
+      'The document has no mainSteps.',
+      'add a mainSteps list with at least one step.',
+    )
   }
   if (document.files !== undefined) checkFiles(document.files, d)
   if (bytes > SSM_CONTENT_BYTES) {
-    d.warnAboutFile('document-size', `The document is ${Math.ceil(bytes / 1024)} KB, more than the 64 KB SSM accepts as the content of an Automation document.`, 'split it into documents that call each other with aws:executeAutomation.')
+    d.warnAboutFile(
+      'document-size',
+      `The document is ${Math.ceil(bytes / 1024)} KB, more than the 64 KB SSM accepts as the content of an Automation document.`,
+      'split it into documents that call each other with aws:executeAutomation.',
+    )
   }
 }
 
@@ -52,7 +76,13 @@ export function checkDocumentOutputs(document: RunbookDocument, index: DocumentI
   }
   outputs.forEach((output, i) => {
     const match = typeof output === 'string' ? /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_.-]+)$/.exec(output) : null
-    if (!match) d.error('document-output', ['outputs', i], `Document output ${JSON.stringify(output)} is not StepName.OutputName.`, 'write it as StepName.OutputName, without {{ }}.')
+    if (!match)
+      d.error(
+        'document-output',
+        ['outputs', i],
+        `Document output ${JSON.stringify(output)} is not StepName.OutputName.`,
+        'write it as StepName.OutputName, without {{ }}.',
+      )
     else checkReferences(`{{ ${output} }}`, ['outputs', i], undefined, index, d)
   })
 }

@@ -21,43 +21,75 @@ export const auroraSeeder: Seeder = {
     const rds = session.client(RDSClient)
     const cloudwatch = session.client(CloudWatchClient)
     const shardKey = await findKeyByAlias(session.client(KMSClient), SHARD_KEY_ALIAS)
-    if (!shardKey) throw new OpsctlError(`KMS key ${SHARD_KEY_ALIAS} is missing, so the Aurora cluster cannot be encrypted with it; run "opsctl sandbox seed" again.`)
-    await report.ensure('rds-db-cluster', AURORA_CLUSTER, () => describeDbCluster(rds, AURORA_CLUSTER).catch((error) => {
-      if (error instanceof NotFoundError) return undefined
-      throw error
-    }), async () => (await rds.send(new CreateDBClusterCommand({
-      DBClusterIdentifier: AURORA_CLUSTER,
-      Engine: 'aurora-postgresql',
-      EngineVersion: '16.4',
-      MasterUsername: 'opsadmin',
-      // Nobody logs in to a sandbox database; the password only has to be valid, and is never shown.
-      MasterUserPassword: randomBytes(18).toString('base64url'),
-      StorageEncrypted: true,
-      KmsKeyId: shardKey.Arn,
-      BackupRetentionPeriod: 30,
-      DeletionProtection: true,
-      Tags: [{Key: 'opsctl:role', Value: 'tenant-shard'}],
-    }))).DBCluster!)
+    if (!shardKey)
+      throw new OpsctlError(`KMS key ${SHARD_KEY_ALIAS} is missing, so the Aurora cluster cannot be encrypted with it; run "opsctl sandbox seed" again.`)
+    await report.ensure(
+      'rds-db-cluster',
+      AURORA_CLUSTER,
+      () =>
+        describeDbCluster(rds, AURORA_CLUSTER).catch((error) => {
+          if (error instanceof NotFoundError) return undefined
+          throw error
+        }),
+      async () =>
+        (
+          await rds.send(
+            new CreateDBClusterCommand({
+              DBClusterIdentifier: AURORA_CLUSTER,
+              Engine: 'aurora-postgresql',
+              EngineVersion: '16.4',
+              MasterUsername: 'opsadmin',
+              // Nobody logs in to a sandbox database; the password only has to be valid, and is never shown.
+              MasterUserPassword: randomBytes(18).toString('base64url'),
+              StorageEncrypted: true,
+              KmsKeyId: shardKey.Arn,
+              BackupRetentionPeriod: 30,
+              DeletionProtection: true,
+              Tags: [{Key: 'opsctl:role', Value: 'tenant-shard'}],
+            }),
+          )
+        ).DBCluster!,
+    )
     // The first instance becomes the writer, the second its reader, in another Availability Zone.
     for (const [index, id] of AURORA_INSTANCES.entries()) {
-      await report.ensure('rds-db-instance', id, () => findDbInstance(rds, id), async () => (await rds.send(new CreateDBInstanceCommand({
-        DBInstanceIdentifier: id, DBClusterIdentifier: AURORA_CLUSTER, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large',
-        AvailabilityZone: `${session.region}${'ab'[index]}`,
-      }))).DBInstance!)
+      await report.ensure(
+        'rds-db-instance',
+        id,
+        () => findDbInstance(rds, id),
+        async () =>
+          (
+            await rds.send(
+              new CreateDBInstanceCommand({
+                DBInstanceIdentifier: id,
+                DBClusterIdentifier: AURORA_CLUSTER,
+                Engine: 'aurora-postgresql',
+                DBInstanceClass: 'db.r6g.large',
+                AvailabilityZone: `${session.region}${'ab'[index]}`,
+              }),
+            )
+          ).DBInstance!,
+      )
     }
-    await report.ensure('cloudwatch-alarm', AURORA_CPU_ALARM, async () => (await cloudwatch.send(new DescribeAlarmsCommand({AlarmNames: [AURORA_CPU_ALARM]}))).MetricAlarms?.[0], async () => {
-      await cloudwatch.send(new PutMetricAlarmCommand({
-        AlarmName: AURORA_CPU_ALARM,
-        Namespace: 'AWS/RDS',
-        MetricName: 'CPUUtilization',
-        Dimensions: [{Name: 'DBClusterIdentifier', Value: AURORA_CLUSTER}],
-        Statistic: 'Average',
-        Period: 60,
-        EvaluationPeriods: 3,
-        Threshold: 60,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }))
-      return (await cloudwatch.send(new DescribeAlarmsCommand({AlarmNames: [AURORA_CPU_ALARM]}))).MetricAlarms![0]
-    })
+    await report.ensure(
+      'cloudwatch-alarm',
+      AURORA_CPU_ALARM,
+      async () => (await cloudwatch.send(new DescribeAlarmsCommand({AlarmNames: [AURORA_CPU_ALARM]}))).MetricAlarms?.[0],
+      async () => {
+        await cloudwatch.send(
+          new PutMetricAlarmCommand({
+            AlarmName: AURORA_CPU_ALARM,
+            Namespace: 'AWS/RDS',
+            MetricName: 'CPUUtilization',
+            Dimensions: [{Name: 'DBClusterIdentifier', Value: AURORA_CLUSTER}],
+            Statistic: 'Average',
+            Period: 60,
+            EvaluationPeriods: 3,
+            Threshold: 60,
+            ComparisonOperator: 'GreaterThanThreshold',
+          }),
+        )
+        return (await cloudwatch.send(new DescribeAlarmsCommand({AlarmNames: [AURORA_CPU_ALARM]}))).MetricAlarms![0]
+      },
+    )
   },
 }

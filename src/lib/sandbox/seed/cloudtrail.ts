@@ -44,21 +44,32 @@ export const cloudTrailSeeder: Seeder = {
     const bucket = trailBucketName(account!)
     const trailArn = `arn:aws:cloudtrail:${session.region}:${account}:trail/${TRAIL_NAME}`
 
-    await report.ensure('s3-bucket', bucket, () => unlessMissing(s3.send(new HeadBucketCommand({Bucket: bucket})), NotFound), async () => {
-      // The sandbox's region is us-east-1, where a bucket takes no location constraint.
-      const created = await s3.send(new CreateBucketCommand({Bucket: bucket}))
-      await s3.send(new PutBucketPolicyCommand({Bucket: bucket, Policy: trailBucketPolicy(bucket, account!, trailArn)}))
-      return created
-    })
+    await report.ensure(
+      's3-bucket',
+      bucket,
+      () => unlessMissing(s3.send(new HeadBucketCommand({Bucket: bucket})), NotFound),
+      async () => {
+        // The sandbox's region is us-east-1, where a bucket takes no location constraint.
+        const created = await s3.send(new CreateBucketCommand({Bucket: bucket}))
+        await s3.send(new PutBucketPolicyCommand({Bucket: bucket, Policy: trailBucketPolicy(bucket, account!, trailArn)}))
+        return created
+      },
+    )
 
-    const findTrail = () => unlessMissing(cloudtrail.send(new GetTrailCommand({Name: TRAIL_NAME})).then((r) => r.Trail), TrailNotFoundException)
+    const findTrail = () =>
+      unlessMissing(
+        cloudtrail.send(new GetTrailCommand({Name: TRAIL_NAME})).then((r) => r.Trail),
+        TrailNotFoundException,
+      )
     await report.ensure('cloudtrail-trail', TRAIL_NAME, findTrail, async () => {
-      const trail = await cloudtrail.send(new CreateTrailCommand({
-        Name: TRAIL_NAME,
-        S3BucketName: bucket,
-        IsMultiRegionTrail: true,
-        EnableLogFileValidation: true,
-      }))
+      const trail = await cloudtrail.send(
+        new CreateTrailCommand({
+          Name: TRAIL_NAME,
+          S3BucketName: bucket,
+          IsMultiRegionTrail: true,
+          EnableLogFileValidation: true,
+        }),
+      )
       await cloudtrail.send(new StartLoggingCommand({Name: TRAIL_NAME}))
       return trail
     })

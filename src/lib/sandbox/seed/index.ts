@@ -8,14 +8,7 @@ import {rdsSeeder} from './rds.js'
 import type {SeededResource, Seeder} from './seeder.js'
 
 /** The demo estate, seeded in this order (RDS uses the KMS seeder's key). Add new areas at the end. */
-export const seeders: Seeder[] = [
-  kmsSeeder,
-  rdsSeeder,
-  cloudTrailSeeder,
-  ec2Seeder,
-  auroraSeeder,
-  complianceSeeder,
-]
+export const seeders: Seeder[] = [kmsSeeder, rdsSeeder, cloudTrailSeeder, ec2Seeder, auroraSeeder, complianceSeeder]
 
 /** Creates what is missing of the demo estate and lists every resource as created or existing. */
 export async function seedDemoEstate(session: AwsSession, list: Seeder[] = seeders): Promise<SeededResource[]> {

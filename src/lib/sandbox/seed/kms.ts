@@ -1,4 +1,12 @@
-import {CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand, KMSClient, type KeyMetadata, NotFoundException} from '@aws-sdk/client-kms'
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  EnableKeyRotationCommand,
+  type KeyMetadata,
+  KMSClient,
+  NotFoundException,
+} from '@aws-sdk/client-kms'
 
 import {type Seeder, unlessMissing} from './seeder.js'
 
@@ -12,7 +20,10 @@ const keys = [
 
 /** The key behind an alias, or undefined when the alias does not exist. */
 export const findKeyByAlias = (kms: KMSClient, alias: string): Promise<KeyMetadata | undefined> =>
-  unlessMissing(kms.send(new DescribeKeyCommand({KeyId: alias})).then((r) => r.KeyMetadata), NotFoundException)
+  unlessMissing(
+    kms.send(new DescribeKeyCommand({KeyId: alias})).then((r) => r.KeyMetadata),
+    NotFoundException,
+  )
 
 /** Customer managed keys: one with automatic rotation, one without. */
 export const kmsSeeder: Seeder = {
@@ -20,15 +31,22 @@ export const kmsSeeder: Seeder = {
   async seed(session, report) {
     const kms = session.client(KMSClient)
     for (const key of keys) {
-      await report.ensure('kms-key', key.alias, () => findKeyByAlias(kms, key.alias), async () => {
-        const {KeyMetadata} = await kms.send(new CreateKeyCommand({
-          Description: key.description,
-          Tags: [{TagKey: 'opsctl:role', TagValue: 'demo'}],
-        }))
-        await kms.send(new CreateAliasCommand({AliasName: key.alias, TargetKeyId: KeyMetadata!.KeyId}))
-        if (key.rotation) await kms.send(new EnableKeyRotationCommand({KeyId: KeyMetadata!.KeyId}))
-        return KeyMetadata!
-      })
+      await report.ensure(
+        'kms-key',
+        key.alias,
+        () => findKeyByAlias(kms, key.alias),
+        async () => {
+          const {KeyMetadata} = await kms.send(
+            new CreateKeyCommand({
+              Description: key.description,
+              Tags: [{TagKey: 'opsctl:role', TagValue: 'demo'}],
+            }),
+          )
+          await kms.send(new CreateAliasCommand({AliasName: key.alias, TargetKeyId: KeyMetadata!.KeyId}))
+          if (key.rotation) await kms.send(new EnableKeyRotationCommand({KeyId: KeyMetadata!.KeyId}))
+          return KeyMetadata!
+        },
+      )
     }
   },
 }

@@ -11,7 +11,7 @@ describe('two concurrent restores of one source (e2e)', function () {
   this.timeout(60_000)
   const faults = faultProxyInFrontOfMoto()
 
-  it('lets exactly one make the instance; the other fails or is refused with one sentence and leaves the winner\'s instance alone', async () => {
+  it("lets exactly one make the instance; the other fails or is refused with one sentence and leaves the winner's instance alone", async () => {
     await createDbInstance('tenant-shard-001', {StorageEncrypted: true})
     await opsctl(['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'baseline'])
     // Slow enough that both pass their check that the name is free before either restore is applied.
@@ -24,7 +24,9 @@ describe('two concurrent restores of one source (e2e)', function () {
     expect(losers, results.map((r) => r.stderr).join('\n')).to.deep.equal([])
     const loser = results.find((r) => r !== winner)!
     expect([1, 2]).to.include(loser.code)
-    expect(parseJson(loser).error!.message).to.match(/^(DB instance tenant-shard-001-copy was created by another run or person at the same moment|A DB instance named tenant-shard-001-copy already exists)/)
+    expect(parseJson(loser).error!.message).to.match(
+      /^(DB instance tenant-shard-001-copy was created by another run or person at the same moment|A DB instance named tenant-shard-001-copy already exists)/,
+    )
     const {DBInstances = []} = await new RDSClient({}).send(new DescribeDBInstancesCommand({}))
     expect(DBInstances.map((i) => i.DBInstanceIdentifier).sort()).to.deep.equal(['tenant-shard-001', 'tenant-shard-001-copy'])
     const copy = DBInstances.find((i) => i.DBInstanceIdentifier === 'tenant-shard-001-copy')!

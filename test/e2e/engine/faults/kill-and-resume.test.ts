@@ -62,7 +62,9 @@ const cases: Case[] = [
     async arrange() {
       await shard()
       // Journalled elsewhere: the trial's journal folder holds the run under test alone.
-      await opsctl(['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'baseline'], {env: {OPSCTL_HOME: join(process.env.OPSCTL_HOME!, '..', 'arrange')}})
+      await opsctl(['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'baseline'], {
+        env: {OPSCTL_HOME: join(process.env.OPSCTL_HOME!, '..', 'arrange')},
+      })
     },
     args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'baseline', '--target', 'restored', '--poll-interval', '1'],
     undoKills: [
@@ -139,10 +141,13 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
         let pid = 0
         const applied = faults.proxy.nextRequest({operation: kill.operation}).then(() => process.kill(pid, 'SIGKILL'))
         // Ctrl-C right after the step: the run is undone, and the undo is killed at the request.
-        const killed = await opsctl(c.args, {env: faults.env, onSpawn: (p, stdout) => {
-          pid = p
-          killWhen(`✔ ${kill.step}:`, 'SIGINT')(p, stdout)
-        }})
+        const killed = await opsctl(c.args, {
+          env: faults.env,
+          onSpawn: (p, stdout) => {
+            pid = p
+            killWhen(`✔ ${kill.step}:`, 'SIGINT')(p, stdout)
+          },
+        })
         await applied
         expect(killed.code).to.equal(null)
         expect(journal().steps.find((s) => s.id === kill.step)?.undo, 'journalled before it was sent').to.deep.equal({status: 'running'})

@@ -7,7 +7,8 @@ import {createDbInstance} from '../../../support/rds.js'
 
 const rds = () => new RDSClient({})
 const instanceIds = async () => ((await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier).sort()
-const snapshotIds = async () => ((await rds().send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
+const snapshotIds = async () =>
+  ((await rds().send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort()
 
 /**
  * The request is applied and its response lost: the SDK sends it again and meets "already exists" (a create)
@@ -24,10 +25,30 @@ describe('lost responses of creates and deletes (e2e through the fault proxy)', 
   })
 
   const runs = [
-    {operation: 'CreateDBSnapshot', args: ['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'before-change'], instances: ['tenant-shard-001'], snapshots: ['baseline', 'before-change']},
-    {operation: 'RestoreDBInstanceFromDBSnapshot', args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'baseline', '--target', 'restored'], instances: ['restored', 'tenant-shard-001'], snapshots: ['baseline']},
-    {operation: 'RestoreDBInstanceToPointInTime', args: ['snapshot', 'restore', 'tenant-shard-001', '--latest', '--target', 'restored'], instances: ['restored', 'tenant-shard-001'], snapshots: ['baseline']},
-    {operation: 'DeleteDBInstance', args: ['backup', 'test', 'tenant-shard-001', '--snapshot', 'baseline'], instances: ['tenant-shard-001'], snapshots: ['baseline']},
+    {
+      operation: 'CreateDBSnapshot',
+      args: ['snapshot', 'create', 'tenant-shard-001', '--snapshot-id', 'before-change'],
+      instances: ['tenant-shard-001'],
+      snapshots: ['baseline', 'before-change'],
+    },
+    {
+      operation: 'RestoreDBInstanceFromDBSnapshot',
+      args: ['snapshot', 'restore', 'tenant-shard-001', '--snapshot', 'baseline', '--target', 'restored'],
+      instances: ['restored', 'tenant-shard-001'],
+      snapshots: ['baseline'],
+    },
+    {
+      operation: 'RestoreDBInstanceToPointInTime',
+      args: ['snapshot', 'restore', 'tenant-shard-001', '--latest', '--target', 'restored'],
+      instances: ['restored', 'tenant-shard-001'],
+      snapshots: ['baseline'],
+    },
+    {
+      operation: 'DeleteDBInstance',
+      args: ['backup', 'test', 'tenant-shard-001', '--snapshot', 'baseline'],
+      instances: ['tenant-shard-001'],
+      snapshots: ['baseline'],
+    },
   ]
   for (const run of runs) {
     it(`carries on when the response to ${run.operation} is lost after it was applied`, async () => {

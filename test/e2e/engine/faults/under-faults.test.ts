@@ -15,8 +15,11 @@ const trials = Number(process.env.FAULT_TRIALS ?? 2)
 
 const rds = () => new RDSClient({})
 const instanceIds = async () => ((await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier!).sort()
-const manualSnapshotIds = async () => ((await rds().send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!).sort()
-const writerOf = async (cluster: string) => (await rds().send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))).DBClusters?.[0].DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier
+const manualSnapshotIds = async () =>
+  ((await rds().send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!).sort()
+const writerOf = async (cluster: string) =>
+  (await rds().send(new DescribeDBClustersCommand({DBClusterIdentifier: cluster}))).DBClusters?.[0].DBClusterMembers?.find((m) => m.IsClusterWriter)
+    ?.DBInstanceIdentifier
 
 interface Case {
   name: string
@@ -28,9 +31,9 @@ interface Case {
   observe(result: CliResult): Promise<unknown>
 }
 
-
 /** The outcome without what differs from run to run whatever the faults: times, durations and restore points. */
-const outcome = (result: CliResult): Record<string, any> => Object.fromEntries(Object.entries(parseJson(result).result.outcome as Record<string, unknown>).filter(([key]) => !/(At|Time|Seconds|Point)$/.test(key)))
+const outcome = (result: CliResult): Record<string, any> =>
+  Object.fromEntries(Object.entries(parseJson(result).result.outcome as Record<string, unknown>).filter(([key]) => !/(At|Time|Seconds|Point)$/.test(key)))
 const shard = () => createDbInstance('tenant-shard-001', {StorageEncrypted: true})
 
 const cases: Case[] = [
@@ -59,7 +62,12 @@ const cases: Case[] = [
     async observe(result) {
       // The automated snapshot and the temporary instance are named after the time and the run.
       const {temporaryInstanceId: _id, snapshotId, checks, ...rest} = outcome(result)
-      return {outcome: rest, automatedSnapshot: snapshotId.startsWith('rds:tenant-shard-001-'), checks: checks.map((c: {check: string; passed: boolean}) => `${c.check}:${c.passed}`), instances: await instanceIds()}
+      return {
+        outcome: rest,
+        automatedSnapshot: snapshotId.startsWith('rds:tenant-shard-001-'),
+        checks: checks.map((c: {check: string; passed: boolean}) => `${c.check}:${c.passed}`),
+        instances: await instanceIds(),
+      }
     },
   },
   {
@@ -82,7 +90,11 @@ const cases: Case[] = [
     async observe(result) {
       // Resource ids (KMS keys, EBS volumes) are new after every reset of moto: compare verdicts per check.
       const {checks, totals, verdict} = parseJson(result).result
-      return {verdict, totals, checks: checks.map((c: {id: string; pass: number; fail: number; muted: number; error: number}) => `${c.id} ${c.pass}/${c.fail}/${c.muted}/${c.error}`)}
+      return {
+        verdict,
+        totals,
+        checks: checks.map((c: {id: string; pass: number; fail: number; muted: number; error: number}) => `${c.id} ${c.pass}/${c.fail}/${c.muted}/${c.error}`),
+      }
     },
   },
   {
