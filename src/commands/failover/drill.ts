@@ -6,7 +6,6 @@ import type {RunRecord} from '../../lib/engine/types.js'
 import {type FailoverDrillOptions, failoverDrillContext, failoverModes, resolveDrillOptions} from '../../lib/recovery/failover/context.js'
 import {type FailoverDrillOutcome, failoverDrillWorkflow} from '../../lib/recovery/failover/drill.js'
 import {drillRtoTrend} from '../../lib/recovery/failover/history.js'
-import type {Transition} from '../../lib/recovery/failover/measure.js'
 
 export default class FailoverDrill extends WorkflowCommand<typeof FailoverDrill> {
   static override summary = 'Force a Multi-AZ failover, an Aurora writer failover or a replica promotion, and measure the recovery time against the target.'
@@ -77,13 +76,11 @@ In replica-promotion mode a read replica is created (or --replica names an exist
   }
 }
 
-function describeDrill(drillOutcome: Record<string, unknown>, record: RunRecord): string[] {
-  const outcome = drillOutcome as unknown as FailoverDrillOutcome
-  const transitions = (record.steps.find((s) => s.id === 'measure-recovery')?.outputs?.transitions ?? []) as Transition[]
+function describeDrill(outcome: FailoverDrillOutcome): string[] {
   const events = outcome.rtoFromEventsSeconds === undefined ? 'no failover events' : `${outcome.rtoFromEventsSeconds} s from the RDS events`
   return [
     'Transitions observed:',
-    ...transitions.map((t) => `  ${t.at}  ${t.subject}: ${t.from} → ${t.to}`),
+    ...outcome.transitions.map((t) => `  ${t.at}  ${t.subject}: ${t.from} → ${t.to}`),
     `${outcome.positionKind} before → after: ${outcome.before.position} → ${outcome.after.position}${outcome.after.secondary ? ` (standby now in ${outcome.after.secondary})` : ''}.`,
     `RTO ${outcome.rtoSeconds} s (${events}; ${outcome.rtoFromPollingSeconds} s from polling every ${outcome.pollIntervalSeconds} s); target ${outcome.targetRtoSeconds} s.`,
     ...(outcome.replicaId ? [`Replica ${outcome.replicaId} ${outcome.replicaDeleted ? 'is being deleted' : 'was kept'}.`] : []),

@@ -13,16 +13,16 @@ import {BaseCommand} from './base-command.js'
 import {canPrompt, confirmChange} from './confirm.js'
 import {reportFileFlag} from './flags.js'
 
-/** What the end of a run tells people, beyond its record. */
-interface RunTelling {
+/** What the end of a run tells people, beyond its record; R is what a successful run produced. */
+interface RunTelling<R extends object = Record<string, unknown>> {
   /** Lines that tell people what a completed run produced (printed unless --json, also when the objective was missed). */
-  describe?(outcome: Record<string, unknown>, record: RunRecord): string[]
+  describe?(outcome: R, record: RunRecord): string[]
   /** The RTO of the target's runs from the journals, this one included: charted in the Markdown summary. */
   rtoTrend?(): Promise<RtoTrend>
 }
 
-export interface WorkflowRun<C> extends RunTelling {
-  workflow: Workflow<C>
+export interface WorkflowRun<C, R extends object> extends RunTelling<R> {
+  workflow: Workflow<C, R>
   /** As the user gave them; recorded in the journal and compared on --resume. */
   parameters: Record<string, unknown>
   secrets?: string[]
@@ -47,7 +47,7 @@ export interface RunStart {
   beforeFirstChange?: () => Promise<void>
 }
 
-interface DriveOptions extends RunTelling {
+interface DriveOptions<R extends object> extends RunTelling<R> {
   /** The question asked before the first change (see WorkflowRun.confirm), when there is one to ask. */
   ask?: string
   /** Whether a failed run can be resumed (runbook runs cannot yet). */
@@ -84,7 +84,10 @@ export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T
    * an unanswerable question before anything starts, read the journal to resume, open the session under the
    * run id, pick the reporter, run, then settle (reports, description, exit code).
    */
-  protected async drive(options: DriveOptions, start: (run: RunStart) => Promise<{record: RunRecord; exitCode: ExitCode}>): Promise<RunRecord> {
+  protected async drive<R extends object>(
+    options: DriveOptions<R>,
+    start: (run: RunStart) => Promise<{record: RunRecord; exitCode: ExitCode}>,
+  ): Promise<RunRecord> {
     const {ask} = options
     if (ask && !canPrompt()) await confirmChange(ask, {yes: false})
     const resume = this.runFlags.resume ? await readJournal(this.runFlags.resume) : undefined
@@ -113,7 +116,7 @@ export abstract class WorkflowCommand<T extends typeof Command> extends RunComma
   static override baseFlags = {...RunCommand.baseFlags, ...resumeFlags}
 
   /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
-  protected async runWorkflow<C>(run: WorkflowRun<C>): Promise<RunRecord> {
+  protected async runWorkflow<C, R extends object>(run: WorkflowRun<C, R>): Promise<RunRecord> {
     const ask = run.confirm && !run.confirm.yes && !this.dryRun ? run.confirm.question : undefined
     return this.drive({...run, ask, resumable: true}, (start) =>
       runWorkflow({
@@ -133,13 +136,14 @@ export abstract class WorkflowCommand<T extends typeof Command> extends RunComma
  * The end of every run, whichever engine ran it: write the reports, describe the outcome to people,
  * and turn a failed run or a missed objective into an error carrying the run record (its exit code).
  */
-export async function settleRun(
+export async function settleRun<R extends object>(
   {record, exitCode}: {record: RunRecord; exitCode: ExitCode},
-  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; resumable: boolean} & RunTelling,
+  options: {reports: ReportFiles; say(text: string): void; warn(message: string): void; resumable: boolean} & RunTelling<R>,
 ): Promise<RunRecord> {
   // A report that cannot be written is a warning: it must never take the place of the run's own outcome.
   for (const problem of await writeReports(record, options.reports, options.rtoTrend)) options.warn(problem)
-  if (record.outcome && options.describe) options.say(options.describe(record.outcome, record).join('\n'))
+  // The outcome as the workflow produced it: the record holds it as JSON, secrets redacted.
+  if (record.outcome && options.describe) options.say(options.describe(record.outcome as R, record).join('\n'))
   if (record.objective?.met === false) {
     throw new ObjectiveMissedError(`The ${record.workflow} run missed its objective: ${record.objective.missed.join('; ')} (run ${record.runId}).`, record)
   }

@@ -49,7 +49,7 @@ export interface Settlement {
   /** What stopped the run, if something did. */
   failure?: unknown
   /** A completed run's outcome, in the domain's words, and what it missed of its objective (exit 4 when not empty). */
-  outcome?: Record<string, unknown>
+  outcome?: object
   objective?: string[]
   /** The note of a step the run never reached; without it such a step stays pending ("not run"). */
   unreached?(step: StepResult): string | undefined
@@ -256,8 +256,8 @@ export class RunRecorder {
   }
 
   /** The outcome, and the objective: the steps that missed their own (io.missed), then what the outcome missed. */
-  private settleOutcome(outcome: Record<string, unknown>, objective: string[] | undefined): void {
-    this.record.outcome = redact(outcome, this.secrets)
+  private settleOutcome(outcome: object, objective: string[] | undefined): void {
+    this.record.outcome = redact(outcome as Record<string, unknown>, this.secrets)
     if (!objective) return
     const missed = [...this.record.steps.filter((s) => s.missed).map((s) => s.id), ...objective]
     this.record.objective = {met: missed.length === 0, missed}

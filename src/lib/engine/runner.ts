@@ -5,7 +5,7 @@ import type {RunReporter} from './reporter.js'
 import type {RunRecord, Step, StepResult, Workflow} from './types.js'
 
 export interface RunOptions<C> {
-  workflow: Workflow<C>
+  workflow: Workflow<C, object>
   context: C
   /** As given by the user; recorded (secrets redacted) and compared on resume. */
   parameters: Record<string, unknown>

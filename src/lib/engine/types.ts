@@ -56,18 +56,19 @@ export interface Step<C, O extends object = StepOutputs> extends StepOf<O> {
   undoTimeoutMs?: number | ((ctx: C) => number)
 }
 
-export interface Workflow<C> {
+/** A workflow's steps, and what a successful run of them produced (R, recorded as RunRecord.outcome). */
+export interface Workflow<C, R extends object = Record<string, unknown>> {
   /** e.g. 'snapshot-create' (see workflow-names.ts): names the journal's workflow and is checked on resume. */
   name: string
   steps: Step<C, object>[]
   /** What a successful run produced, in the domain's words (recorded as RunRecord.outcome). */
-  outcome?(outputOf: OutputReader): Record<string, unknown>
+  outcome?(outputOf: OutputReader): R
   /**
    * For drills and tests: what the run missed of its objective judged on the whole outcome (RTO above
    * target), besides the steps that recorded a miss themselves (io.missed). An empty list means met.
    * A miss ends the run with exit 4.
    */
-  objective?(outcome: Record<string, unknown>): string[]
+  objective?(outcome: R): string[]
 }
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'undone' | 'planned'

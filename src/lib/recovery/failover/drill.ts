@@ -5,7 +5,7 @@ import type {OutputReader, Step, StepIO, Workflow} from '../../engine/types.js'
 import {FAILOVER_DRILL_WORKFLOW} from '../../engine/workflow-names.js'
 import {deleteInstanceOfRun, earlierInstanceOfRun, waitForInstanceAvailable} from '../instances.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
-import {type Measurement, measureRecovery} from './measure.js'
+import {type Measurement, measureRecovery, type Transition} from './measure.js'
 import {checkAlarmsStep, checkReaderStep, checkStatusStep, preflightSteps, replicaChecked} from './preflight.js'
 import {drillSubject, type Placement} from './subject.js'
 
@@ -181,13 +181,15 @@ function modeSteps(options: FailoverDrillOptions): DrillStep<object>[] {
 }
 
 /** What a drill found, and whether it met its objective. */
-export interface FailoverDrillOutcome extends Record<string, unknown> {
+export interface FailoverDrillOutcome {
   mode: string
   target: string
   positionKind: string
   before: Placement
   after: Placement
   changed: boolean
+  /** Every change of status, position and alarm state observed, in order. */
+  transitions: Transition[]
   rtoSeconds: number
   rtoSource: 'events' | 'polling'
   rtoFromEventsSeconds?: number
@@ -217,6 +219,7 @@ function drillOutcome(outputOf: OutputReader): FailoverDrillOutcome {
     before: m.before,
     after: m.after,
     changed: m.changed,
+    transitions: m.transitions,
     rtoSeconds: m.rtoSeconds,
     rtoSource: m.rtoSource,
     rtoFromEventsSeconds: m.rtoFromEventsSeconds,
@@ -236,13 +239,13 @@ function drillOutcome(outputOf: OutputReader): FailoverDrillOutcome {
  * recovery (its timeout fails the run with exit 1), the alarms' return to OK, and for a promotion the
  * replica's removal. The outcome carries the verdict; its reasons are the objective, so a miss exits 4.
  */
-export function failoverDrillWorkflow(options: FailoverDrillOptions): Workflow<FailoverDrillContext> {
+export function failoverDrillWorkflow(options: FailoverDrillOptions): Workflow<FailoverDrillContext, FailoverDrillOutcome> {
   const removeReplica = options.mode === 'replica-promotion' && !options.keepReplica
   return {
     name: FAILOVER_DRILL_WORKFLOW,
     steps: [...preflightSteps(options), ...modeSteps(options), waitAlarmsOk, ...(removeReplica ? [deleteReplica] : [])],
     outcome: drillOutcome,
     // RTO above target, nothing changed, alarms still firing: the drill ran but missed its objective (exit 4).
-    objective: (outcome) => (outcome as FailoverDrillOutcome).reasons,
+    objective: (outcome) => outcome.reasons,
   }
 }
