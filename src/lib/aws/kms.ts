@@ -44,3 +44,21 @@ export async function assertEncryptionKey(kms: KMSClient, given: string, key: Ke
 /** Whether a key id or ARN that a resource reports is the given key (a user may have named it by an alias). */
 export const isKey = (reported: string | undefined, key: Pick<KeyMetadata, 'Arn' | 'KeyId'>) =>
   reported !== undefined && [key.Arn, key.KeyId].includes(reported)
+
+/**
+ * A new envelope data key, wrapped under the KMS key and bound to the encryption context: only the wrapped key
+ * exists (GenerateDataKeyWithoutPlaintext), so no plaintext key is ever in memory or written.
+ */
+export async function newWrappedDataKey(
+  kms: KMSClient,
+  keyId: string,
+  encryptionContext: Record<string, string>,
+  abortSignal?: AbortSignal,
+): Promise<{wrappedKey: string; keyArn: string}> {
+  const {GenerateDataKeyWithoutPlaintextCommand} = await import('@aws-sdk/client-kms')
+  const {CiphertextBlob, KeyId} = await kms.send(
+    new GenerateDataKeyWithoutPlaintextCommand({KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext}),
+    {abortSignal},
+  )
+  return {wrappedKey: Buffer.from(CiphertextBlob!).toString('base64'), keyArn: KeyId!}
+}

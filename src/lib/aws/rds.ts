@@ -128,6 +128,41 @@ export async function snapshotsTaken(client: RDSClient, source: {instance: strin
   return taken
 }
 
+/** An RDS database a workflow can place data on: a DB instance or an Aurora cluster, with its tags. */
+export interface RdsDatabase {
+  id: string
+  kind: 'instance' | 'cluster'
+  arn?: string
+  status?: string
+  kmsKeyId?: string
+  tags: Record<string, string>
+}
+
+/** Every DB instance (outside clusters) and every Aurora cluster of the region that carries the tag key. */
+export async function databasesTagged(client: RDSClient, tagKey: string, abortSignal?: AbortSignal): Promise<RdsDatabase[]> {
+  const {paginateDescribeDBClusters, paginateDescribeDBInstances} = await rds()
+  const found: RdsDatabase[] = []
+  const tagsOf = (list?: {Key?: string; Value?: string}[]) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']))
+  for await (const page of paginateDescribeDBInstances({client}, {}, {abortSignal})) {
+    for (const i of page.DBInstances ?? []) {
+      if (!i.DBClusterIdentifier)
+        found.push({
+          id: i.DBInstanceIdentifier!,
+          kind: 'instance',
+          arn: i.DBInstanceArn,
+          status: i.DBInstanceStatus,
+          kmsKeyId: i.KmsKeyId,
+          tags: tagsOf(i.TagList),
+        })
+    }
+  }
+  for await (const page of paginateDescribeDBClusters({client}, {}, {abortSignal})) {
+    for (const c of page.DBClusters ?? [])
+      found.push({id: c.DBClusterIdentifier!, kind: 'cluster', arn: c.DBClusterArn, status: c.Status, kmsKeyId: c.KmsKeyId, tags: tagsOf(c.TagList)})
+  }
+  return found.filter((d) => tagKey in d.tags)
+}
+
 /** The instance's active automated backup, which holds its restore window. */
 export async function activeAutomatedBackup(
   client: RDSClient,

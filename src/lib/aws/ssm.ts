@@ -34,3 +34,21 @@ export async function runCommandToEnd(ssm: SSMClient, input: SendCommandCommandI
     await polling.clock.sleep(pollIntervalMs, polling.signal)
   }
 }
+
+/** Writes a parameter, replacing what is there (writing it again after a lost response changes nothing). */
+export async function putParameter(ssm: SSMClient, parameter: {name: string; value: string; secure: boolean}, abortSignal?: AbortSignal): Promise<void> {
+  const {PutParameterCommand} = await import('@aws-sdk/client-ssm')
+  await ssm.send(new PutParameterCommand({Name: parameter.name, Value: parameter.value, Type: parameter.secure ? 'SecureString' : 'String', Overwrite: true}), {
+    abortSignal,
+  })
+}
+
+/** Deletes every parameter under the path; a path with none left is done. */
+export async function deleteParametersUnder(ssm: SSMClient, path: string, abortSignal?: AbortSignal): Promise<number> {
+  const {DeleteParametersCommand, paginateGetParametersByPath} = await import('@aws-sdk/client-ssm')
+  const names: string[] = []
+  for await (const page of paginateGetParametersByPath({client: ssm}, {Path: path, Recursive: true}, {abortSignal}))
+    names.push(...(page.Parameters ?? []).map((p) => p.Name!))
+  for (let start = 0; start < names.length; start += 10) await ssm.send(new DeleteParametersCommand({Names: names.slice(start, start + 10)}), {abortSignal})
+  return names.length
+}

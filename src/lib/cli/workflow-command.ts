@@ -26,7 +26,7 @@ export interface WorkflowRun<C, R extends object> extends RunTelling<R> {
   /** As the user gave them; recorded in the journal and compared on --resume. */
   parameters: Record<string, unknown>
   secrets?: string[]
-  context(session: AwsSession): C
+  context(session: AwsSession): C | Promise<C>
   undoOnFailure?: boolean
   /**
    * A disruptive change asks first, after the read-only checks and before the first change: on a
@@ -118,11 +118,11 @@ export abstract class WorkflowCommand<T extends typeof Command> extends RunComma
   /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
   protected async runWorkflow<C, R extends object>(run: WorkflowRun<C, R>): Promise<RunRecord> {
     const ask = run.confirm && !run.confirm.yes && !this.dryRun ? run.confirm.question : undefined
-    return this.drive({...run, ask, resumable: true}, (start) =>
+    return this.drive({...run, ask, resumable: true}, async (start) =>
       runWorkflow({
         ...start,
         workflow: run.workflow,
-        context: run.context(start.session),
+        context: await run.context(start.session),
         parameters: run.parameters,
         secrets: run.secrets,
         undoOnFailure: run.undoOnFailure,

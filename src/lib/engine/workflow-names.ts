@@ -7,10 +7,19 @@ export const SNAPSHOT_CREATE_WORKFLOW = 'snapshot-create'
 export const SNAPSHOT_RESTORE_WORKFLOW = 'snapshot-restore'
 export const BACKUP_TEST_WORKFLOW = 'backup-test'
 export const FAILOVER_DRILL_WORKFLOW = 'failover-drill'
+export const TENANT_INIT_WORKFLOW = 'tenant-init'
+export const TENANT_PROVISION_WORKFLOW = 'tenant-provision'
 
 /** A runbook run is named after its document: runbook:opsctl-RestoreTest. */
 export const runbookWorkflow = (documentName: string) => `runbook:${documentName}`
 export const isRunbookWorkflow = (name: string) => name.startsWith('runbook:')
 
 /** The workflows with a fixed name (runbook runs aside). */
-export const workflowNames = [SNAPSHOT_CREATE_WORKFLOW, SNAPSHOT_RESTORE_WORKFLOW, BACKUP_TEST_WORKFLOW, FAILOVER_DRILL_WORKFLOW]
+export const workflowNames = [
+  SNAPSHOT_CREATE_WORKFLOW,
+  SNAPSHOT_RESTORE_WORKFLOW,
+  BACKUP_TEST_WORKFLOW,
+  FAILOVER_DRILL_WORKFLOW,
+  TENANT_INIT_WORKFLOW,
+  TENANT_PROVISION_WORKFLOW,
+]

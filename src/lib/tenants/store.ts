@@ -1,0 +1,334 @@
+import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+
+import {ConditionsFailed, documentClient, getItem, queryAll, type TransactItem, transactWrite} from '../aws/dynamodb.js'
+import type {AwsSession} from '../aws/session.js'
+import {NotFoundError, UsageError} from '../errors/errors.js'
+import type {TenantContext} from './context.js'
+
+/*
+ * The tenant store: one DynamoDB table holds every tenant's context, its event log (which is also its outbox:
+ * an event not yet delivered carries no deliveredAt), its site, its placements on shards, each shard's fill,
+ * and its wrapped data keys. Every write of a context is conditional on its version; what must change together
+ * (a placement and its shard's fill, a context and its events) changes in one transaction.
+ *
+ *   pk                 sk                    what
+ *   TENANT#<id>        CONTEXT               the tenant context (version, products, …)
+ *   TENANT#<id>        EVENT#<version>#<n>   an event of the tenant (its log and outbox)
+ *   TENANT#<id>        PLACEMENT#<product>   where the product's database is; shardKey = SHARD#<shard> (GSI byShard)
+ *   TENANT#<id>        DATAKEY#<product>     the wrapped envelope data key of the product
+ *   TENANT#<id>        IDENTITY              users, groups and permissions
+ *   SITE#<name>        SITE                  the site's owner (site names are unique)
+ *   SHARD#<id>         FILL                  how many tenants the shard holds, and its capacity
+ */
+
+export const DEFAULT_TENANT_TABLE = 'opsctl-tenants'
+export const SHARD_INDEX = 'byShard'
+
+export const tenantKey = (tenantId: string) => ({pk: `TENANT#${tenantId}`, sk: 'CONTEXT'})
+export const siteKey = (site: string) => ({pk: `SITE#${site}`, sk: 'SITE'})
+export const placementKey = (tenantId: string, product: string) => ({pk: `TENANT#${tenantId}`, sk: `PLACEMENT#${product}`})
+export const shardFillKey = (shardId: string) => ({pk: `SHARD#${shardId}`, sk: 'FILL'})
+export const dataKeyKey = (tenantId: string, product: string) => ({pk: `TENANT#${tenantId}`, sk: `DATAKEY#${product}`})
+
+export const eventSources = {source: 'opsctl.tenants'} as const
+export const eventTypes = [
+  'Tenant Created',
+  'Tenant Destroyed',
+  'Product Activated',
+  'Product Deactivated',
+  'Product Suspended',
+  'Product Unsuspended',
+  'License Updated',
+] as const
+export type EventType = (typeof eventTypes)[number]
+
+export interface EventDetail {
+  tenantId: string
+  site: string
+  product?: string
+  seats?: number
+  licenceStatus?: 'active' | 'inactive'
+  contextVersion: number
+  runId: string
+}
+
+/** An event of a tenant: in its log, and in its outbox until delivered. */
+export interface TenantEvent {
+  pk: string
+  sk: string
+  detailType: EventType
+  detail: EventDetail
+  createdAt: string
+  deliveredAt?: string
+  /** The id EventBridge gave it. */
+  eventBridgeId?: string
+}
+
+export interface StoreLocation {
+  table: string
+  /** The region the table lives in (--home-region), whatever the regions of the tenants' products. */
+  region: string
+}
+
+/** A change to a tenant: its next context (version set here), the events it raises, and what else changes with it. */
+export interface TenantChange {
+  context: Omit<TenantContext, 'version' | 'updatedAt'>
+  events?: {detailType: EventType; product?: string; seats?: number; licenceStatus?: 'active' | 'inactive'}[]
+  items?: TransactItem[]
+}
+
+export class TenantStore {
+  private constructor(
+    readonly location: StoreLocation,
+    readonly dynamodb: DynamoDBClient,
+    private readonly doc: DynamoDBDocumentClient,
+  ) {}
+
+  static async open(session: AwsSession, location: StoreLocation): Promise<TenantStore> {
+    const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
+    const dynamodb = session.inRegion(location.region).client(DynamoDBClient)
+    return new TenantStore(location, dynamodb, await documentClient(dynamodb))
+  }
+
+  get table(): string {
+    return this.location.table
+  }
+
+  /** The table is there: otherwise a usage error that says how to make it. */
+  async assertReady(signal?: AbortSignal): Promise<void> {
+    const {DescribeTableCommand} = await import('@aws-sdk/client-dynamodb')
+    try {
+      await this.dynamodb.send(new DescribeTableCommand({TableName: this.table}), {abortSignal: signal})
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceNotFoundException') throw error
+      throw new UsageError(
+        `There is no tenant table ${this.table} in ${this.location.region}; create it with "opsctl tenant init" (or pass --table / --home-region).`,
+        'NoTenantTable',
+      )
+    }
+  }
+
+  get(tenantId: string, signal?: AbortSignal): Promise<TenantContext | undefined> {
+    return getItem<TenantContext>(this.doc, this.table, tenantKey(tenantId), signal)
+  }
+
+  async require(tenantId: string, signal?: AbortSignal): Promise<TenantContext> {
+    const context = await this.get(tenantId, signal)
+    if (!context) throw new NotFoundError(`There is no tenant ${tenantId} in ${this.table}; see "opsctl tenant list".`)
+    return context
+  }
+
+  getItem<T>(key: {pk: string; sk: string}, signal?: AbortSignal): Promise<T | undefined> {
+    return getItem<T>(this.doc, this.table, key, signal)
+  }
+
+  /**
+   * Writes a new tenant's context with its first events and items, refused when the tenant exists. A retry after a
+   * lost response finds the context its own run wrote and carries on.
+   */
+  async create(change: TenantChange, token: string, signal?: AbortSignal): Promise<TenantContext> {
+    const context = this.versioned(change.context, 1)
+    const put = {Put: {TableName: this.table, Item: {...tenantKey(context.tenantId), ...context}, ConditionExpression: 'attribute_not_exists(pk)'}}
+    try {
+      await transactWrite(this.doc, [put, ...this.eventItems(context, change.events), ...(change.items ?? [])], token, signal)
+      return context
+    } catch (error) {
+      if (!(error instanceof ConditionsFailed)) throw error
+      const existing = await this.get(context.tenantId, signal)
+      if (existing && existing.lastRunId === context.lastRunId && existing.lastStep === context.lastStep) return existing
+      throw error
+    }
+  }
+
+  /**
+   * Changes a tenant, conditional on the version it read. A lost race (another change landed first) is read again
+   * and tried once more; then it is refused in one sentence, with nothing written. A retry after a lost response
+   * finds its own change (run and step) and carries on. Other refused conditions (a full shard, a taken site) are
+   * thrown as ConditionsFailed, their indexes counted from the change's own items. Each change names itself
+   * (context.lastRunId and lastStep) uniquely within its run: that is how its retry recognises it.
+   */
+  async change(tenantId: string, decide: (current: TenantContext) => TenantChange, token: string, signal?: AbortSignal): Promise<TenantContext> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.require(tenantId, signal)
+      const change = decide(current)
+      const next = this.versioned(change.context, current.version + 1)
+      if (current.lastRunId === next.lastRunId && current.lastStep === next.lastStep) return current
+      const update = {
+        Put: {
+          TableName: this.table,
+          Item: {...tenantKey(tenantId), ...next},
+          ConditionExpression: 'version = :read',
+          ExpressionAttributeValues: {':read': current.version},
+        },
+      }
+      const events = this.eventItems(next, change.events)
+      try {
+        await transactWrite(this.doc, [update, ...events, ...(change.items ?? [])], `${token}#${current.version}`, signal)
+        return next
+      } catch (error) {
+        if (!(error instanceof ConditionsFailed)) throw error
+        // The version first: another change landed, and the other conditions may hold once it is read.
+        if (!error.failed.includes(0)) throw new ConditionsFailed(error.failed.map((i) => i - events.length - 1))
+        if (attempt === 2) throw new UsageError(`Another change to tenant ${tenantId} landed first; run the command again.`, 'ConcurrentChange')
+      }
+    }
+  }
+
+  /** Deletes every item of the tenant (context, events, placements, data keys, identity): only when the run provisioned it. */
+  async deleteTenantItems(tenantId: string, runId: string, signal?: AbortSignal): Promise<void> {
+    const context = await this.get(tenantId, signal)
+    if (context && context.provisionedBy !== runId) return
+    const {BatchWriteCommand} = await import('@aws-sdk/lib-dynamodb')
+    const {items} = await queryAll<{pk: string; sk: string}>(
+      this.doc,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: {':pk': `TENANT#${tenantId}`},
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+      },
+      signal,
+    )
+    for (let start = 0; start < items.length; start += 25) {
+      const deletes = items.slice(start, start + 25).map(({pk, sk}) => ({DeleteRequest: {Key: {pk, sk}}}))
+      await this.doc.send(new BatchWriteCommand({RequestItems: {[this.table]: deletes}}), {abortSignal: signal})
+    }
+  }
+
+  /** Deletes the site item when the tenant holds it (a site another tenant holds is left alone). */
+  async deleteSite(site: string, tenantId: string, signal?: AbortSignal): Promise<void> {
+    const {DeleteCommand} = await import('@aws-sdk/lib-dynamodb')
+    await this.doc
+      .send(
+        new DeleteCommand({TableName: this.table, Key: siteKey(site), ConditionExpression: 'tenantId = :me', ExpressionAttributeValues: {':me': tenantId}}),
+        {abortSignal: signal},
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error
+      })
+  }
+
+  /**
+   * Gives back the shard seat a product's placement took, in one transaction with the placement and its data key:
+   * only a placement this run made, and only once (a placement already gone is done).
+   */
+  async releasePlacement(tenantId: string, product: string, runId: string, signal?: AbortSignal): Promise<void> {
+    const placement = await this.getItem<{shardId: string; runId: string}>(placementKey(tenantId, product), signal)
+    if (!placement || placement.runId !== runId) return
+    await transactWrite(
+      this.doc,
+      [
+        {
+          Update: {
+            TableName: this.table,
+            Key: shardFillKey(placement.shardId),
+            UpdateExpression: 'SET #tenants = #tenants - :one',
+            ConditionExpression: '#tenants > :zero',
+            ExpressionAttributeNames: {'#tenants': 'tenants'},
+            ExpressionAttributeValues: {':one': 1, ':zero': 0},
+          },
+        },
+        {
+          Delete: {
+            TableName: this.table,
+            Key: placementKey(tenantId, product),
+            ConditionExpression: 'runId = :run',
+            ExpressionAttributeValues: {':run': runId},
+          },
+        },
+        {Delete: {TableName: this.table, Key: dataKeyKey(tenantId, product)}},
+      ],
+      `${runId}#release#${tenantId}#${product}`,
+      signal,
+    ).catch((error) => {
+      // Released by an earlier attempt whose answer was lost.
+      if (!(error instanceof ConditionsFailed)) throw error
+    })
+  }
+
+  /** The tenant's events, oldest first: its log, with each one's delivery. */
+  async events(tenantId: string, signal?: AbortSignal): Promise<TenantEvent[]> {
+    const {items} = await queryAll<TenantEvent>(
+      this.doc,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+        ExpressionAttributeValues: {':pk': `TENANT#${tenantId}`, ':events': 'EVENT#'},
+        ConsistentRead: true,
+      },
+      signal,
+    )
+    return items
+  }
+
+  /** Records the delivery of an event; a second record of the same delivery changes nothing. */
+  async markDelivered(event: TenantEvent, eventBridgeId: string, at: string, signal?: AbortSignal): Promise<void> {
+    const {UpdateCommand} = await import('@aws-sdk/lib-dynamodb')
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: {pk: event.pk, sk: event.sk},
+        UpdateExpression: 'SET deliveredAt = if_not_exists(deliveredAt, :at), eventBridgeId = if_not_exists(eventBridgeId, :id)',
+        ExpressionAttributeValues: {':at': at, ':id': eventBridgeId},
+      }),
+      {abortSignal: signal},
+    )
+  }
+
+  /** The tenants placed on a shard: a query of the byShard index, page by page (never a scan). */
+  async tenantsOnShard(shardId: string, signal?: AbortSignal): Promise<{tenantIds: string[]; pages: number}> {
+    const {items, pages} = await queryAll<{tenantId: string}>(
+      this.doc,
+      {
+        TableName: this.table,
+        IndexName: SHARD_INDEX,
+        KeyConditionExpression: 'shardKey = :shard',
+        ExpressionAttributeValues: {':shard': `SHARD#${shardId}`},
+      },
+      signal,
+    )
+    return {tenantIds: [...new Set(items.map((i) => i.tenantId))], pages}
+  }
+
+  /** Every tenant context (a scan of the context items: listing them all reads them all). */
+  async allTenants(signal?: AbortSignal): Promise<TenantContext[]> {
+    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
+    const tenants: TenantContext[] = []
+    for await (const page of paginateScan(
+      {client: this.doc},
+      {TableName: this.table, FilterExpression: 'sk = :context', ExpressionAttributeValues: {':context': 'CONTEXT'}},
+      {abortSignal: signal},
+    )) {
+      tenants.push(...((page.Items ?? []) as TenantContext[]))
+    }
+    return tenants.sort((a, b) => a.tenantId.localeCompare(b.tenantId))
+  }
+
+  private versioned(context: TenantChange['context'], version: number): TenantContext {
+    return {...context, version, updatedAt: new Date().toISOString()}
+  }
+
+  /** Keyed by the context version they came with, so a transaction sent again writes the same events, never more. */
+  private eventItems(context: TenantContext, events: TenantChange['events'] = []): TransactItem[] {
+    return events.map((event, n) => {
+      const item: TenantEvent = {
+        pk: `TENANT#${context.tenantId}`,
+        sk: `EVENT#${String(context.version).padStart(10, '0')}#${String(n).padStart(3, '0')}`,
+        detailType: event.detailType,
+        detail: {
+          tenantId: context.tenantId,
+          site: context.site,
+          product: event.product,
+          seats: event.seats,
+          licenceStatus: event.licenceStatus,
+          contextVersion: context.version,
+          runId: context.lastRunId,
+        },
+        createdAt: context.updatedAt,
+      }
+      return {Put: {TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)'}}
+    })
+  }
+}
