@@ -38,7 +38,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
   ]
   static override flags = {
     checks: Flags.string({description: 'Comma-separated check ids (see "opsctl compliance list"); default all.'}),
-    services: Flags.string({description: `Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3; default all.`}),
+    services: Flags.string({description: `Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3, tenants; default all.`}),
     severity: Flags.string({description: `Comma-separated severities of the checks to run: ${severities.join(', ')}; default all.`}),
     'fail-on': Flags.option({description: 'Exit 3 when an unmuted FAIL at or above this severity exists.', options: severities, default: 'informational'})(),
     mutelist: Flags.string({description: 'YAML file of accepted findings, each with a reason.'}),

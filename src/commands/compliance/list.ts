@@ -26,7 +26,7 @@ export default class ComplianceList extends BaseCommand<typeof ComplianceList> {
     {description: 'The critical and high RDS checks, as JSON', command: '<%= config.bin %> <%= command.id %> --services rds --severity critical,high --json'},
   ]
   static override flags = {
-    services: Flags.string({description: 'Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3.'}),
+    services: Flags.string({description: 'Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3, tenants.'}),
     severity: Flags.string({description: `Comma-separated severities: ${severities.join(', ')}.`}),
   }
 

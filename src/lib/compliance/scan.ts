@@ -160,7 +160,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   const perRegion = await mapWithLimit(options.regions, REGION_CONCURRENCY, async (region) => {
     const regional = session.inRegion(region, {httpTimeouts: REGION_HTTP_TIMEOUTS})
     const outcome = await collectRegionInventory(
-      {session: regional, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once},
+      {session: regional, home: session, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once},
       inventoryNames,
       COLLECTOR_DEADLINE_MS,
       options.onProgress,

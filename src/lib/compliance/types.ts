@@ -4,7 +4,7 @@ import type {RegionInventory} from './inventory/index.js'
 export const severities = ['critical', 'high', 'medium', 'low', 'informational'] as const
 export type Severity = (typeof severities)[number]
 
-export const services = ['rds', 'kms', 'cloudtrail', 'config', 'ssm', 'ebs', 's3'] as const
+export const services = ['rds', 'kms', 'cloudtrail', 'config', 'ssm', 'ebs', 's3', 'tenants'] as const
 export type Service = (typeof services)[number]
 
 export type FindingStatus = 'PASS' | 'FAIL' | 'MUTED' | 'ERROR'

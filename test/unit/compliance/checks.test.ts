@@ -54,7 +54,7 @@ describe('compliance checks (rules at the edges)', () => {
   it('is registered once per id, each with a title, risk and an AWS CLI remediation', () => {
     expect(new Set(checks.map((c) => c.id)).size)
       .to.equal(checks.length)
-      .and.to.equal(27)
+      .and.to.equal(28)
     for (const c of checks) expect(c.remediation.cli, c.id).to.match(/^aws /)
   })
 
@@ -108,5 +108,39 @@ describe('compliance checks (rules at the edges)', () => {
     const stale = trail('stale', {}, {LatestDeliveryTime: new Date(now.getTime() - 25 * 3600_000)})
     expect(run('cloudtrail-delivery', {cloudtrail: {trails: [advanced, failing, stale]}})).to.deep.equal({advanced: true, failing: false, stale: false})
     expect(run('cloudtrail-security-trail', {cloudtrail: {trails: [failing, stale]}})).to.deep.equal({'us-east-1': false})
+  })
+
+  it('tenant-residency: fails a pinned tenant with a product outside its location, and a shard of pinned tenants copied outside it', () => {
+    const tenant = (tenantId: string, residency: string, products: Record<string, {region: string; shardId?: string}>) =>
+      ({
+        tenantId,
+        residency,
+        status: 'active',
+        products: Object.fromEntries(Object.entries(products).map(([id, p]) => [id, {state: 'active', seats: 1, licence: 'active', ...p}])),
+      }) as never
+    const inside = tenant('inside', 'EU', {jira: {region: 'eu-central-1', shardId: 'jira-eu'}})
+    const outside = tenant('outside', 'DE', {jira: {region: 'eu-central-1', shardId: 'jira-eu'}, confluence: {region: 'eu-west-1'}})
+    const tenants = {
+      table: 'opsctl-tenants',
+      homeRegion: 'us-east-1',
+      pinned: [inside, outside],
+      pinnedByShard: new Map([
+        ['jira-eu', [inside]],
+        ['jira-de', [outside]],
+      ]),
+    }
+    const shard = (id: string, over: Record<string, unknown>) => ({DBInstanceIdentifier: id, ...over}) as never
+    const verdicts = run('tenant-residency', {
+      tenants,
+      ...rds({
+        instances: [
+          shard('jira-eu', {ReadReplicaDBInstanceIdentifiers: ['arn:aws:rds:eu-west-1:123456789012:db:jira-eu-replica']}),
+          shard('jira-de', {DBInstanceAutomatedBackupsReplications: [{DBInstanceAutomatedBackupsArn: 'arn:aws:rds:eu-west-1:123456789012:auto-backup:ab-1'}]}),
+          shard('unpinned', {ReadReplicaDBInstanceIdentifiers: ['arn:aws:rds:us-west-2:123456789012:db:far-away']}),
+        ],
+      }),
+    })
+    // Tenants are judged once, in the home region; shards in the region scanned; a shard of no pinned tenant is not judged.
+    expect(verdicts).to.deep.equal({inside: true, outside: false, 'jira-eu': true, 'jira-de': false})
   })
 })

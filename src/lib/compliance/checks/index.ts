@@ -26,6 +26,7 @@ import {rdsStorageEncrypted} from './rds-storage-encrypted.js'
 import {s3Kms} from './s3-kms.js'
 import {ssmAssociation} from './ssm-association.js'
 import {ssmPatch} from './ssm-patch.js'
+import {tenantResidency} from './tenant-residency.js'
 
 /** Every check opsctl runs, in report order. Add a check by adding its file and one line here. */
 export const checks: readonly Check[] = [
@@ -56,4 +57,5 @@ export const checks: readonly Check[] = [
   ebsVolumeEncrypted,
   ebsSnapshotEncrypted,
   s3Kms,
+  tenantResidency,
 ]

@@ -4,6 +4,8 @@ import type {AwsSession} from '../../aws/session.js'
 export interface CollectorContext {
   /** A session in the region being collected. */
   session: AwsSession
+  /** The scan's own session, in its home region (where account-wide stores such as the tenant store live). */
+  home: AwsSession
   region: string
   /** The scanned account, from STS; undefined when STS could not be reached. */
   accountId?: string

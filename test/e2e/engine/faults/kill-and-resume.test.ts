@@ -11,11 +11,12 @@ import type {Fault} from '../../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
 import {testEnv} from '../../../support/hooks.js'
 import {createDbInstance} from '../../../support/rds.js'
+import {createShard, eventQueue, tenantEstate} from '../../../support/tenant-estate.js'
 
 const rds = () => new RDSClient({})
 
-/** What a workflow leaves in the account: instances (with deletion protection) and manual snapshots. */
-async function estate(): Promise<string[]> {
+/** What a recovery workflow leaves in the account: instances (with deletion protection) and manual snapshots. */
+async function rdsEstate(): Promise<string[]> {
   const instances = (await rds().send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
   const snapshots = (await rds().send(new DescribeDBSnapshotsCommand({SnapshotType: 'manual'}))).DBSnapshots ?? []
   return [
@@ -43,7 +44,12 @@ interface Case {
   arrange(): Promise<void>
   args: string[]
   undoKills: UndoKill[]
+  /** What the run leaves, to compare a killed and resumed run with one never killed (default: RDS instances and snapshots). */
+  estate?(): Promise<string[]>
 }
+
+/** The tenant events a run sends, read back through a rule to an SQS queue made for each trial. */
+let tenantEvents: Awaited<ReturnType<typeof eventQueue>> | undefined
 
 const shard = () => createDbInstance('tenant-shard-001', {StorageEncrypted: true})
 
@@ -82,6 +88,19 @@ const cases: Case[] = [
       {step: 'restore-instance', operation: 'DeleteDBInstance', fault: 'hold-after'},
     ],
   },
+  {
+    workflow: 'tenant provision',
+    async arrange() {
+      await opsctl(['tenant', 'init'], {env: {OPSCTL_HOME: join(process.env.OPSCTL_HOME!, '..', 'arrange')}})
+      await createShard('jira-eu', 'jira', 'eu-central-1', 5)
+      tenantEvents = await eventQueue()
+    },
+    args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira', '--residency', 'EU', '--secret', 'smtp-password=kill-canary-1'],
+    undoKills: [{step: 'store-configuration', operation: 'DeleteParameters', fault: 'hold-after'}],
+    // Every item once, every parameter once, every event delivered exactly once.
+    estate: async () =>
+      [...(await tenantEstate(['eu-central-1'])), ...(await tenantEvents!.drain()).map((e) => `event ${e.detailType} v${e.detail.contextVersion}`)].sort(),
+  },
 ]
 
 /**
@@ -116,7 +135,7 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
       await fresh(c)
       const clean = await opsctl([...c.args, '--json'], {env: faults.env})
       expect(clean.code, clean.stderr).to.equal(0)
-      const expected = await estate()
+      const expected = await (c.estate ?? rdsEstate)()
       const steps = parseJson(clean).result.steps.map((s: {id: string}) => s.id) as string[]
       for (const step of steps.slice(0, -1)) {
         await fresh(c)
@@ -126,7 +145,7 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
         expect(killed.code, `killed after ${step}`).to.equal(null)
         const record = await resumeOnce(c)
         expect(record.status, `resumed after a kill after ${step}`).to.equal('succeeded')
-        expect(await estate(), `after a kill after ${step}`).to.deep.equal(expected)
+        expect(await (c.estate ?? rdsEstate)(), `after a kill after ${step}`).to.deep.equal(expected)
       }
     })
 
@@ -134,7 +153,7 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
       it(`${c.workflow}: killed during the undo of ${kill.step} (${kill.operation} ${kill.fault === 'hang' ? 'not yet applied' : 'applied, its response lost'}), one resume finishes it`, async () => {
         await fresh(c)
         await opsctl([...c.args, '--json'], {env: faults.env})
-        const expected = await estate()
+        const expected = await (c.estate ?? rdsEstate)()
         await fresh(c)
         faults.proxy.setLatency(150)
         faults.proxy.inject({operation: kill.operation}, kill.fault, {times: Infinity})
@@ -153,7 +172,7 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
         expect(journal().steps.find((s) => s.id === kill.step)?.undo, 'journalled before it was sent').to.deep.equal({status: 'running'})
         const record = await resumeOnce(c)
         expect(record.status).to.equal('succeeded')
-        expect(await estate()).to.deep.equal(expected)
+        expect(await (c.estate ?? rdsEstate)()).to.deep.equal(expected)
       })
     }
   }
