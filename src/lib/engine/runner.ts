@@ -27,6 +27,8 @@ export interface RunOptions<C> {
    * the place to ask "proceed?". Throwing stops the run there, with nothing changed.
    */
   beforeFirstChange?: () => Promise<void>
+  /** false for a run that is part of something else (the sandbox's seeding): no journal of its own. */
+  journal?: boolean
 }
 
 /**

@@ -6,9 +6,10 @@ import {ec2Seeder} from './ec2.js'
 import {kmsSeeder} from './kms.js'
 import {rdsSeeder} from './rds.js'
 import type {SeededResource, Seeder} from './seeder.js'
+import {tenantsSeeder} from './tenants.js'
 
 /** The demo estate, seeded in this order (RDS uses the KMS seeder's key). Add new areas at the end. */
-export const seeders: Seeder[] = [kmsSeeder, rdsSeeder, cloudTrailSeeder, ec2Seeder, auroraSeeder, complianceSeeder]
+export const seeders: Seeder[] = [kmsSeeder, rdsSeeder, cloudTrailSeeder, ec2Seeder, auroraSeeder, complianceSeeder, tenantsSeeder]
 
 /** Creates what is missing of the demo estate and lists every resource as created or existing. */
 export async function seedDemoEstate(session: AwsSession, list: Seeder[] = seeders): Promise<SeededResource[]> {
