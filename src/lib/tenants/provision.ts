@@ -282,30 +282,35 @@ export const provisionDatabasesStep: ProvisionStep<{placements: Placement[]}> = 
 
 async function placeProduct(ctx: ProvisionContext, io: StepIO, product: string): Promise<Placement> {
   const {request, store} = ctx
-  const current = await store.require(request.tenantId, io.signal)
-  const state = current.products[product]
+  const region = io.outputOf(checkRequestStep)!.regions[product]
   const database = databaseName(request.tenantId, product)
-  if (state.shardId) return {product, shardId: state.shardId, region: state.region, database, keyArn: ''}
-  const shards = await discoverShards(ctx.session, store, [state.region], io.signal)
+  const shards = await discoverShards(ctx.session, store, [region], io.signal)
   const full = new Set<string>()
   for (;;) {
-    const shard = chooseShard(shards, productOf(product), state.region, full)
+    const shard = chooseShard(shards, productOf(product), region, full)
     const key = await wrappedKeyFor(ctx, shard, request.tenantId, product, io)
     try {
-      await store.change(
+      // An earlier attempt of the run placed it already: nothing to change (the key just made is dropped unstored).
+      const placed = await store.change(
         request.tenantId,
-        (latest) => ({
-          context: {
-            ...latest,
-            ...changedBy(io, `provision-databases:${product}`),
-            products: {...latest.products, [product]: {...latest.products[product], shardId: shard.id, database}},
-          },
-          items: placementItems(store.table, request.tenantId, product, shard, key, io.runId),
-        }),
+        (latest) =>
+          latest.products[product].shardId
+            ? undefined
+            : {
+                context: {
+                  ...latest,
+                  ...changedBy(io, `provision-databases:${product}`),
+                  products: {...latest.products, [product]: {...latest.products[product], shardId: shard.id, database}},
+                },
+                items: placementItems(store.table, request.tenantId, product, shard, key, io.runId),
+              },
         `${io.runId}#provision-databases#${product}#${shard.id}`,
         io.signal,
       )
-      return {product, shardId: shard.id, region: shard.region, database, keyArn: key.keyArn}
+      const shardId = placed.products[product].shardId!
+      const keyArn =
+        shardId === shard.id ? key.keyArn : ((await store.getItem<{keyArn: string}>(dataKeyKey(request.tenantId, product), io.signal))?.keyArn ?? '')
+      return {product, shardId, region, database, keyArn}
     } catch (error) {
       if (!(error instanceof ConditionsFailed)) throw error
       full.add(shard.id)

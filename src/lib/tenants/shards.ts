@@ -6,7 +6,6 @@ import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../errors/errors.js'
 import {allowedRegions, locationsOfRegion, type Product, regionDistance} from './catalogue.js'
 import type {TenantStore} from './store.js'
-import {shardFillKey} from './store.js'
 
 /** The tags that make an RDS instance or Aurora cluster a shard: the product it holds, and how many tenants fit. */
 export const SHARD_PRODUCT_TAG = 'opsctl:shard-product'
@@ -39,22 +38,24 @@ export async function discoverShards(session: AwsSession, store: TenantStore, re
 
 async function shardsIn(rds: RDSClient, region: string, store: TenantStore, signal?: AbortSignal): Promise<Shard[]> {
   const databases = await databasesTagged(rds, SHARD_PRODUCT_TAG, signal)
-  return Promise.all(
-    databases.map(async (d): Promise<Shard> => {
-      const fill = await store.getItem<{tenants?: number}>(shardFillKey(d.id), signal)
-      return {
-        id: d.id,
-        kind: d.kind,
-        region,
-        locations: locationsOfRegion(region),
-        product: d.tags[SHARD_PRODUCT_TAG],
-        capacity: Number(d.tags[SHARD_CAPACITY_TAG] ?? 0) || 0,
-        tenants: fill?.tenants ?? 0,
-        status: d.status,
-        kmsKeyId: d.kmsKeyId,
-      }
-    }),
-  )
+  const fills =
+    databases.length > 0
+      ? await store.shardFills(
+          databases.map((d) => d.id),
+          signal,
+        )
+      : new Map<string, number>()
+  return databases.map((d) => ({
+    id: d.id,
+    kind: d.kind,
+    region,
+    locations: locationsOfRegion(region),
+    product: d.tags[SHARD_PRODUCT_TAG],
+    capacity: Number(d.tags[SHARD_CAPACITY_TAG] ?? 0) || 0,
+    tenants: fills.get(d.id) ?? 0,
+    status: d.status,
+    kmsKeyId: d.kmsKeyId,
+  }))
 }
 
 const noRoom = (product: Product, regions: readonly string[]) => {

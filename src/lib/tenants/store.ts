@@ -1,5 +1,5 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import type {BatchGetCommandOutput, DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {ConditionsFailed, documentClient, getItem, queryAll, type TransactItem, transactWrite} from '../aws/dynamodb.js'
 import type {AwsSession} from '../aws/session.js'
@@ -146,12 +146,15 @@ export class TenantStore {
    * and tried once more; then it is refused in one sentence, with nothing written. A retry after a lost response
    * finds its own change (run and step) and carries on. Other refused conditions (a full shard, a taken site) are
    * thrown as ConditionsFailed, their indexes counted from the change's own items. Each change names itself
-   * (context.lastRunId and lastStep) uniquely within its run: that is how its retry recognises it.
+   * (context.lastRunId and lastStep) uniquely within its run: that is how its retry recognises it. `decide`
+   * returns nothing when there is nothing left to change.
    */
-  async change(tenantId: string, decide: (current: TenantContext) => TenantChange, token: string, signal?: AbortSignal): Promise<TenantContext> {
+  async change(tenantId: string, decide: (current: TenantContext) => TenantChange | undefined, token: string, signal?: AbortSignal): Promise<TenantContext> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.require(tenantId, signal)
       const change = decide(current)
+      // Nothing to change: an earlier attempt of the run made it already.
+      if (!change) return current
       const next = this.versioned(change.context, current.version + 1)
       if (current.lastRunId === next.lastRunId && current.lastStep === next.lastStep) return current
       const update = {
@@ -277,9 +280,27 @@ export class TenantStore {
     )
   }
 
+  /** How many tenants each shard holds (a shard no tenant was ever placed on holds none): one call per 100 shards. */
+  async shardFills(shardIds: string[], signal?: AbortSignal): Promise<Map<string, number>> {
+    const {BatchGetCommand} = await import('@aws-sdk/lib-dynamodb')
+    const fills = new Map<string, number>()
+    for (let start = 0; start < shardIds.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = shardIds.slice(start, start + 100).map(shardFillKey)
+      while (keys?.length) {
+        const answer: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({RequestItems: {[this.table]: {Keys: keys, ConsistentRead: true}}}), {
+          abortSignal: signal,
+        })
+        for (const item of answer.Responses?.[this.table] ?? []) fills.set(String(item.pk).slice('SHARD#'.length), Number(item.tenants ?? 0))
+        keys = answer.UnprocessedKeys?.[this.table]?.Keys
+      }
+    }
+    return fills
+  }
+
   /** The tenants placed on a shard: a query of the byShard index, page by page (never a scan). */
   async tenantsOnShard(shardId: string, signal?: AbortSignal): Promise<{tenantIds: string[]; pages: number}> {
-    const {items, pages} = await queryAll<{tenantId: string}>(
+    // The index keeps keys only: the tenant is in the item's pk (TENANT#<id>).
+    const {items, pages} = await queryAll<{pk: string}>(
       this.doc,
       {
         TableName: this.table,
@@ -289,7 +310,7 @@ export class TenantStore {
       },
       signal,
     )
-    return {tenantIds: [...new Set(items.map((i) => i.tenantId))], pages}
+    return {tenantIds: [...new Set(items.map((i) => i.pk.slice('TENANT#'.length)))], pages}
   }
 
   /** Every tenant context (a scan of the context items: listing them all reads them all). */
