@@ -56,7 +56,7 @@ A pinned tenant (--residency) never has a product placed outside its location: s
       parameters: {
         ...request,
         identity: request.identity ? `${request.identity.users.length} users, ${request.identity.groups.length} groups` : undefined,
-        secrets: Object.keys(request.secrets),
+        secretNames: Object.keys(request.secrets),
       },
       context: async (session) => {
         const store = await openTenantStore(session, this.flags)

@@ -60,7 +60,9 @@ export async function listJournals(workflow?: string): Promise<RunRecord[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw error
   }
-  const records = await Promise.all(names.filter((n) => n.endsWith('.json')).map(async (n) => JSON.parse(await readFile(join(runsDir(), n), 'utf8')) as RunRecord))
+  const records = await Promise.all(
+    names.filter((n) => n.endsWith('.json')).map(async (n) => JSON.parse(await readFile(join(runsDir(), n), 'utf8')) as RunRecord),
+  )
   // Newest first by the start time, to the millisecond: run ids tell only the second.
   records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId))
   return workflow ? records.filter((r) => r.workflow === workflow) : records

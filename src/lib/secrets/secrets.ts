@@ -12,7 +12,7 @@ export const REDACTED = '***'
  */
 export const isSecretName = (name: string) =>
   /password|passphrase|secret|plaintext|private.?key|session.?token|access.?token|securestring/i.test(name) &&
-  !/(arn|ids?|name|status|type|version|date|time|used|count|enabled|length|days|policy|rotation\w*)$/i.test(name)
+  !/(arn|ids?|names?|status|type|version|date|time|used|count|enabled|length|days|policy|rotation\w*)$/i.test(name)
 
 /** Shorter values are not masked: they would blank out ordinary words and numbers. */
 const MIN_LENGTH = 4

@@ -23,7 +23,8 @@ describe('secrets tracked by value', () => {
 
   it('tells secrets from what describes them', () => {
     for (const name of ['DbPassword', 'SecretString', 'Plaintext', 'privateKey', 'SessionToken']) expect(isSecretName(name), name).to.equal(true)
-    for (const name of ['SecretArn', 'SecretStatus', 'PasswordLastUsed', 'DbPasswordRotationDays', 'SecretId']) expect(isSecretName(name), name).to.equal(false)
+    for (const name of ['SecretArn', 'SecretStatus', 'PasswordLastUsed', 'DbPasswordRotationDays', 'SecretId', 'secretNames'])
+      expect(isSecretName(name), name).to.equal(false)
   })
 
   it('does not register the status and ids under a secret-sounding structure (they would be masked everywhere)', () => {

@@ -1,0 +1,82 @@
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
+import {expect} from 'chai'
+
+import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
+import {expectMatchesSchema} from '../../support/schema.js'
+import {createShard} from '../../support/tenant-estate.js'
+
+/** The tenant store made and provisioned through the real CLI: --json against the committed schemas, and a --secret kept out of every output. */
+describe('tenant init and tenant provision (e2e)', () => {
+  const secret = 'canary-tenant-smtp-9c41e2'
+
+  it('creates the tenant store once, and running init again only makes sure of it', async function () {
+    this.timeout(60_000)
+    const first = parseJson(await opsctl(['tenant', 'init', '--poll-interval', '1', '--json']))
+    expectMatchesSchema(first, 'tenant-init')
+    expect(first.status).to.equal(0)
+    expect(first.result.outcome).to.deep.equal({table: 'opsctl-tenants', region: 'us-east-1', created: true, encryptedWith: 'an AWS owned key'})
+    const again = await opsctl(['tenant', 'init'])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stdout).to.contain('The tenant store opsctl-tenants is there and active')
+  })
+
+  it('provisions a pinned tenant, its --json matching the schema, with the secret stored as a SecureString and shown nowhere', async function () {
+    this.timeout(120_000)
+    const home = process.env.OPSCTL_HOME!
+    expect((await opsctl(['tenant', 'init', '--poll-interval', '1'])).code).to.equal(0)
+    await createShard('jira-eu-1', 'jira', 'eu-central-1', 10)
+    await createShard('confluence-eu-1', 'confluence', 'eu-west-1', 10)
+    const request = ['--site', 'acme', '--products', 'jira,confluence', '--residency', 'EU', '--seats', 'jira=50', '--config', 'smtp-host=mail.acme.example']
+    const outputs: CliResult[] = []
+
+    const plan = await opsctl(['tenant', 'provision', 'acme', ...request, '--secret', `smtp-password=${secret}`, '--dry-run', '--json'])
+    expectMatchesSchema(parseJson(plan), 'tenant-provision')
+    expect(parseJson(plan).result.status).to.equal('planned')
+    const reports = ['--junit', join(home, 'r.xml'), '--summary', join(home, 's.md')]
+    const run = await opsctl(['tenant', 'provision', 'acme', ...request, '--secret', `smtp-password=${secret}`, ...reports, '--json'], {
+      env: {GITHUB_STEP_SUMMARY: join(home, 'github.md')},
+    })
+    const envelope = parseJson(run)
+    expectMatchesSchema(envelope, 'tenant-provision')
+    expect(envelope.status, run.stderr).to.equal(0)
+    const {outcome, parameters, runId} = envelope.result
+    expect(outcome.regions).to.deep.equal({jira: 'eu-central-1', confluence: 'eu-west-1'})
+    expect(outcome.placements.map((p: {shardId: string}) => p.shardId)).to.deep.equal(['jira-eu-1', 'confluence-eu-1'])
+    expect(parameters.secretNames).to.deep.equal(['smtp-password'])
+    const stored = await new SSMClient({region: 'eu-central-1'}).send(
+      new GetParameterCommand({Name: '/opsctl/tenants/acme/smtp-password', WithDecryption: true}),
+    )
+    expect(stored.Parameter).to.include({Type: 'SecureString', Value: secret})
+
+    // A second tenant in plain output, and the refusals that name a --secret flag.
+    const plain = await opsctl([
+      'tenant',
+      'provision',
+      'globex',
+      '--site',
+      'globex',
+      '--products',
+      'jira',
+      '--residency',
+      'EU',
+      '--secret',
+      `api-token=${secret}`,
+    ])
+    expect(plain.code, plain.stderr).to.equal(0)
+    expect(plain.stdout).to.match(/Tenant globex \(site globex\) is active: jira on jira-eu-1 in eu-central-1; 2 event\(s\) delivered to default/)
+    const taken = await opsctl(['tenant', 'provision', 'acme', ...request, '--secret', `smtp-password=${secret}`])
+    const malformed = await opsctl(['tenant', 'provision', 'initech', '--site', 'initech', '--products', 'jira', '--secret', `=${secret}`])
+    expect([taken.code, malformed.code]).to.deep.equal([2, 2])
+    expect(taken.stderr).to.match(/^Error: Tenant acme already exists/)
+    outputs.push(plan, run, plain, taken, malformed, await opsctl(['runs', 'show', runId]), await opsctl(['runs', 'show', runId, '--json']))
+
+    const files = [...readdirSync(join(home, 'runs')).map((f) => join(home, 'runs', f)), ...['r.xml', 's.md', 'github.md'].map((f) => join(home, f))]
+    expect(files.filter((file) => existsSync(file))).to.have.length.greaterThan(4)
+    for (const text of [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'))]) {
+      expect(text).not.to.contain(secret)
+    }
+  })
+})
