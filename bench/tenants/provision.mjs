@@ -134,9 +134,9 @@ try {
   const runs = []
   for (let n = 0; n < Number(process.env.BENCH_PROVISIONS ?? 100); n++) runs.push(await provision(n))
   const calls = runs[0].calls
-  const byOperation = Object.entries(
-    calls.reduce((counts, c) => ({...counts, [`${c.service}.${c.operation}`]: (counts[`${c.service}.${c.operation}`] ?? 0) + 1}), {}),
-  )
+  const counts = new Map()
+  for (const c of calls) counts.set(`${c.service}.${c.operation}`, (counts.get(`${c.service}.${c.operation}`) ?? 0) + 1)
+  const byOperation = [...counts]
   const minimum = minimumCalls({locationRegions: 2, products: 2, regions: 2})
   const total = runs.reduce((sum, r) => sum + r.ms, 0)
   const half = (rs, what = 'ms') => rs.reduce((sum, r) => sum + r[what], 0) / rs.length

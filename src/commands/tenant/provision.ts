@@ -1,8 +1,7 @@
-import {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 import {Args, Flags} from '@oclif/core'
 
 import {assertKnownRegion} from '../../lib/aws/regions.js'
-import {openTenantStore, tenantStoreFlags} from '../../lib/cli/tenant-flags.js'
+import {eventBusFlag, openTenantsContext, tenantStoreFlags} from '../../lib/cli/tenant-flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {UsageError} from '../../lib/errors/errors.js'
@@ -46,7 +45,7 @@ A pinned tenant (--residency) never has a product placed outside its location: s
     identity: Flags.string({description: 'YAML or JSON file of users, groups and permissions.'}),
     config: Flags.string({description: 'A configuration key=value stored in Parameter Store (repeatable).', multiple: true}),
     secret: Flags.string({description: 'A secret key=value stored as a SecureString, never shown (repeatable).', multiple: true}),
-    'event-bus': Flags.string({description: 'The EventBridge bus the tenant events go to.', default: 'default'}),
+    'event-bus': eventBusFlag,
   }
 
   async run(): Promise<RunRecord> {
@@ -58,10 +57,7 @@ A pinned tenant (--residency) never has a product placed outside its location: s
         identity: request.identity ? `${request.identity.users.length} users, ${request.identity.groups.length} groups` : undefined,
         secretNames: Object.keys(request.secrets),
       },
-      context: async (session) => {
-        const store = await openTenantStore(session, this.flags)
-        return {session, store, eventbridge: session.inRegion(store.location.region).client(EventBridgeClient), request}
-      },
+      context: async (session) => ({...(await openTenantsContext(session, this.flags)), request}),
       describe: (o, record) => [
         `Tenant ${request.tenantId} (site ${request.site}) is active: ${o.placements.map((p) => `${p.product} on ${p.shardId} in ${p.region}`).join(', ')}; ${o.eventsDelivered} event(s) delivered to ${request.eventBus} (run ${record.runId}).`,
       ],

@@ -1,6 +1,8 @@
 import type {DynamoDBClient, TableDescription} from '@aws-sdk/client-dynamodb'
 import type {DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput} from '@aws-sdk/lib-dynamodb'
 
+import {OpsctlError} from '../errors/errors.js'
+import {systemClock} from '../time/clock.js'
 import {deleteOnce} from './idempotent.js'
 
 /*
@@ -90,4 +92,27 @@ export async function deleteTable(client: DynamoDBClient, table: string, abortSi
     await client.send(new UpdateTableCommand({TableName: table, DeletionProtectionEnabled: false}), {abortSignal})
     await client.send(new DeleteTableCommand({TableName: table}), {abortSignal})
   })
+}
+
+/** BatchGetItem takes at most 100 keys a call; keys it leaves unprocessed (throttled) are asked for again this many times. */
+const BATCH_GET_KEYS = 100
+const BATCH_GET_ROUNDS = 8
+
+/** The items of these keys that exist (in no particular order), 100 keys a call, unprocessed keys asked for again after a back-off. */
+export async function getItems<T>(doc: DynamoDBDocumentClient, table: string, keys: Record<string, string>[], abortSignal?: AbortSignal): Promise<T[]> {
+  const {BatchGetCommand} = await import('@aws-sdk/lib-dynamodb')
+  const items: T[] = []
+  for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+    let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_KEYS)
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > BATCH_GET_ROUNDS)
+        throw new OpsctlError(`DynamoDB left ${pending.length} item(s) of ${table} unread after ${BATCH_GET_ROUNDS} tries (throttled); try again in a moment.`)
+      if (round > 1) await systemClock.sleep(50 * 2 ** round, abortSignal)
+      const request = {RequestItems: {[table]: {Keys: pending, ConsistentRead: true}}}
+      const {Responses, UnprocessedKeys} = await doc.send(new BatchGetCommand(request), {abortSignal})
+      items.push(...((Responses?.[table] ?? []) as T[]))
+      pending = UnprocessedKeys?.[table]?.Keys ?? []
+    }
+  }
+  return items
 }

@@ -3,19 +3,16 @@ import type {EventBridgeClient, PutEventsRequestEntry} from '@aws-sdk/client-eve
 /** What EventBridge said of one entry: the id it gave the event, or why it refused it. */
 export type EntryResult = {eventId: string} | {errorCode: string; errorMessage?: string}
 
-/** PutEvents, ten entries a call (EventBridge's limit), each entry's own result in the order given (FailedEntryCount counts the refused). */
+/** The most entries one PutEvents call takes. */
+export const PUT_EVENTS_ENTRIES = 10
+
+/** One PutEvents call of at most PUT_EVENTS_ENTRIES entries: each entry's own result in the order given (FailedEntryCount counts the refused). */
 export async function putEvents(client: EventBridgeClient, entries: PutEventsRequestEntry[], abortSignal?: AbortSignal): Promise<EntryResult[]> {
+  if (entries.length > PUT_EVENTS_ENTRIES) throw new RangeError(`PutEvents takes at most ${PUT_EVENTS_ENTRIES} entries, not ${entries.length}`)
   const {PutEventsCommand} = await import('@aws-sdk/client-eventbridge')
-  const results: EntryResult[] = []
-  for (let start = 0; start < entries.length; start += 10) {
-    const batch = entries.slice(start, start + 10)
-    const {Entries = []} = await client.send(new PutEventsCommand({Entries: batch}), {abortSignal})
-    results.push(
-      ...batch.map(
-        (_, i): EntryResult =>
-          Entries[i]?.EventId ? {eventId: Entries[i].EventId!} : {errorCode: Entries[i]?.ErrorCode ?? 'Unknown', errorMessage: Entries[i]?.ErrorMessage},
-      ),
-    )
-  }
-  return results
+  const {Entries = []} = await client.send(new PutEventsCommand({Entries: entries}), {abortSignal})
+  return entries.map(
+    (_, i): EntryResult =>
+      Entries[i]?.EventId ? {eventId: Entries[i].EventId!} : {errorCode: Entries[i]?.ErrorCode ?? 'Unknown', errorMessage: Entries[i]?.ErrorMessage},
+  )
 }

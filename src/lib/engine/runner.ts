@@ -114,9 +114,10 @@ class LinearDriver<C> {
     }
   }
 
-  /** The failed step first (it may have half-made something), then the completed ones, newest first. */
+  /** The failed step first (it may have half-made something), then the completed ones, newest first, down to a step that keeps the earlier ones. */
   private async undoCompleted(failedIndex: number): Promise<void> {
-    for (let index = failedIndex; index >= 0; index--) {
+    const kept = this.steps.findLastIndex((step, index) => index <= failedIndex && step.keepsEarlierSteps)
+    for (let index = failedIndex; index >= Math.max(kept, 0); index--) {
       const step = this.steps[index]
       const result = this.recorder.result(step.id)
       const completed = result.status === 'succeeded' || this.reused.has(index)

@@ -54,6 +54,11 @@ export interface Step<C, O extends object = StepOutputs> extends StepOf<O> {
   timeoutMs?: number | ((ctx: C) => number)
   /** How long the undo may take before opsctl gives up and asks for a clean-up by hand (default 30 minutes). */
   undoTimeoutMs?: number | ((ctx: C) => number)
+  /**
+   * Once the run reaches this step, the steps before it are done for good: a failure or an interrupt from here on
+   * does not undo them, and --resume finishes the run. For a step that only publishes what is done (a tenant's events).
+   */
+  keepsEarlierSteps?: boolean
 }
 
 /** A workflow's steps, and what a successful run of them produced (R, recorded as RunRecord.outcome). */

@@ -9,6 +9,18 @@ export const BACKUP_TEST_WORKFLOW = 'backup-test'
 export const FAILOVER_DRILL_WORKFLOW = 'failover-drill'
 export const TENANT_INIT_WORKFLOW = 'tenant-init'
 export const TENANT_PROVISION_WORKFLOW = 'tenant-provision'
+export const TENANT_DELIVER_EVENTS_WORKFLOW = 'tenant-deliver-events'
+/** The lifecycle of tenants and their products, by command. */
+export const TENANT_LIFECYCLE_WORKFLOWS = {
+  activate: 'tenant-activate',
+  suspend: 'tenant-suspend',
+  unsuspend: 'tenant-unsuspend',
+  deactivate: 'tenant-deactivate',
+  license: 'tenant-license',
+  destroy: 'tenant-destroy',
+  restore: 'tenant-restore',
+  purge: 'tenant-purge',
+} as const
 
 /** A runbook run is named after its document: runbook:opsctl-RestoreTest. */
 export const runbookWorkflow = (documentName: string) => `runbook:${documentName}`
@@ -22,4 +34,6 @@ export const workflowNames = [
   FAILOVER_DRILL_WORKFLOW,
   TENANT_INIT_WORKFLOW,
   TENANT_PROVISION_WORKFLOW,
+  TENANT_DELIVER_EVENTS_WORKFLOW,
+  ...Object.values(TENANT_LIFECYCLE_WORKFLOWS),
 ]

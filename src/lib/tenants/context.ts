@@ -19,6 +19,8 @@ export interface ProductState {
   shardId?: string
   /** The tenant's database on that shard. */
   database?: string
+  /** Once destroyed: the state it had, which `opsctl tenant restore` gives back. */
+  previousState?: ProductStateName
 }
 
 export type TenantStatus = 'provisioning' | 'active' | 'destroyed'
@@ -46,6 +48,8 @@ export interface TenantContext {
   /** Set once destroyed: until then it can be restored; after it `opsctl tenant purge` deletes its data keys. */
   destroyedAt?: string
   graceUntil?: string
+  /** Set once purged: its data keys (crypto-shredding), configuration, identity and site are gone; its event log stays. */
+  purgedAt?: string
 }
 
 const tenantIdPattern = /^[a-z0-9][a-z0-9-]{1,62}$/
@@ -68,21 +72,21 @@ export function assertSiteName(site: string): string {
   return site
 }
 
-/** Which product state may follow which: anything else is refused naming the current state. */
-const transitions: Record<ProductStateName, readonly ProductStateName[]> = {
-  pending: ['active', 'destroyed'],
-  active: ['suspended', 'deactivated', 'destroyed'],
-  suspended: ['active', 'deactivated', 'destroyed'],
-  deactivated: ['active', 'destroyed'],
-  destroyed: [],
-}
+/** The changes of a product's state the lifecycle commands make, each from the states it may follow (the state machine above). */
+export const productChanges = {
+  activate: {from: ['pending', 'deactivated'], to: 'active', event: 'Product Activated', done: 'activated'},
+  suspend: {from: ['active'], to: 'suspended', event: 'Product Suspended', done: 'suspended'},
+  unsuspend: {from: ['suspended'], to: 'active', event: 'Product Unsuspended', done: 'unsuspended'},
+  deactivate: {from: ['active', 'suspended'], to: 'deactivated', event: 'Product Deactivated', done: 'deactivated'},
+} as const satisfies Record<string, {from: readonly ProductStateName[]; to: ProductStateName; event: string; done: string}>
+export type ProductChange = keyof typeof productChanges
 
-export function assertTransition(tenantId: string, product: string, from: ProductStateName, to: ProductStateName): void {
-  if (!transitions[from].includes(to)) {
-    const allowed = transitions[from]
-    throw new UsageError(
-      `${product} of tenant ${tenantId} is ${from}, so it cannot become ${to}${allowed.length > 0 ? `; from ${from} it can become ${allowed.join(' or ')}` : ''}.`,
-      'InvalidTransition',
-    )
-  }
+/** The change is allowed from the product's current state: otherwise refused naming that state and what would do. */
+export function assertProductChange(tenantId: string, product: string, from: ProductStateName, change: ProductChange): void {
+  if ((productChanges[change].from as readonly ProductStateName[]).includes(from)) return
+  const possible = (Object.keys(productChanges) as ProductChange[]).filter((c) => (productChanges[c].from as readonly ProductStateName[]).includes(from))
+  throw new UsageError(
+    `${product} of tenant ${tenantId} is ${from}, so it cannot be ${productChanges[change].done}${possible.length > 0 ? `; from ${from} it can be ${possible.map((c) => productChanges[c].done).join(' or ')}` : ''}.`,
+    'InvalidTransition',
+  )
 }

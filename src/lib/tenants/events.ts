@@ -1,6 +1,6 @@
 import type {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 
-import {putEvents} from '../aws/eventbridge.js'
+import {PUT_EVENTS_ENTRIES, putEvents} from '../aws/eventbridge.js'
 import {OpsctlError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import type {Clock} from '../time/clock.js'
@@ -30,8 +30,22 @@ export async function deliverEvents(
   io: {clock: Clock; signal: AbortSignal},
 ): Promise<Delivery> {
   const events = await store.events(tenantId, io.signal)
-  let pending = events.filter((e) => !e.deliveredAt)
-  const toDeliver = pending.length
+  const waiting = events.filter((e) => !e.deliveredAt)
+  // One PutEvents batch at a time, each recorded before the next is sent: a failure later leaves no sent event unrecorded.
+  for (let start = 0; start < waiting.length; start += PUT_EVENTS_ENTRIES) {
+    await deliverBatch(store, eventbridge, {bus, tenantId}, waiting.slice(start, start + PUT_EVENTS_ENTRIES), io)
+  }
+  return {delivered: waiting.length, alreadyDelivered: events.length - waiting.length}
+}
+
+async function deliverBatch(
+  store: TenantStore,
+  eventbridge: EventBridgeClient,
+  {bus, tenantId}: {bus: string; tenantId: string},
+  batch: TenantEvent[],
+  io: {clock: Clock; signal: AbortSignal},
+): Promise<void> {
+  let pending = batch
   for (let round = 1; pending.length > 0; round++) {
     const results = await putEvents(
       eventbridge,
@@ -40,7 +54,8 @@ export async function deliverEvents(
     )
     const refused: TenantEvent[] = []
     for (const [i, result] of results.entries()) {
-      if ('eventId' in result) await store.markDelivered(pending[i], result.eventId, new Date(io.clock.now()).toISOString(), io.signal)
+      if ('eventId' in result)
+        await store.markDelivered(pending[i], {eventBridgeId: result.eventId, eventBus: bus, at: new Date(io.clock.now()).toISOString()}, io.signal)
       else refused.push(pending[i])
     }
     if (refused.length > 0 && round === DELIVERY_ROUNDS) {
@@ -54,7 +69,6 @@ export async function deliverEvents(
     if (refused.length > 0) await io.clock.sleep(500 * 2 ** round, io.signal)
     pending = refused
   }
-  return {delivered: toDeliver, alreadyDelivered: events.length - toDeliver}
 }
 
 const entryOf = (event: TenantEvent, bus: string) => ({

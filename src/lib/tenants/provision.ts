@@ -1,20 +1,18 @@
-import type {EventBridgeClient} from '@aws-sdk/client-eventbridge'
-
 import {ConditionsFailed, type TransactItem} from '../aws/dynamodb.js'
-import {newWrappedDataKey} from '../aws/kms.js'
-import type {AwsSession} from '../aws/session.js'
 import {deleteParametersUnder, putParameter} from '../aws/ssm.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {TENANT_PROVISION_WORKFLOW} from '../engine/workflow-names.js'
 import {OpsctlError, UsageError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {registerSecret} from '../secrets/secrets.js'
-import {GLOBAL, locations, productOf} from './catalogue.js'
+import {productOf} from './catalogue.js'
 import type {ProductState, TenantContext} from './context.js'
-import {deliverEvents} from './events.js'
+import {deliverEventsStep, type TenantsContext} from './delivery.js'
 import type {Identity} from './identity.js'
-import {chooseShard, discoverShards, placeProducts, type Shard} from './shards.js'
-import {dataKeyKey, placementKey, shardFillKey, siteKey, type TenantStore, tenantKey} from './store.js'
+import {ssmIn, tenantParameterPath} from './parameters.js'
+import {type Placement, placeOnShard} from './placement.js'
+import {candidateRegions, discoverShards, placeProducts} from './shards.js'
+import {changedBy, siteKey, tenantKey} from './store.js'
 
 /** What a provision was asked for: the tenant, its site, its products and where they go. Recorded as the run's parameters. */
 export interface ProvisionRequest {
@@ -34,27 +32,11 @@ export interface ProvisionRequest {
   eventBus: string
 }
 
-export interface TenantsContext {
-  session: AwsSession
-  store: TenantStore
-  eventbridge: EventBridgeClient
-}
-
 export interface ProvisionContext extends TenantsContext {
   request: ProvisionRequest
 }
 
 type ProvisionStep<O extends object> = Step<ProvisionContext, O>
-
-/** The regions whose shards a provision looks at: the location's when pinned, otherwise every location's and the one asked to be near. */
-function candidateRegions(request: ProvisionRequest): string[] {
-  const fixed = request.products.flatMap((p) => productOf(p).fixedRegion ?? [])
-  const pinned = request.residency === GLOBAL ? locations.flatMap((l) => l.regions) : [...locations.find((l) => l.code === request.residency)!.regions]
-  return [...new Set([...pinned, ...fixed, ...(request.near ? [request.near] : [])])].sort()
-}
-
-/** A change this step makes, named so that its retry after a lost response recognises it (see TenantStore.change). */
-const changedBy = (io: StepIO, step: string) => ({lastRunId: io.runId, lastStep: step})
 
 /** Step 3 of the practices, done first: each product's region from residency or --near; a refusal here changes nothing. */
 export const checkRequestStep: ProvisionStep<{regions: Record<string, string>}> = {
@@ -72,7 +54,7 @@ export const checkRequestStep: ProvisionStep<{regions: Record<string, string>}> 
     const site = await store.getItem<{tenantId: string}>(siteKey(request.site), io.signal)
     if (site && site.tenantId !== request.tenantId)
       throw new UsageError(`The site name ${request.site} is taken by tenant ${site.tenantId}; choose another --site.`, 'SiteTaken')
-    const shards = await discoverShards(ctx.session, store, candidateRegions(request), io.signal)
+    const shards = await discoverShards(ctx.session, store, candidateRegions(request.products, request.residency, request.near), io.signal)
     return {regions: placeProducts(request.products.map(productOf), request.residency, shards, request.near)}
   },
 }
@@ -181,8 +163,6 @@ export const fixRegionsStep: ProvisionStep<{regions: Record<string, string>}> = 
   },
 }
 
-const parameterPath = (tenantId: string) => `/opsctl/tenants/${tenantId}/`
-
 /** Step 4: site and product metadata and configuration, in Parameter Store in each product's region (secrets as SecureString). */
 export const storeConfigurationStep: ProvisionStep<{regions: string[]; keys: string[]}> = {
   id: 'store-configuration',
@@ -193,10 +173,10 @@ export const storeConfigurationStep: ProvisionStep<{regions: string[]; keys: str
     const {request} = ctx
     const {regions} = io.outputOf(checkRequestStep)!
     for (const value of Object.values(request.secrets)) registerSecret(value)
-    const path = parameterPath(request.tenantId)
+    const path = tenantParameterPath(request.tenantId)
     const keys = ['site', ...request.products.flatMap((p) => [`${p}/region`, `${p}/seats`]), ...Object.keys(request.config), ...Object.keys(request.secrets)]
     for (const region of [...new Set(Object.values(regions))].sort()) {
-      const ssm = await ssmIn(ctx, region)
+      const ssm = await ssmIn(ctx.session, region)
       const parameters = [
         {name: `${path}site`, value: request.site, secure: false},
         ...request.products
@@ -220,13 +200,9 @@ export const storeConfigurationStep: ProvisionStep<{regions: string[]; keys: str
   },
   async undo(ctx, io) {
     const {regions} = io.outputOf(checkRequestStep) ?? {regions: {}}
-    for (const region of new Set(Object.values(regions))) await deleteParametersUnder(await ssmIn(ctx, region), parameterPath(ctx.request.tenantId), io.signal)
+    for (const region of new Set(Object.values(regions)))
+      await deleteParametersUnder(await ssmIn(ctx.session, region), tenantParameterPath(ctx.request.tenantId), io.signal)
   },
-}
-
-async function ssmIn(ctx: TenantsContext, region: string) {
-  const {SSMClient} = await import('@aws-sdk/client-ssm')
-  return ctx.session.inRegion(region).client(SSMClient)
 }
 
 /** Step 5: identity data (users, groups, permissions) from the identity file. */
@@ -251,17 +227,6 @@ export const storeIdentityStep: ProvisionStep<{users: number; groups: number}> =
   },
 }
 
-/** Where a product's database went, and the data key wrapped for it. */
-interface Placement {
-  product: string
-  shardId: string
-  region: string
-  database: string
-  keyArn: string
-}
-
-const databaseName = (tenantId: string, product: string) => `t_${tenantId}_${product}`.replace(/-/g, '_')
-
 /**
  * Step 6: each product's database, placed on a shard of its region with room, and its envelope data key, wrapped under
  * the shard's KMS key (bound to tenant and product). The shard's fill, the placement, the data key and the context
@@ -280,99 +245,18 @@ export const provisionDatabasesStep: ProvisionStep<{placements: Placement[]}> = 
   undo: (ctx, io) => releaseSeats(ctx, io),
 }
 
-async function placeProduct(ctx: ProvisionContext, io: StepIO, product: string): Promise<Placement> {
-  const {request, store} = ctx
-  const region = io.outputOf(checkRequestStep)!.regions[product]
-  const database = databaseName(request.tenantId, product)
-  const shards = await discoverShards(ctx.session, store, [region], io.signal)
-  const full = new Set<string>()
-  for (;;) {
-    const shard = chooseShard(shards, productOf(product), region, full)
-    const key = await wrappedKeyFor(ctx, shard, request.tenantId, product, io)
-    try {
-      // An earlier attempt of the run placed it already: nothing to change (the key just made is dropped unstored).
-      const placed = await store.change(
-        request.tenantId,
-        (latest) =>
-          latest.products[product].shardId
-            ? undefined
-            : {
-                context: {
-                  ...latest,
-                  ...changedBy(io, `provision-databases:${product}`),
-                  products: {...latest.products, [product]: {...latest.products[product], shardId: shard.id, database}},
-                },
-                items: placementItems(store.table, request.tenantId, product, shard, key, io.runId),
-              },
-        `${io.runId}#provision-databases#${product}#${shard.id}`,
-        io.signal,
-      )
-      const shardId = placed.products[product].shardId!
-      const keyArn =
-        shardId === shard.id ? key.keyArn : ((await store.getItem<{keyArn: string}>(dataKeyKey(request.tenantId, product), io.signal))?.keyArn ?? '')
-      return {product, shardId, region, database, keyArn}
-    } catch (error) {
-      if (!(error instanceof ConditionsFailed)) throw error
-      full.add(shard.id)
-      io.progress(`shard ${shard.id} filled up meanwhile; trying the next one`)
-    }
-  }
-}
-
-async function wrappedKeyFor(ctx: TenantsContext, shard: Shard, tenantId: string, product: string, io: StepIO) {
-  if (!shard.kmsKeyId)
-    throw new OpsctlError(
-      `Shard ${shard.id} is not encrypted with a KMS key, so it cannot hold a tenant's data keys; encrypt it or take it out of service (untag it).`,
-      ExitCode.WorkflowFailed,
-      'ShardNotEncrypted',
-    )
-  const {KMSClient} = await import('@aws-sdk/client-kms')
-  return newWrappedDataKey(ctx.session.inRegion(shard.region).client(KMSClient), shard.kmsKeyId, {tenant: tenantId, product}, io.signal)
-}
-
-/** The shard's fill (refused when full), the placement (found by shard in the byShard index) and the wrapped data key. */
-function placementItems(
-  table: string,
-  tenantId: string,
-  product: string,
-  shard: Shard,
-  key: {wrappedKey: string; keyArn: string},
-  runId: string,
-): TransactItem[] {
-  return [
-    {
-      Update: {
-        TableName: table,
-        Key: shardFillKey(shard.id),
-        UpdateExpression: 'SET #tenants = if_not_exists(#tenants, :zero) + :one, #capacity = :capacity, #product = :product, #region = :region',
-        ConditionExpression: 'attribute_not_exists(#tenants) OR #tenants < :capacity',
-        ExpressionAttributeNames: {'#tenants': 'tenants', '#capacity': 'capacity', '#product': 'product', '#region': 'region'},
-        ExpressionAttributeValues: {':zero': 0, ':one': 1, ':capacity': shard.capacity, ':product': product, ':region': shard.region},
-      },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: {...placementKey(tenantId, product), shardKey: `SHARD#${shard.id}`, tenantId, product, region: shard.region, shardId: shard.id, runId},
-      },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...dataKeyKey(tenantId, product),
-          tenantId,
-          product,
-          wrappedKey: key.wrappedKey,
-          keyArn: key.keyArn,
-          encryptionContext: {tenant: tenantId, product},
-          status: 'active',
-          runId,
+const placeProduct = (ctx: ProvisionContext, io: StepIO, product: string): Promise<Placement> =>
+  placeOnShard(ctx, io, {tenantId: ctx.request.tenantId, product, region: io.outputOf(checkRequestStep)!.regions[product]}, (latest, where) =>
+    latest.products[product].shardId
+      ? undefined
+      : {
+          context: {
+            ...latest,
+            ...changedBy(io, `provision-databases:${product}`),
+            products: {...latest.products, [product]: {...latest.products[product], ...where}},
+          },
         },
-      },
-    },
-  ]
-}
+  )
 
 /** Gives back the shard seats this run took: each placement it made, released with its shard's fill in one transaction. */
 async function releaseSeats(ctx: ProvisionContext, io: StepIO): Promise<void> {
@@ -396,16 +280,8 @@ export const provisionAppsStep: ProvisionStep<{apps: string[]}> = {
   },
 }
 
-/** The outbox to EventBridge: each event confirmed per entry, recorded as delivered, never sent twice. */
-export const deliverEventsStep: ProvisionStep<{delivered: number; alreadyDelivered: number; bus: string}> = {
-  id: 'deliver-events',
-  title: "Deliver the tenant's events from the outbox to EventBridge",
-  actions: ['events:PutEvents', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-  mutates: true,
-  async run(ctx, io) {
-    return {...(await deliverEvents(ctx.store, ctx.eventbridge, ctx.request.eventBus, ctx.request.tenantId, io)), bus: ctx.request.eventBus}
-  },
-}
+/** Last, the tenant's events: a failure here keeps the tenant, its events waiting in the outbox for --resume. */
+export const deliverProvisionEventsStep = deliverEventsStep<ProvisionContext>((ctx) => ctx.request)
 
 const mapProducts = (context: TenantContext, change: (state: ProductState, product: string) => ProductState) =>
   Object.fromEntries(Object.entries(context.products).map(([id, state]) => [id, change(state, id)]))
@@ -422,14 +298,14 @@ export const provisionWorkflow: Workflow<ProvisionContext, TenantOutcome> = {
     storeIdentityStep,
     provisionDatabasesStep,
     provisionAppsStep,
-    deliverEventsStep,
+    deliverProvisionEventsStep,
   ],
   outcome(outputOf) {
     return {
       regions: outputOf(checkRequestStep)!.regions,
       placements: outputOf(provisionDatabasesStep)!.placements,
       configKeys: outputOf(storeConfigurationStep)!.keys,
-      eventsDelivered: outputOf(deliverEventsStep)!.delivered,
+      eventsDelivered: outputOf(deliverProvisionEventsStep)!.delivered,
     }
   },
 }

@@ -4,7 +4,7 @@ import {mapWithLimit} from '../aws/paginate.js'
 import {databasesTagged} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../errors/errors.js'
-import {allowedRegions, locationsOfRegion, type Product, regionDistance} from './catalogue.js'
+import {allowedRegions, GLOBAL, locations, locationsOfRegion, type Product, productOf, regionDistance} from './catalogue.js'
 import type {TenantStore} from './store.js'
 
 /** The tags that make an RDS instance or Aurora cluster a shard: the product it holds, and how many tenants fit. */
@@ -92,4 +92,39 @@ export function placeProducts(products: readonly Product[], residency: string, s
     regions[product.id] = usable[0]
   }
   return regions
+}
+
+/** The regions whose shards a placement looks at: the location's when pinned, otherwise every location's and the one asked to be near. */
+export function candidateRegions(products: readonly string[], residency: string, near?: string): string[] {
+  const fixed = products.flatMap((p) => productOf(p).fixedRegion ?? [])
+  const pinned = residency === GLOBAL ? locations.flatMap((l) => l.regions) : [...locations.find((l) => l.code === residency)!.regions]
+  return [...new Set([...pinned, ...fixed, ...(near ? [near] : [])])].sort()
+}
+
+/** A region whose shards could not be read (an opt-in region not enabled, no permission there), and why. */
+export interface UnreadableRegion {
+  region: string
+  reason: string
+}
+
+/**
+ * Every shard in the regions that could be read, and the regions that could not, each with why: one region that
+ * cannot be read (an opt-in region not enabled for the account) does not hide the shards of the others. The tenant
+ * store is checked first, so that a missing table is not taken for a region's problem.
+ */
+export async function surveyShards(
+  session: AwsSession,
+  store: TenantStore,
+  regions: readonly string[],
+  signal?: AbortSignal,
+): Promise<{shards: Shard[]; unreadable: UnreadableRegion[]}> {
+  await store.assertReady(signal)
+  const unreadable: UnreadableRegion[] = []
+  const readable = await mapWithLimit(regions, 4, (region) =>
+    discoverShards(session, store, [region], signal).catch((error: Error) => {
+      unreadable.push({region, reason: error.message})
+      return []
+    }),
+  )
+  return {shards: readable.flat(), unreadable: unreadable.sort((a, b) => a.region.localeCompare(b.region))}
 }

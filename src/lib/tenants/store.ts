@@ -1,9 +1,9 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import type {BatchGetCommandOutput, DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
-import {ConditionsFailed, documentClient, getItem, queryAll, type TransactItem, transactWrite} from '../aws/dynamodb.js'
+import {ConditionsFailed, documentClient, getItem, getItems, queryAll, type TransactItem, transactWrite} from '../aws/dynamodb.js'
 import type {AwsSession} from '../aws/session.js'
-import {NotFoundError, UsageError} from '../errors/errors.js'
+import {NotFoundError, RefusedWriteError, UsageError} from '../errors/errors.js'
 import type {TenantContext} from './context.js'
 
 /*
@@ -63,6 +63,8 @@ export interface TenantEvent {
   deliveredAt?: string
   /** The id EventBridge gave it. */
   eventBridgeId?: string
+  /** The EventBridge bus it was delivered to. */
+  eventBus?: string
 }
 
 export interface StoreLocation {
@@ -77,6 +79,19 @@ export interface TenantChange {
   events?: {detailType: EventType; product?: string; seats?: number; licenceStatus?: 'active' | 'inactive'}[]
   items?: TransactItem[]
 }
+
+/** A refusal of what a change decides (before it writes anything) is a refusal of the whole write. */
+function refusedWhole<T>(decide: () => T): T {
+  try {
+    return decide()
+  } catch (error) {
+    if (error instanceof UsageError && !(error instanceof RefusedWriteError)) throw new RefusedWriteError(error.message, error.code)
+    throw error
+  }
+}
+
+/** A change a step makes, named so that its retry after a lost response recognises it (see TenantStore.change). */
+export const changedBy = (io: {runId: string}, step: string) => ({lastRunId: io.runId, lastStep: step})
 
 export class TenantStore {
   private constructor(
@@ -152,7 +167,7 @@ export class TenantStore {
   async change(tenantId: string, decide: (current: TenantContext) => TenantChange | undefined, token: string, signal?: AbortSignal): Promise<TenantContext> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.require(tenantId, signal)
-      const change = decide(current)
+      const change = refusedWhole(() => decide(current))
       // Nothing to change: an earlier attempt of the run made it already.
       if (!change) return current
       const next = this.versioned(change.context, current.version + 1)
@@ -173,7 +188,7 @@ export class TenantStore {
         if (!(error instanceof ConditionsFailed)) throw error
         // The version first: another change landed, and the other conditions may hold once it is read.
         if (!error.failed.includes(0)) throw new ConditionsFailed(error.failed.map((i) => i - events.length - 1))
-        if (attempt === 2) throw new UsageError(`Another change to tenant ${tenantId} landed first; run the command again.`, 'ConcurrentChange')
+        if (attempt === 2) throw new RefusedWriteError(`Another change to tenant ${tenantId} landed first; run the command again.`, 'ConcurrentChange')
       }
     }
   }
@@ -267,14 +282,15 @@ export class TenantStore {
   }
 
   /** Records the delivery of an event; a second record of the same delivery changes nothing. */
-  async markDelivered(event: TenantEvent, eventBridgeId: string, at: string, signal?: AbortSignal): Promise<void> {
+  async markDelivered(event: TenantEvent, delivery: {eventBridgeId: string; eventBus: string; at: string}, signal?: AbortSignal): Promise<void> {
     const {UpdateCommand} = await import('@aws-sdk/lib-dynamodb')
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: {pk: event.pk, sk: event.sk},
-        UpdateExpression: 'SET deliveredAt = if_not_exists(deliveredAt, :at), eventBridgeId = if_not_exists(eventBridgeId, :id)',
-        ExpressionAttributeValues: {':at': at, ':id': eventBridgeId},
+        UpdateExpression:
+          'SET deliveredAt = if_not_exists(deliveredAt, :at), eventBridgeId = if_not_exists(eventBridgeId, :id), eventBus = if_not_exists(eventBus, :bus)',
+        ExpressionAttributeValues: {':at': delivery.at, ':id': delivery.eventBridgeId, ':bus': delivery.eventBus},
       }),
       {abortSignal: signal},
     )
@@ -282,24 +298,15 @@ export class TenantStore {
 
   /** How many tenants each shard holds (a shard no tenant was ever placed on holds none): one call per 100 shards. */
   async shardFills(shardIds: string[], signal?: AbortSignal): Promise<Map<string, number>> {
-    const {BatchGetCommand} = await import('@aws-sdk/lib-dynamodb')
-    const fills = new Map<string, number>()
-    for (let start = 0; start < shardIds.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = shardIds.slice(start, start + 100).map(shardFillKey)
-      while (keys?.length) {
-        const answer: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({RequestItems: {[this.table]: {Keys: keys, ConsistentRead: true}}}), {
-          abortSignal: signal,
-        })
-        for (const item of answer.Responses?.[this.table] ?? []) fills.set(String(item.pk).slice('SHARD#'.length), Number(item.tenants ?? 0))
-        keys = answer.UnprocessedKeys?.[this.table]?.Keys
-      }
-    }
-    return fills
+    const items = await getItems<{pk: string; tenants?: number}>(this.doc, this.table, shardIds.map(shardFillKey), signal)
+    return new Map(items.map((item) => [item.pk.slice('SHARD#'.length), Number(item.tenants ?? 0)]))
   }
 
-  /** The tenants placed on a shard: a query of the byShard index, page by page (never a scan). */
+  /**
+   * The tenants placed on a shard: a query of the byShard index, page by page (never a scan). The index holds the
+   * keys only (KEYS_ONLY), so the tenant is read from the placement's partition key.
+   */
   async tenantsOnShard(shardId: string, signal?: AbortSignal): Promise<{tenantIds: string[]; pages: number}> {
-    // The index keeps keys only: the tenant is in the item's pk (TENANT#<id>).
     const {items, pages} = await queryAll<{pk: string}>(
       this.doc,
       {
@@ -310,7 +317,7 @@ export class TenantStore {
       },
       signal,
     )
-    return {tenantIds: [...new Set(items.map((i) => i.pk.slice('TENANT#'.length)))], pages}
+    return {tenantIds: [...new Set(items.map((i) => i.pk.slice(tenantKey('').pk.length)))], pages}
   }
 
   /** Every tenant context (a scan of the context items: listing them all reads them all). */
@@ -351,5 +358,11 @@ export class TenantStore {
       }
       return {Put: {TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)'}}
     })
+  }
+
+  /** The contexts of these tenants that exist, by tenant id (read 100 a call). */
+  async contexts(tenantIds: readonly string[], signal?: AbortSignal): Promise<Map<string, TenantContext>> {
+    const contexts = await getItems<TenantContext>(this.doc, this.table, tenantIds.map(tenantKey), signal)
+    return new Map(contexts.map((c) => [c.tenantId, c]))
   }
 }

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
+import {workflowNames} from '../../../src/lib/engine/workflow-names.js'
 import {opsctl, parseJson} from '../../support/cli.js'
 
 const oneLine = (stderr: string) => {
@@ -66,7 +67,7 @@ describe('errors in one sentence (e2e)', () => {
     [
       'an unknown workflow',
       ['runs', 'list', '--workflow', 'snapshot-craete'],
-      'There is no workflow "snapshot-craete"; did you mean snapshot-create? Workflows are snapshot-create, snapshot-restore, backup-test, failover-drill and runbook:<document name>.',
+      `There is no workflow "snapshot-craete"; did you mean snapshot-create? Workflows are ${workflowNames.join(', ')} and runbook:<document name>.`,
     ],
   ] as const) {
     it(`refuses ${what} with exit 2 and one sentence, also as the --json envelope`, async () => {

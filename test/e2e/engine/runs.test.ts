@@ -51,7 +51,7 @@ describe('opsctl runs (e2e)', () => {
 
     const json = parseJson(await opsctl(['runs', 'list', '--json']))
     expectMatchesSchema(json, 'runs-list')
-    expect(json.result.runs[1].parameters).to.deep.include({dbInstanceId: instance, snapshotId: snapshot})
+    expect(json.result.runs.find((r: {runId: string}) => r.runId === runIds[1]).parameters).to.deep.include({dbInstanceId: instance, snapshotId: snapshot})
   })
 
   it('fits the rendered table to a 100-column terminal, one line per run', async () => {

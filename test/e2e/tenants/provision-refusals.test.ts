@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../../support/cli.js'
-import {createShard, tenantEstate} from '../../support/tenant-estate.js'
+import {createShard, tenantEstate} from '../../support/tenants.js'
 
 const provision = (...args: string[]) => opsctl(['tenant', 'provision', ...args])
 const oneSentence = (stderr: string) => {

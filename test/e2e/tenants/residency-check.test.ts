@@ -2,7 +2,7 @@ import {DynamoDBClient, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 
 import {opsctl, parseJson} from '../../support/cli.js'
-import {createShard} from '../../support/tenant-estate.js'
+import {createShard} from '../../support/tenants.js'
 
 describe('compliance check tenant-residency against provisioned tenants (e2e)', () => {
   beforeEach(async function () {

@@ -62,6 +62,30 @@ describe('step engine', () => {
     expect(log).to.deep.equal(['run check', 'run create-a', 'undo create-b', 'undo create-a', 'undo check'])
   })
 
+  it('undoes nothing before a step that keeps the earlier steps, when it or a later step fails or is interrupted', async () => {
+    const log: string[] = []
+    const workflow = recordingWorkflow(log, {'create-b': {keepsEarlierSteps: true}, verify: {run: fail('not delivered')}})
+    const {record, exitCode} = await runWorkflow({workflow, context: {}, parameters: {}, clock: new VirtualClock()})
+    expect(log).to.deep.equal(['run check', 'run create-a', 'run create-b', 'undo create-b'])
+    expect(exitCode).to.equal(ExitCode.WorkflowFailed)
+    expect(record.steps.map((s) => s.status)).to.deep.equal(['succeeded', 'succeeded', 'undone', 'failed'])
+
+    log.length = 0
+    const interrupted = recordingWorkflow(log, {
+      'create-b': {
+        keepsEarlierSteps: true,
+        async run(_ctx, io) {
+          log.push('run create-b')
+          setImmediate(() => process.emit('SIGINT'))
+          await new Promise((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason)))
+        },
+      },
+    })
+    const stopped = await runWorkflow({workflow: interrupted, context: {}, parameters: {}, clock: new VirtualClock()})
+    expect(stopped.exitCode).to.equal(ExitCode.Interrupted)
+    expect(log).to.deep.equal(['run check', 'run create-a', 'run create-b', 'undo create-b'])
+  })
+
   it('keeps what the run made when undo is turned off (--keep-on-failure)', async () => {
     const log: string[] = []
     const workflow = recordingWorkflow(log, {verify: {run: fail()}})
