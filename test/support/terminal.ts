@@ -13,6 +13,8 @@ export interface TerminalSession {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>
   /** Presses Ctrl-C: the terminal sends SIGINT to the foreground process, as for a person. */
   pressCtrlC(): void
+  /** Types text (with "\r" for Enter) as a person would at the prompt. */
+  type(text: string): void
   /** The CLI's exit code once it has ended. */
   readonly exited: Promise<number | null>
 }
@@ -45,6 +47,7 @@ export function onTerminal(args: string[], options: {env?: NodeJS.ProcessEnv} = 
     },
     exited,
     pressCtrlC: () => child.stdin.write('\x03'),
+    type: (text) => child.stdin.write(text),
     waitFor(text, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
         const seen = () => (typeof text === 'string' ? screen.includes(text) : text.test(screen))

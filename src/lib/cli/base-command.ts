@@ -49,13 +49,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: FlagsOf<T>
   protected args!: ArgsOf<T>
+  /** Every argument given, in order: for a command that takes any number of them (static strict = false). */
+  protected argList: string[] = []
   private readonly warnings: string[] = []
 
   override async init(): Promise<void> {
     // Before anything is parsed: a secret value is masked in every line this process writes, errors included.
     maskTerminalOutput()
     await super.init()
-    const {args, flags} = await this.parse({
+    const {args, flags, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -67,6 +69,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as FlagsOf<T>
     this.args = args as ArgsOf<T>
+    this.argList = argv as string[]
   }
 
   /** AWS clients for this command, with the global flags applied. */

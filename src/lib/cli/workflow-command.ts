@@ -10,7 +10,7 @@ import {ExitCode} from '../errors/exit-codes.js'
 import {type ReportFiles, reporterFor, writeReports} from '../report/index.js'
 import type {RtoTrend} from '../report/trend.js'
 import {BaseCommand} from './base-command.js'
-import {canPrompt, confirmChange} from './confirm.js'
+import {type Confirmation, canPrompt, confirmChange} from './confirm.js'
 import {reportFileFlag} from './flags.js'
 
 /** What the end of a run tells people, beyond its record; R is what a successful run produced. */
@@ -33,7 +33,7 @@ export interface WorkflowRun<C, R extends object> extends RunTelling<R> {
    * terminal it prompts (`yes` answers for the user); with no terminal and no `yes` it refuses before
    * anything runs (exit 2).
    */
-  confirm?: {question: string; yes: boolean}
+  confirm?: Confirmation & {yes: boolean}
 }
 
 /** What every driver gets to start a run with: the session, the run id, the reporter and, for the linear runner, resume and dry run. */
@@ -49,7 +49,7 @@ export interface RunStart {
 
 interface DriveOptions<R extends object> extends RunTelling<R> {
   /** The question asked before the first change (see WorkflowRun.confirm), when there is one to ask. */
-  ask?: string
+  ask?: Confirmation
   /** Whether a failed run can be resumed (runbook runs cannot yet). */
   resumable: boolean
 }
@@ -117,7 +117,7 @@ export abstract class WorkflowCommand<T extends typeof Command> extends RunComma
 
   /** Runs the workflow and returns its record; a failed run is thrown with its record attached. */
   protected async runWorkflow<C, R extends object>(run: WorkflowRun<C, R>): Promise<RunRecord> {
-    const ask = run.confirm && !run.confirm.yes && !this.dryRun ? run.confirm.question : undefined
+    const ask = run.confirm && !run.confirm.yes && !this.dryRun ? run.confirm : undefined
     return this.drive({...run, ask, resumable: true}, async (start) =>
       runWorkflow({
         ...start,

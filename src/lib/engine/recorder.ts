@@ -2,7 +2,7 @@ import {isDeepStrictEqual} from 'node:util'
 
 import {withinCallScope} from '../aws/call-log.js'
 import {isNotFound} from '../aws/idempotent.js'
-import {OpsctlError, StepTimeoutError, UsageError} from '../errors/errors.js'
+import {OpsctlError, RefusedWriteError, StepTimeoutError, UsageError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {redact} from '../secrets/redact.js'
 import {type Clock, systemClock} from '../time/clock.js'
@@ -77,6 +77,8 @@ export class RunRecorder {
   private readonly byId = new Map<string, StepResult>()
   /** A mutating step started, in this attempt or an earlier one: from then on a refusal is exit 1, not 2. */
   private changed: boolean
+  /** Whether one had before the latest step started: a write that step had refused whole changed nothing. */
+  private changedBeforeLatest = false
 
   constructor(private readonly options: RecorderOptions) {
     this.clock = options.clock ?? systemClock
@@ -125,6 +127,7 @@ export class RunRecorder {
 
   begin(result: StepResult, startedAt = this.isoNow(), note?: string): void {
     Object.assign(result, {status: 'running', startedAt, endedAt: undefined, durationMs: undefined, error: undefined, note})
+    this.changedBeforeLatest = this.changed
     if (result.mutates) this.changed = true
     this.reporter.stepStarted(result)
   }
@@ -265,11 +268,13 @@ export class RunRecorder {
 
   /**
    * Exit 2 promises that nothing was changed: a refusal, or a resource that does not exist, met before any
-   * change is exit 2; once a changing step has started, any failure is exit 1.
+   * change is exit 2; once a changing step has started, any failure is exit 1, except the refusal of a write
+   * whole (nothing of it written) by the first changing step.
    */
   private exitCodeOf(failure: unknown): ExitCode {
     const code = failure instanceof OpsctlError ? failure.exitCode : isNotFound(failure) ? ExitCode.Usage : ExitCode.WorkflowFailed
-    return code === ExitCode.Usage && this.changed ? ExitCode.WorkflowFailed : code
+    const changed = failure instanceof RefusedWriteError ? this.changedBeforeLatest : this.changed
+    return code === ExitCode.Usage && changed ? ExitCode.WorkflowFailed : code
   }
 
   private timed(target: {startedAt?: string; endedAt?: string; durationMs?: number}, endedAt = this.isoNow()): void {

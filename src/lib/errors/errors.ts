@@ -26,6 +26,17 @@ export class UsageError extends OpsctlError {
   }
 }
 
+/**
+ * A write refused whole (another change landed first, a condition that no longer holds): nothing of it was written,
+ * so it is exit 2 also from a step that changes things, when no change came before it.
+ */
+export class RefusedWriteError extends UsageError {
+  constructor(message: string, code = 'RefusedWrite') {
+    super(message, code)
+    this.name = 'RefusedWriteError'
+  }
+}
+
 /** Missing resource: still a usage error (exit 2), with its own code. */
 export class NotFoundError extends UsageError {
   constructor(message: string) {

@@ -11,7 +11,7 @@ import type {Fault} from '../../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
 import {testEnv} from '../../../support/hooks.js'
 import {createDbInstance} from '../../../support/rds.js'
-import {createShard, eventQueue, tenantEstate} from '../../../support/tenant-estate.js'
+import {createShard, initTenantStore, provisionTenant, tenantEstate, tenantEventQueue} from '../../../support/tenants.js'
 
 const rds = () => new RDSClient({})
 
@@ -49,7 +49,11 @@ interface Case {
 }
 
 /** The tenant events a run sends, read back through a rule to an SQS queue made for each trial. */
-let tenantEvents: Awaited<ReturnType<typeof eventQueue>> | undefined
+let tenantEvents: Awaited<ReturnType<typeof tenantEventQueue>> | undefined
+
+/** Every tenant item once, every parameter once, every event delivered exactly once. */
+const tenantsAndEvents = async () =>
+  [...(await tenantEstate(['eu-central-1'])), ...(await tenantEvents!.drain()).map((e) => `event ${e['detail-type']} v${e.detail.contextVersion}`)].sort()
 
 const shard = () => createDbInstance('tenant-shard-001', {StorageEncrypted: true})
 
@@ -93,14 +97,40 @@ const cases: Case[] = [
     async arrange() {
       await opsctl(['tenant', 'init'], {env: {OPSCTL_HOME: join(process.env.OPSCTL_HOME!, '..', 'arrange')}})
       await createShard('jira-eu', 'jira', 'eu-central-1', 5)
-      tenantEvents = await eventQueue()
+      tenantEvents = await tenantEventQueue()
     },
     args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira', '--residency', 'EU', '--secret', 'smtp-password=kill-canary-1'],
     undoKills: [{step: 'store-configuration', operation: 'DeleteParameters', fault: 'hold-after'}],
-    // Every item once, every parameter once, every event delivered exactly once.
-    estate: async () =>
-      [...(await tenantEstate(['eu-central-1'])), ...(await tenantEvents!.drain()).map((e) => `event ${e.detailType} v${e.detail.contextVersion}`)].sort(),
+    estate: tenantsAndEvents,
   },
+  ...(
+    [
+      ['tenant destroy', ['tenant', 'destroy', 'acme', '--yes']],
+      ['tenant license', ['tenant', 'license', 'acme', '--product', 'jira', '--seats', '80', '--inactive']],
+    ] as const
+  ).map(
+    ([workflow, args]): Case => ({
+      workflow,
+      async arrange() {
+        // Journals of the arrangement elsewhere: the trial's folder holds the run under test only.
+        const home = process.env.OPSCTL_HOME!
+        process.env.OPSCTL_HOME = join(home, '..', 'arrange')
+        await initTenantStore()
+        await createShard('jira-eu', 'jira', 'eu-central-1', 5)
+        await provisionTenant({tenantId: 'acme', products: ['jira'], residency: 'EU'})
+        process.env.OPSCTL_HOME = home
+        // Only the events of the run under test: the provision's went out before the queue was there.
+        tenantEvents = await tenantEventQueue()
+      },
+      args: [...args],
+      undoKills: [],
+      estate: async () =>
+        [
+          ...(await tenantEstate(['eu-central-1'])),
+          ...(await tenantEvents!.drain()).map((e) => `event ${e['detail-type']} v${e.detail.contextVersion}`),
+        ].sort(),
+    }),
+  ),
 ]
 
 /**
