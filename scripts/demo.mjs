@@ -119,6 +119,24 @@ const workflows = [
       'RestoredInstanceIdentifier=tenant-shard-002-runbook-test',
     ],
   },
+  {
+    explain:
+      'Provision a tenant pinned to the EU: the seven steps (context, site, regions, configuration, identity, databases on shards with wrapped data keys, apps), then its events to EventBridge.',
+    args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira,confluence', '--residency', 'EU', '--seats', 'jira=50,confluence=20'],
+  },
+  {explain: 'The tenant-specific view: each product with its state, seats, region and shard, and its latest events.', args: ['tenant', 'show', 'acme']},
+  {explain: "Suspend the tenant's Jira: access is cut, its data kept, a Product Suspended event goes out.", args: ['tenant', 'suspend', 'acme', '--product', 'jira']},
+  {explain: 'And give access back: Product Unsuspended.', args: ['tenant', 'unsuspend', 'acme', '--product', 'jira']},
+  {
+    explain: 'Update the Confluence licence to 35 seats: the context, Parameter Store in its region, and a License Updated event.',
+    args: ['tenant', 'license', 'acme', '--product', 'confluence', '--seats', '35'],
+  },
+  {
+    explain: 'A tenant pinned to Australia cannot get Confluence: there is no Confluence shard in AU, and its data may not go elsewhere (exit 2, nothing created).',
+    args: ['tenant', 'provision', 'wombat', '--site', 'wombat', '--products', 'confluence', '--residency', 'AU'],
+    expectExit: 2,
+  },
+  {explain: 'The tenants on one shard, from the index of tenants by shard (a query, never a scan).', args: ['tenant', 'list', '--shard', 'jira-eu-1']},
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]
 
