@@ -4,7 +4,7 @@ import {openTenantsContext, tenantStoreFlags} from '../../lib/cli/tenant-flags.j
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {assertTenantId} from '../../lib/tenants/context.js'
-import {type PurgeRequest, purgeWorkflow} from '../../lib/tenants/destroy.js'
+import {findPurgeableStep, type Purgeable, type PurgeRequest, purgeWorkflow} from '../../lib/tenants/destroy.js'
 
 export default class TenantPurge extends WorkflowCommand<typeof TenantPurge> {
   static override summary = 'Delete for good what destroyed tenants left past their grace period: data keys (crypto-shredding), configuration, identity, site.'
@@ -21,7 +21,7 @@ export default class TenantPurge extends WorkflowCommand<typeof TenantPurge> {
   async run(): Promise<RunRecord> {
     const request: PurgeRequest = {tenantIds: [...new Set(this.argList.map(assertTenantId))]}
     const which = request.tenantIds.length > 0 ? `tenant(s) ${request.tenantIds.join(', ')}` : 'every destroyed tenant past its grace period'
-    return this.runWorkflow({
+    const record = await this.runWorkflow({
       workflow: purgeWorkflow,
       parameters: {...request},
       context: async (session) => ({...(await openTenantsContext(session, this.flags)), request}),
@@ -32,5 +32,13 @@ export default class TenantPurge extends WorkflowCommand<typeof TenantPurge> {
           : `Purged ${o.purged.map((p) => `${p.tenantId} (${p.dataKeysDeleted} data key(s), ${p.parametersDeleted} parameter(s))`).join(', ')} (run ${record.runId}).`,
       ],
     })
+    if (record.status === 'planned') this.say(describePlan(record.steps.find((s) => s.id === findPurgeableStep.id)?.outputs?.tenants as Purgeable[]))
+    return record
   }
+}
+
+/** What a dry run found to purge. */
+function describePlan(tenants: Purgeable[] = []): string {
+  if (tenants.length === 0) return 'No destroyed tenant is past its grace period: a purge would delete nothing.'
+  return `A purge would delete for good: ${tenants.map((t) => `${t.tenantId} (site ${t.site}, ${t.dataKeys} data key(s), grace period ended ${t.graceUntil})`).join('; ')}.`
 }

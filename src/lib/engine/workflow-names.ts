@@ -21,6 +21,10 @@ export const TENANT_LIFECYCLE_WORKFLOWS = {
   restore: 'tenant-restore',
   purge: 'tenant-purge',
 } as const
+/** KMS keys and tenants' envelope data keys. */
+export const KEY_ROTATE_WORKFLOW = 'key-rotate'
+export const KEY_DATAKEYS_ROTATE_WORKFLOW = 'key-datakeys-rotate'
+export const KEY_REENCRYPT_WORKFLOW = 'key-reencrypt'
 
 /** A runbook run is named after its document: runbook:opsctl-RestoreTest. */
 export const runbookWorkflow = (documentName: string) => `runbook:${documentName}`
@@ -36,4 +40,7 @@ export const workflowNames = [
   TENANT_PROVISION_WORKFLOW,
   TENANT_DELIVER_EVENTS_WORKFLOW,
   ...Object.values(TENANT_LIFECYCLE_WORKFLOWS),
+  KEY_ROTATE_WORKFLOW,
+  KEY_DATAKEYS_ROTATE_WORKFLOW,
+  KEY_REENCRYPT_WORKFLOW,
 ]

@@ -273,7 +273,7 @@ interface PurgeContext extends TenantsContext {
 }
 
 /** What a purge deletes of one tenant. */
-interface Purgeable {
+export interface Purgeable {
   tenantId: string
   site: string
   graceUntil: string

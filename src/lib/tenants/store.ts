@@ -67,6 +67,20 @@ export interface TenantEvent {
   eventBus?: string
 }
 
+/** A tenant's envelope data key as the store keeps it: only wrapped, never a plaintext. */
+export interface WrappedDataKey {
+  pk: string
+  sk: string
+  tenantId: string
+  product: string
+  /** The data key, encrypted under the KMS key (base64). */
+  wrappedKey: string
+  /** The KMS key it is wrapped under. */
+  keyArn: string
+  encryptionContext: Record<string, string>
+  status: string
+}
+
 export interface StoreLocation {
   table: string
   /** The region the table lives in (--home-region), whatever the regions of the tenants' products. */
@@ -318,6 +332,27 @@ export class TenantStore {
       signal,
     )
     return {tenantIds: [...new Set(items.map((i) => i.pk.slice(tenantKey('').pk.length)))], pages}
+  }
+
+  /**
+   * Every tenant's wrapped data key under a KMS key (current or decrypt-only): a scan of the data key items, whose sort
+   * key begins with DATAKEY# and which carry the ARN of the KMS key they are wrapped under (keyArn).
+   */
+  async dataKeysUnderKey(keyArn: string, signal?: AbortSignal): Promise<WrappedDataKey[]> {
+    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
+    const keys: WrappedDataKey[] = []
+    for await (const page of paginateScan(
+      {client: this.doc},
+      {
+        TableName: this.table,
+        FilterExpression: 'begins_with(sk, :dataKey) AND keyArn = :arn',
+        ExpressionAttributeValues: {':dataKey': 'DATAKEY#', ':arn': keyArn},
+      },
+      {abortSignal: signal},
+    )) {
+      keys.push(...((page.Items ?? []) as WrappedDataKey[]))
+    }
+    return keys
   }
 
   /** Every tenant context (a scan of the context items: listing them all reads them all). */

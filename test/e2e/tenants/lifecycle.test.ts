@@ -40,6 +40,8 @@ describe('tenant lifecycle commands (e2e)', function () {
     expect(await json(['tenant', 'destroy', 'acme', '--yes'], 'tenant-destroy')).to.include({seatsReleased: 2, eventsDelivered: 3})
     expect(await json(['tenant', 'restore', 'acme'], 'tenant-restore')).to.deep.include({products: {jira: 'active', 'jira-service-management': 'active'}})
     await json(['tenant', 'destroy', 'acme', '--yes', '--grace-days', '0'], 'tenant-destroy')
+    const plan = await opsctl(['tenant', 'purge', '--dry-run'])
+    expect(plan.stdout).to.match(/A purge would delete for good: acme \(site acme, 2 data key\(s\), grace period ended \S+\)\./)
     expect(await json(['tenant', 'purge', '--yes'], 'tenant-purge')).to.deep.equal({purged: [{tenantId: 'acme', parametersDeleted: 5, dataKeysDeleted: 2}]})
 
     const shown = await opsctl(['tenant', 'show', 'acme'])
