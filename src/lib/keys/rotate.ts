@@ -37,6 +37,12 @@ const rotationRefusals: Record<string, (keyArn: string) => string> = {
     `KMS cannot rotate key ${keyArn} on demand; check its origin and key store with "aws kms describe-key --key-id ${keyArn}".`,
 }
 
+/** Whether this run's rotation request already reached KMS: a rotation is under way, or a new one is listed. */
+const alreadyRotating = async (ctx: KeyRotateContext, io: StepIO) => {
+  const progress = await rotationProgress(ctx, io)
+  return progress.since !== undefined || progress.done
+}
+
 const rotateOnDemandStep: RotateStep<{requestedAt: string; alreadyRequested: boolean}> = {
   id: 'rotate-on-demand',
   title: 'Rotate the key material on demand (RotateKeyOnDemand)',
@@ -46,13 +52,15 @@ const rotateOnDemandStep: RotateStep<{requestedAt: string; alreadyRequested: boo
     const keyArn = checkedKeyArn(io)
     const requestedAt = new Date(io.clock.now()).toISOString()
     // A resumed run whose request reached KMS before the crash finds its rotation under way or done.
-    const progress = await rotationProgress(ctx, io)
-    if (progress.since || progress.done) return {requestedAt, alreadyRequested: true}
+    if (await alreadyRotating(ctx, io)) return {requestedAt, alreadyRequested: true}
     try {
       await rotateKeyOnDemand(ctx.kms, keyArn, io.signal)
     } catch (error) {
-      const refusal = rotationRefusals[(error as Error).name]
-      if (refusal) throw new RefusedWriteError(refusal(keyArn), (error as Error).name.replace(/Exception$/, ''))
+      const {name} = error as Error
+      // A request sent again after its response was lost meets its own rotation: the check-on-demand-budget step saw none under way.
+      if (name === 'ConflictException' && (await alreadyRotating(ctx, io))) return {requestedAt, alreadyRequested: true}
+      const refusal = rotationRefusals[name]
+      if (refusal) throw new RefusedWriteError(refusal(keyArn), name.replace(/Exception$/, ''))
       throw error
     }
     return {requestedAt, alreadyRequested: false}

@@ -2,6 +2,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {
+  ConflictException,
   DisabledException,
   DisableKeyCommand,
   InvalidCiphertextException,
@@ -102,6 +103,19 @@ describe('key rotate (against moto)', () => {
       expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
       expect(clock.now() - start).to.equal(3 * 20_000)
       expect(record.metrics.rotationSeconds).to.equal(60)
+    })
+
+    it('carries on when RotateKeyOnDemand, sent again after its response was lost, meets its own rotation (ConflictException)', async () => {
+      const key = await createKey()
+      const script: Script = async (command, _input, answer) => {
+        if (command !== 'RotateKeyOnDemand') return answer()
+        await answer()
+        throw kmsError(ConflictException, 'An on-demand rotation is already in progress.')
+      }
+      const {exitCode, record} = await rotate(key, {script})
+      expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
+      expect(record.steps.find((s) => s.id === 'rotate-on-demand')?.outputs).to.include({alreadyRequested: true})
+      expect(await onDemandRotations(key)).to.equal(1)
     })
 
     it('fails with exit 1 at --timeout while the rotation is still under way, saying it may still finish', async () => {
