@@ -135,3 +135,6 @@ export async function enableKeyRotation(kms: KMSClient, keyId: string, rotationP
   const {EnableKeyRotationCommand} = await import('@aws-sdk/client-kms')
   await kms.send(new EnableKeyRotationCommand({KeyId: keyId, RotationPeriodInDays: rotationPeriodInDays}), {abortSignal})
 }
+
+/** How many of the rotations were on demand (they count against the key's quota of on-demand rotations). */
+export const onDemandCount = (rotations: RotationsListEntry[]) => rotations.filter((r) => r.RotationType === 'ON_DEMAND').length

@@ -1,6 +1,6 @@
 import type {KeyMetadata} from '@aws-sdk/client-kms'
 
-import {describeKmsKey, keyNamed, keyRotationStatus, keyRotations} from '../aws/kms.js'
+import {describeKmsKey, keyNamed, keyRotationStatus, keyRotations, onDemandCount} from '../aws/kms.js'
 import type {Step, StepIO} from '../engine/types.js'
 import {UsageError} from '../errors/errors.js'
 import type {KeyRotateContext} from './rotate-context.js'
@@ -103,7 +103,7 @@ export const checkOnDemandBudgetStep: RotateStep<OnDemandBudget> = {
         'KeyRotationInProgress',
       )
     }
-    const onDemandRotations = (await keyRotations(ctx.kms, keyArn, io.signal)).filter((r) => r.RotationType === 'ON_DEMAND').length
+    const onDemandRotations = onDemandCount(await keyRotations(ctx.kms, keyArn, io.signal))
     if (onDemandRotations >= ctx.onDemandLimit) {
       throw new UsageError(
         `KMS key ${keyArn} has been rotated on demand ${onDemandRotations} times, its limit of ${ctx.onDemandLimit} (--on-demand-limit); rely on automatic rotation ("aws kms enable-key-rotation --key-id ${keyArn}") instead.`,

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {KMSClient} from '@aws-sdk/client-kms'
 
-import {DECRYPT_REFUSALS, decryptUnder, describeKmsKey, encryptUnder, keyRotations} from '../aws/kms.js'
+import {DECRYPT_REFUSALS, decryptUnder, describeKmsKey, encryptUnder, keyRotations, onDemandCount} from '../aws/kms.js'
 import {mapWithLimit} from '../aws/paginate.js'
 import type {Step, StepIO} from '../engine/types.js'
 import {registerSecret} from '../secrets/secrets.js'
@@ -40,7 +40,7 @@ export async function keyMaterialOf(kms: KMSClient, keyArn: string, signal: Abor
     keyMaterialId: key.CurrentKeyMaterialId,
     latestRotation: latest && {rotationDate: latest.RotationDate?.toISOString(), rotationType: latest.RotationType, keyMaterialId: latest.KeyMaterialId},
     rotations: rotations.length,
-    onDemandRotations: rotations.filter((r) => r.RotationType === 'ON_DEMAND').length,
+    onDemandRotations: onDemandCount(rotations),
   }
 }
 
