@@ -1,6 +1,8 @@
-import type {KeyMetadata, KMSClient} from '@aws-sdk/client-kms'
+import type {GetKeyRotationStatusResponse, KeyMetadata, KMSClient, RotationsListEntry} from '@aws-sdk/client-kms'
 
 import {NotFoundError, UsageError} from '../errors/errors.js'
+import {registerSecret} from '../secrets/secrets.js'
+import {collectPages} from './paginate.js'
 
 /** The KMS key behind a key id, key ARN, alias name or alias ARN, or a usage error naming it and the region. */
 export async function describeKmsKey(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<KeyMetadata> {
@@ -87,8 +89,8 @@ export async function reWrapDataKey(
 }
 
 /**
- * Whether a ciphertext decrypts under the key with its encryption context. The plaintext KMS returns is dropped at once,
- * never returned or kept; a refusal by KMS (wrong key, wrong context, a disabled key) is false, any other failure throws.
+ * Whether a ciphertext decrypts under the key with its encryption context: a refusal by KMS (wrong key, wrong context,
+ * a disabled key) is false, any other failure throws. The plaintext is wiped at once, never returned or kept.
  */
 export async function decryptsUnder(
   kms: KMSClient,
@@ -96,16 +98,11 @@ export async function decryptsUnder(
   keyId: string,
   abortSignal?: AbortSignal,
 ): Promise<boolean> {
-  const {DecryptCommand} = await import('@aws-sdk/client-kms')
   try {
-    const {Plaintext} = await kms.send(
-      new DecryptCommand({CiphertextBlob: Buffer.from(ciphertext.blob, 'base64'), EncryptionContext: ciphertext.encryptionContext, KeyId: keyId}),
-      {abortSignal},
-    )
-    Plaintext?.fill(0)
-    return Plaintext !== undefined
+    ;(await decryptUnder(kms, keyId, ciphertext.blob, ciphertext.encryptionContext, abortSignal)).fill(0)
+    return true
   } catch (error) {
-    if (['InvalidCiphertextException', 'IncorrectKeyException', 'DisabledException', 'KMSInvalidStateException'].includes((error as Error).name)) return false
+    if (DECRYPT_REFUSALS.has((error as Error).name)) return false
     throw error
   }
 }
@@ -116,12 +113,10 @@ export async function decryptsUnder(
  * that refused it, when one did.
  */
 export async function probeKeyUse(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<{usable: true} | {usable: false; reason: string}> {
-  const {EncryptCommand} = await import('@aws-sdk/client-kms')
   const {randomBytes} = await import('node:crypto')
   const encryptionContext = {purpose: 'opsctl-key-probe'}
   try {
-    const {CiphertextBlob} = await kms.send(new EncryptCommand({KeyId: keyId, Plaintext: randomBytes(16), EncryptionContext: encryptionContext}), {abortSignal})
-    const blob = Buffer.from(CiphertextBlob!).toString('base64')
+    const blob = await encryptUnder(kms, keyId, randomBytes(16), encryptionContext, abortSignal)
     return (await decryptsUnder(kms, {blob, encryptionContext}, keyId, abortSignal))
       ? {usable: true}
       : {usable: false, reason: 'what it encrypted does not decrypt'}
@@ -130,3 +125,76 @@ export async function probeKeyUse(kms: KMSClient, keyId: string, abortSignal?: A
     return {usable: false, reason: `${(error as Error).name}: ${(error as Error).message}`}
   }
 }
+/** Every rotation of a key's material, oldest first (ListKeyRotations, all pages). */
+export async function keyRotations(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<RotationsListEntry[]> {
+  const {paginateListKeyRotations} = await import('@aws-sdk/client-kms')
+  const rotations = await collectPages(paginateListKeyRotations({client: kms}, {KeyId: keyId}, {abortSignal}), (page) => page.Rotations)
+  return rotations.sort((a, b) => (a.RotationDate?.getTime() ?? 0) - (b.RotationDate?.getTime() ?? 0))
+}
+
+/** Whether automatic rotation is on and its period, the next automatic rotation, and an on-demand rotation under way (GetKeyRotationStatus). */
+export async function keyRotationStatus(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<GetKeyRotationStatusResponse> {
+  const {GetKeyRotationStatusCommand} = await import('@aws-sdk/client-kms')
+  return kms.send(new GetKeyRotationStatusCommand({KeyId: keyId}), {abortSignal})
+}
+
+/** Encrypts a plaintext under the key, bound to the encryption context: the ciphertext, base64. */
+export async function encryptUnder(
+  kms: KMSClient,
+  keyId: string,
+  plaintext: Uint8Array,
+  encryptionContext: Record<string, string>,
+  abortSignal?: AbortSignal,
+): Promise<string> {
+  const {EncryptCommand} = await import('@aws-sdk/client-kms')
+  const {CiphertextBlob} = await kms.send(new EncryptCommand({KeyId: keyId, Plaintext: plaintext, EncryptionContext: encryptionContext}), {abortSignal})
+  return Buffer.from(CiphertextBlob!).toString('base64')
+}
+
+/**
+ * Decrypts a base64 ciphertext, which must be under the given key, with its encryption context. The plaintext is
+ * registered as a secret before anything else sees it, so that it is masked wherever it might turn up.
+ */
+export async function decryptUnder(
+  kms: KMSClient,
+  keyId: string,
+  ciphertext: string,
+  encryptionContext: Record<string, string>,
+  abortSignal?: AbortSignal,
+): Promise<Uint8Array> {
+  const {DecryptCommand} = await import('@aws-sdk/client-kms')
+  const {Plaintext} = await kms.send(
+    new DecryptCommand({KeyId: keyId, CiphertextBlob: Buffer.from(ciphertext, 'base64'), EncryptionContext: encryptionContext}),
+    {abortSignal},
+  )
+  registerSecret(Plaintext)
+  return Plaintext!
+}
+
+/** The errors with which KMS refuses to decrypt a ciphertext (as opposed to failing to answer). */
+export const DECRYPT_REFUSALS = new Set([
+  'InvalidCiphertextException',
+  'IncorrectKeyException',
+  'AccessDeniedException',
+  'KMSInvalidStateException',
+  'DisabledException',
+  'KeyUnavailableException',
+  'InvalidKeyUsageException',
+  'NotFoundException',
+  'InvalidGrantTokenException',
+])
+
+/** Starts an on-demand rotation of the key's material (RotateKeyOnDemand); KMS finishes it in the background. */
+export async function rotateKeyOnDemand(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<void> {
+  const {RotateKeyOnDemandCommand} = await import('@aws-sdk/client-kms')
+  await kms.send(new RotateKeyOnDemandCommand({KeyId: keyId}), {abortSignal})
+}
+
+/** Turns automatic rotation on with the given period, or changes the period when it is on (EnableKeyRotation). */
+export async function enableKeyRotation(kms: KMSClient, keyId: string, rotationPeriodInDays: number, abortSignal?: AbortSignal): Promise<void> {
+  const {EnableKeyRotationCommand} = await import('@aws-sdk/client-kms')
+  await kms.send(new EnableKeyRotationCommand({KeyId: keyId, RotationPeriodInDays: rotationPeriodInDays}), {abortSignal})
+}
+
+/** How many of the rotations were on demand (they count against the key's quota of on-demand rotations). */
+export const onDemandCount = (rotations: RotationsListEntry[]) => rotations.filter((r) => r.RotationType === 'ON_DEMAND').length

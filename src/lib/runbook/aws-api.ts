@@ -73,8 +73,31 @@ export async function callAwsApi(
 ): Promise<unknown> {
   const {Client, Command} = await resolveAwsApi(service, api)
   const client = session.client(Client as never) as unknown as InstanceType<ClientClass>
-  const {$metadata: _, ...response} = (await client.send(new Command(params), {abortSignal})) as Record<string, unknown>
+  const blobs = await blobMembers(new Command({}))
+  const {$metadata: _, ...response} = (await client.send(new Command(withBlobsDecoded(params, blobs)), {abortSignal})) as Record<string, unknown>
   return plain(response)
+}
+
+/** The top-level members of a command's input that are blobs (a ciphertext, a plaintext), from its schema. */
+async function blobMembers(command: unknown): Promise<Set<string>> {
+  const input = (command as {schema?: unknown[]}).schema?.[4]
+  if (input === undefined) return new Set()
+  const {NormalizedSchema} = await import('@smithy/core/schema')
+  const members = new Set<string>()
+  for (const [name, member] of NormalizedSchema.of(input as never).structIterator()) if (member.isBlobSchema()) members.add(name)
+  return members
+}
+
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * Blobs are written to outputs as base64 (see plain), so a blob given as base64 text is decoded: a ciphertext one
+ * step encrypted can be decrypted by the next. Other text is sent as its UTF-8 bytes.
+ */
+function withBlobsDecoded(params: Record<string, unknown>, blobs: Set<string>): Record<string, unknown> {
+  const decoded = (name: string, value: unknown) =>
+    blobs.has(name) && typeof value === 'string' && value !== '' && base64.test(value) ? Buffer.from(value, 'base64') : value
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, decoded(name, value)]))
 }
 
 function plain(value: unknown): unknown {

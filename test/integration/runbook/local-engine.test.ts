@@ -4,6 +4,7 @@ import {DescribeTagsCommand, EC2Client, RunInstancesCommand} from '@aws-sdk/clie
 import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CreateDBSnapshotCommand, DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
+import type {AwsSession} from '../../../src/lib/aws/session.js'
 import {readJournal} from '../../../src/lib/engine/journal.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {assertRunnableLocally, loadValidRunbook, shippedRunbooksDir} from '../../../src/lib/runbook/load.js'
@@ -18,11 +19,11 @@ const refuse = async (_question: string): Promise<void> => {
   throw new Error('no approval expected')
 }
 
-async function run(file: string, given: Record<string, string>, approve = refuse) {
+async function run(file: string, given: Record<string, string>, approve = refuse, session?: AwsSession) {
   const runbook = await loadValidRunbook(file)
   await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: true})
   const parameters = resolveParameters(runbook.document!, given)
-  return runLocally({runbook, parameters, session: await testSession(), approve, clock: new VirtualClock(), documentDirs: [shippedRunbooksDir]})
+  return runLocally({runbook, parameters, session: session ?? (await testSession()), approve, clock: new VirtualClock(), documentDirs: [shippedRunbooksDir]})
 }
 
 async function runText(text: string, given: Record<string, string> = {}, approve = refuse) {
@@ -95,17 +96,41 @@ mainSteps:
     expect(record.error!.code).to.equal('DBSnapshotNotFoundFault')
   })
 
-  it('rotates a customer managed KMS key and records its rotations', async () => {
+  it('rotates a customer managed KMS key, decrypts the canary made before the rotation after it, and records its rotations', async () => {
     const {KeyMetadata} = await new KMSClient({}).send(new CreateKeyCommand({Description: 'tenant data keys'}))
-    const {record, exitCode, outputs} = await run(shipped('opsctl-RotateCustomerKey.yaml'), {KeyId: KeyMetadata!.KeyId!})
+    const {record, exitCode, outputs} = await run(shipped('opsctl-RotateCustomerKey.yaml'), {KeyId: KeyMetadata!.KeyId!, RotationPeriodInDays: '180'})
     expect(exitCode, JSON.stringify(record.error)).to.equal(0)
     expect(statuses(record)).to.include({
-      'enable-rotation': 'succeeded',
+      'encrypt-canary': 'succeeded',
       'rotate-now': 'succeeded',
+      'wait-for-rotation': 'succeeded',
+      'decrypt-canary': 'succeeded',
+      'enable-rotation': 'succeeded',
       'check-rotation-enabled': 'succeeded',
       'key-not-rotatable': 'skipped',
+      'rotation-still-running': 'skipped',
     })
     expect(outputs['describeKey.KeyArn']).to.equal(KeyMetadata!.Arn)
+    expect(outputs['decryptCanary.DecryptedUnder']).to.equal(KeyMetadata!.Arn)
+    expect(outputs['listRotations.RotationCount']).to.have.length(1)
+  })
+
+  it('fails the customer-key rotation, without decrypting, while KMS still reports the rotation under way after ten minutes', async () => {
+    const {KeyMetadata} = await new KMSClient({}).send(new CreateKeyCommand({}))
+    const session = await testSession()
+    // moto finishes a rotation at once; here it never finishes.
+    session.client(KMSClient).middlewareStack.add(
+      (next: any, context: any) => async (args: any) => {
+        const result: any = await next(args)
+        if (context.commandName === 'GetKeyRotationStatusCommand') result.output.OnDemandRotationStartDate = new Date('2026-01-01T00:00:00Z')
+        return result
+      },
+      {step: 'initialize', name: 'rotationNeverEnds'},
+    )
+    const {record, exitCode} = await run(shipped('opsctl-RotateCustomerKey.yaml'), {KeyId: KeyMetadata!.KeyId!}, refuse, session)
+    expect(exitCode).to.equal(1)
+    expect(statuses(record)).to.include({'wait-for-rotation': 'succeeded', 'rotation-still-running': 'failed', 'decrypt-canary': 'skipped'})
+    expect(record.steps.find((s) => s.id === 'poll-rotation')).to.exist
   })
 
   it('calls EC2 and SSM through executeAwsApi, loops over instances and tags each, with Type coercion', async () => {

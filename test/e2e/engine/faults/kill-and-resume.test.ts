@@ -1,6 +1,7 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {CreateAliasCommand, DescribeKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
@@ -10,6 +11,7 @@ import {opsctl, parseJson} from '../../../support/cli.js'
 import type {Fault} from '../../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
 import {testEnv} from '../../../support/hooks.js'
+import {createKey, onDemandRotations} from '../../../support/keys.js'
 import {createDbInstance} from '../../../support/rds.js'
 import {createShard, initTenantStore, provisionTenant, tenantEstate, tenantEventQueue} from '../../../support/tenants.js'
 
@@ -102,6 +104,20 @@ const cases: Case[] = [
     args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira', '--residency', 'EU', '--secret', 'smtp-password=kill-canary-1'],
     undoKills: [{step: 'store-configuration', operation: 'DeleteParameters', fault: 'hold-after'}],
     estate: tenantsAndEvents,
+  },
+  {
+    workflow: 'key rotate',
+    async arrange() {
+      const key = await createKey()
+      await new KMSClient({}).send(new CreateAliasCommand({AliasName: 'alias/tenant-shards', TargetKeyId: key}))
+    },
+    args: ['key', 'rotate', 'alias/tenant-shards', '--yes', '--poll-interval', '1'],
+    undoKills: [],
+    // One rotation, never two: a resumed run finds the rotation its killed attempt asked for.
+    estate: async () => {
+      const {KeyMetadata} = await new KMSClient({}).send(new DescribeKeyCommand({KeyId: 'alias/tenant-shards'}))
+      return [`on-demand rotations ${await onDemandRotations(KeyMetadata!.Arn!)}`]
+    },
   },
   ...(
     [
