@@ -1,6 +1,7 @@
-import type {KeyMetadata, KMSClient} from '@aws-sdk/client-kms'
+import type {GetKeyRotationStatusResponse, KeyMetadata, KMSClient, RotationsListEntry} from '@aws-sdk/client-kms'
 
 import {NotFoundError, UsageError} from '../errors/errors.js'
+import {collectPages} from './paginate.js'
 
 /** The KMS key behind a key id, key ARN, alias name or alias ARN, or a usage error naming it and the region. */
 export async function describeKmsKey(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<KeyMetadata> {
@@ -45,6 +46,36 @@ export async function assertEncryptionKey(kms: KMSClient, given: string, key: Ke
 export const isKey = (reported: string | undefined, key: Pick<KeyMetadata, 'Arn' | 'KeyId'>) =>
   reported !== undefined && [key.Arn, key.KeyId].includes(reported)
 
+/** Automatic rotation exists only for enabled, symmetric, KMS-generated customer keys. */
+export const supportsAutomaticRotation = (key: KeyMetadata) =>
+  key.KeyManager === 'CUSTOMER' && key.KeyState === 'Enabled' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.Origin === 'AWS_KMS'
+
+/** The automatic rotation periods KMS accepts, and the one it uses when none is chosen (RotationPeriodInDays). */
+export const ROTATION_PERIOD_DAYS = {min: 90, max: 2560, default: 365} as const
+
+/** Days between automatic rotations, when rotation is on. */
+export const rotationPeriodDays = (status: GetKeyRotationStatusResponse) =>
+  // KMS reports the period whenever rotation is on; an emulator that leaves it out means the default.
+  status.KeyRotationEnabled ? (status.RotationPeriodInDays ?? ROTATION_PERIOD_DAYS.default) : undefined
+
+/** Every alias of the region by the id of the key it points at (aliases of no key are left out). */
+export async function aliasesByKeyId(kms: KMSClient, abortSignal?: AbortSignal): Promise<Map<string, string[]>> {
+  const {paginateListAliases} = await import('@aws-sdk/client-kms')
+  const byKey = new Map<string, string[]>()
+  for await (const page of paginateListAliases({client: kms}, {}, {abortSignal})) {
+    for (const {AliasName, TargetKeyId} of page.Aliases ?? []) {
+      if (AliasName && TargetKeyId) byKey.set(TargetKeyId, [...(byKey.get(TargetKeyId) ?? []), AliasName])
+    }
+  }
+  return byKey
+}
+
+/** Every key id of the region (ListKeys, every page). */
+export async function listKeyIds(kms: KMSClient, abortSignal?: AbortSignal): Promise<string[]> {
+  const {paginateListKeys} = await import('@aws-sdk/client-kms')
+  return (await collectPages(paginateListKeys({client: kms}, {Limit: 1000}, {abortSignal}), (page) => page.Keys)).map((k) => k.KeyId!)
+}
+
 /**
  * A new envelope data key, wrapped under the KMS key and bound to the encryption context: only the wrapped key
  * exists (GenerateDataKeyWithoutPlaintext), so no plaintext key is ever in memory or written.
@@ -63,66 +94,15 @@ export async function newWrappedDataKey(
   return {wrappedKey: Buffer.from(CiphertextBlob!).toString('base64'), keyArn: KeyId!}
 }
 
-/** Automatic rotation exists only for enabled, symmetric, KMS-generated customer keys. */
-export const supportsAutomaticRotation = (key: KeyMetadata) =>
-  key.KeyManager === 'CUSTOMER' && key.KeyState === 'Enabled' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.Origin === 'AWS_KMS'
-
-/** The automatic rotation periods KMS accepts, and the one it uses when none is chosen (RotationPeriodInDays). */
-export const ROTATION_PERIOD_DAYS = {min: 90, max: 2560, default: 365} as const
-
-/** A key's automatic rotation as GetKeyRotationStatus reports it: the period and dates only when rotation is on. */
-export interface KeyRotationStatus {
-  enabled: boolean
-  periodDays?: number
-  nextRotationDate?: Date
-  /** When an on-demand rotation in progress started. */
-  onDemandStartDate?: Date
-}
-
-export async function keyRotationStatus(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<KeyRotationStatus> {
-  const {GetKeyRotationStatusCommand} = await import('@aws-sdk/client-kms')
-  const status = await kms.send(new GetKeyRotationStatusCommand({KeyId: keyId}), {abortSignal})
-  return {
-    enabled: status.KeyRotationEnabled ?? false,
-    // KMS reports the period whenever rotation is on; an emulator that leaves it out means the default.
-    periodDays: status.RotationPeriodInDays ?? (status.KeyRotationEnabled ? ROTATION_PERIOD_DAYS.default : undefined),
-    nextRotationDate: status.NextRotationDate,
-    onDemandStartDate: status.OnDemandRotationStartDate,
-  }
-}
-
-/** One completed rotation of a key's material. */
-export interface KeyRotation {
-  date: Date
-  type: 'AUTOMATIC' | 'ON_DEMAND'
-}
-
-/** Every completed rotation of a key (ListKeyRotations, every page), oldest first. */
-export async function keyRotations(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<KeyRotation[]> {
+/** Every rotation of a key's material, oldest first (ListKeyRotations, all pages). */
+export async function keyRotations(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<RotationsListEntry[]> {
   const {paginateListKeyRotations} = await import('@aws-sdk/client-kms')
-  const rotations: KeyRotation[] = []
-  for await (const page of paginateListKeyRotations({client: kms}, {KeyId: keyId}, {abortSignal})) {
-    for (const r of page.Rotations ?? []) rotations.push({date: r.RotationDate!, type: r.RotationType === 'ON_DEMAND' ? 'ON_DEMAND' : 'AUTOMATIC'})
-  }
-  return rotations.sort((a, b) => a.date.getTime() - b.date.getTime())
+  const rotations = await collectPages(paginateListKeyRotations({client: kms}, {KeyId: keyId}, {abortSignal}), (page) => page.Rotations)
+  return rotations.sort((a, b) => (a.RotationDate?.getTime() ?? 0) - (b.RotationDate?.getTime() ?? 0))
 }
 
-/** Every alias of the region by the id of the key it points at (aliases of no key are left out). */
-export async function aliasesByKeyId(kms: KMSClient, abortSignal?: AbortSignal): Promise<Map<string, string[]>> {
-  const {paginateListAliases} = await import('@aws-sdk/client-kms')
-  const byKey = new Map<string, string[]>()
-  for await (const page of paginateListAliases({client: kms}, {}, {abortSignal})) {
-    for (const {AliasName, TargetKeyId} of page.Aliases ?? []) {
-      if (AliasName && TargetKeyId) byKey.set(TargetKeyId, [...(byKey.get(TargetKeyId) ?? []), AliasName])
-    }
-  }
-  return byKey
-}
-
-/** Every key id of the region (ListKeys, every page). */
-export async function listKeyIds(kms: KMSClient, abortSignal?: AbortSignal): Promise<string[]> {
-  const {paginateListKeys} = await import('@aws-sdk/client-kms')
-  const ids: string[] = []
-  for await (const page of paginateListKeys({client: kms}, {Limit: 1000}, {abortSignal})) ids.push(...(page.Keys ?? []).map((k) => k.KeyId!))
-  return ids
+/** Whether automatic rotation is on and its period, the next automatic rotation, and an on-demand rotation under way (GetKeyRotationStatus). */
+export async function keyRotationStatus(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<GetKeyRotationStatusResponse> {
+  const {GetKeyRotationStatusCommand} = await import('@aws-sdk/client-kms')
+  return kms.send(new GetKeyRotationStatusCommand({KeyId: keyId}), {abortSignal})
 }

@@ -1,7 +1,7 @@
 import type {KeyMetadata} from '@aws-sdk/client-kms'
 
-import {keyRotationStatus, supportsAutomaticRotation} from '../../aws/kms.js'
-import {collectPages, mapWithLimit} from '../../aws/paginate.js'
+import {keyRotationStatus, listKeyIds, rotationPeriodDays, supportsAutomaticRotation} from '../../aws/kms.js'
+import {mapWithLimit} from '../../aws/paginate.js'
 import {type CollectorContext, SERVICE_CONCURRENCY} from './collector.js'
 
 export interface KmsKey {
@@ -21,16 +21,17 @@ export interface KmsInventory {
 export const supportsRotation = supportsAutomaticRotation
 
 export async function collectKms({session, withTags}: CollectorContext): Promise<KmsInventory> {
-  const {DescribeKeyCommand, KMSClient, ListResourceTagsCommand, paginateListKeys} = await import('@aws-sdk/client-kms')
+  const {DescribeKeyCommand, KMSClient, ListResourceTagsCommand} = await import('@aws-sdk/client-kms')
   const client = session.client(KMSClient)
-  const keyIds = (await collectPages(paginateListKeys({client}, {Limit: 1000}), (p) => p.Keys)).map((k) => k.KeyId!)
+  const keyIds = await listKeyIds(client)
   const keys = await mapWithLimit(keyIds, SERVICE_CONCURRENCY, async (KeyId): Promise<KmsKey> => {
     const {KeyMetadata: metadata} = await client.send(new DescribeKeyCommand({KeyId}))
     const key: KmsKey = {metadata: metadata!}
     if (supportsRotation(key.metadata)) {
       const rotation = await keyRotationStatus(client, KeyId)
-      key.rotationEnabled = rotation.enabled
-      if (rotation.periodDays !== undefined) key.rotationPeriodDays = rotation.periodDays
+      key.rotationEnabled = rotation.KeyRotationEnabled ?? false
+      const periodDays = rotationPeriodDays(rotation)
+      if (periodDays !== undefined) key.rotationPeriodDays = periodDays
     }
     if (withTags && key.metadata.KeyManager === 'CUSTOMER') {
       const {Tags} = await client.send(new ListResourceTagsCommand({KeyId}))
