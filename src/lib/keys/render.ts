@@ -3,8 +3,8 @@ import type {KeyUsers} from './key-users.js'
 import type {KeyStatus, KeyStatusReport, RotationView} from './status.js'
 
 /*
- * `opsctl key status` as a terminal shows it, within `width` columns: a table a key, then a line a key for what
- * uses it and a line a verdict. A column that does not fit is cut with "…"; --json has every value whole.
+ * `opsctl key status` as a terminal shows it, within `width` columns (80 fit): a table a key, then under it each
+ * key's id, what uses it and its verdicts. A column that does not fit is cut with "…"; --json has every value whole.
  */
 
 const day = (iso: string | undefined) => iso?.slice(0, 10) ?? ''
@@ -16,8 +16,12 @@ const keyName = (key: KeyStatus) => key.aliases[0] ?? key.keyId
 
 const rotationCell = (r: RotationView) => (!r.supported ? 'n/a' : r.enabled ? `${r.periodDays ?? '?'} days` : 'off')
 
-const lastRotationCell = (r: RotationView) =>
-  r.lastRotation ? `${day(r.lastRotation.date)} ${r.lastRotation.type === 'ON_DEMAND' ? 'on demand' : 'automatic'}` : r.supported ? 'never' : ''
+const lastRotation = (r: RotationView) =>
+  r.lastRotation
+    ? `last rotated ${day(r.lastRotation.date)} ${r.lastRotation.type === 'ON_DEMAND' ? 'on demand' : 'automatically'}`
+    : r.supported
+      ? 'never rotated'
+      : ''
 
 /** What uses a key, in words; tenant data keys are left out when there is no tenant store. */
 export function usersInWords(users: KeyUsers): string[] {
@@ -35,26 +39,27 @@ const usersCount = (users: KeyUsers) =>
 
 function renderKeyTable(keys: KeyStatus[], width: number): string {
   return table(
-    ['KEY', 'STATE', 'ROTATION', 'NEXT', 'LAST ROTATION', 'ON DEMAND', 'USED BY', 'VERDICTS'],
+    ['KEY', 'STATE', 'ROTATION', 'NEXT', 'LAST', 'ON DEMAND', 'USED BY'],
     keys.map((k) => [
       keyName(k),
       k.state,
       rotationCell(k.rotation),
       day(k.rotation.nextRotationDate),
-      lastRotationCell(k.rotation),
+      day(k.rotation.lastRotation?.date),
       `${k.rotation.onDemandUsed}/${k.rotation.onDemandLimit}`,
       String(usersCount(k.usedBy)),
-      k.verdicts.length === 0 ? 'ok' : String(k.verdicts.length),
     ]),
-    {width, columns: {KEY: 16, STATE: 8, 'LAST ROTATION': 10}},
+    {width, columns: {KEY: 14, STATE: 7}},
   )
 }
 
-/** A key's lines under the table: which key it is, what uses it, and each verdict. */
+/** A key's lines under the table: which key it is, its last rotation, what uses it, and each verdict. */
 function keyDetails(key: KeyStatus, width: number): string[] {
+  const [alias, ...others] = key.aliases
   const users = usersInWords(key.usedBy)
+  const facts = [`${key.keySpec} for ${key.keyUsage}`, lastRotation(key.rotation), others.length > 0 ? `also ${others.join(', ')}` : ''].filter(Boolean)
   return [
-    `${keyName(key)}: ${key.keyId}, ${key.keySpec} for ${key.keyUsage}${key.aliases.length > 1 ? `, also ${key.aliases.slice(1).join(', ')}` : ''}.`,
+    `${alias ? `${alias} is key ${key.keyId}` : `Key ${key.keyId}`}: ${facts.join(', ')}.`,
     `  Used by: ${users.length > 0 ? users.join(', ') : 'nothing opsctl can see'}.`,
     ...key.verdicts.map((v) => `  ! ${v.message}`),
   ].map((line) => truncate(line, width))
@@ -72,8 +77,9 @@ export function renderKeyStatus(report: KeyStatusReport, width: number): string 
     '',
     ...report.keys.flatMap((k) => keyDetails(k, width)),
     '',
+    `${plural(report.keys.length, 'key')} in ${report.region}, ${judged === 0 ? 'each as the policy asks' : `${judged} with findings`}.`,
     truncate(
-      `${plural(report.keys.length, 'key')} in ${report.region}, ${judged === 0 ? 'all as the policy asks' : `${judged} with findings`} (rotation at least every ${report.policy.maxRotationDays} days, at most ${report.policy.onDemandLimit} on-demand rotations; ${store}).`,
+      `Policy: rotation at least every ${report.policy.maxRotationDays} days, at most ${report.policy.onDemandLimit} on-demand rotations; ${store}.`,
       width,
     ),
   ].join('\n')

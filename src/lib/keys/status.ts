@@ -102,7 +102,7 @@ export function assertRotationPolicy(policy: RotationPolicy): void {
 }
 
 /** Whether AWS manages the key: its KeyManager says so, or it is named by an alias only AWS may create (alias/aws/…). */
-export const isAwsManaged = (key: KeyMetadata, aliases: readonly string[]) =>
+export const isAwsManaged = (key: Pick<KeyMetadata, 'KeyManager'>, aliases: readonly string[]) =>
   key.KeyManager === 'AWS' || aliases.some((alias) => /(^|:)alias\/aws\//.test(alias))
 
 /** Where a status is read from, opened only once the request has been checked. */
