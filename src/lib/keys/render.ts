@@ -26,11 +26,11 @@ const lastRotation = (r: RotationView) =>
 /** What uses a key, in words; tenant data keys are left out when there is no tenant store. */
 export function usersInWords(users: KeyUsers): string[] {
   return [
+    ...(users.tenantDataKeys ? [plural(users.tenantDataKeys, 'tenant data key')] : []),
     ...users.dbInstances.map((id) => `DB instance ${id}`),
     ...users.dbClusters.map((id) => `DB cluster ${id}`),
     ...users.trails.map((name) => `trail ${name}`),
     ...users.volumes.map((id) => `volume ${id}`),
-    ...(users.tenantDataKeys ? [plural(users.tenantDataKeys, 'tenant data key')] : []),
   ]
 }
 
@@ -53,13 +53,18 @@ function renderKeyTable(keys: KeyStatus[], width: number): string {
   )
 }
 
+/** What a key is beyond the usual symmetric encryption key, and its other aliases. */
+const keyFacts = (key: KeyStatus) => [
+  ...(key.keySpec === 'SYMMETRIC_DEFAULT' && key.keyUsage === 'ENCRYPT_DECRYPT' ? [] : [`${key.keySpec} for ${key.keyUsage}`]),
+  ...(key.aliases.length > 1 ? [`also ${key.aliases.slice(1).join(', ')}`] : []),
+]
+
 /** A key's lines under the table: which key it is, its last rotation, what uses it, and each verdict. */
 function keyDetails(key: KeyStatus, width: number): string[] {
-  const [alias, ...others] = key.aliases
   const users = usersInWords(key.usedBy)
-  const facts = [`${key.keySpec} for ${key.keyUsage}`, lastRotation(key.rotation), others.length > 0 ? `also ${others.join(', ')}` : ''].filter(Boolean)
+  const facts = [lastRotation(key.rotation), ...keyFacts(key)].filter(Boolean)
   return [
-    `${alias ? `${alias} is key ${key.keyId}` : `Key ${key.keyId}`}: ${facts.join(', ')}.`,
+    `${key.aliases[0] ? `${key.aliases[0]}: key` : 'Key'} ${key.keyId}${facts.length > 0 ? `, ${facts.join(', ')}` : ''}.`,
     `  Used by: ${users.length > 0 ? users.join(', ') : 'nothing opsctl can see'}.`,
     ...key.verdicts.map((v) => `  ! ${v.message}`),
   ].map((line) => truncate(line, width))
@@ -69,19 +74,18 @@ function keyDetails(key: KeyStatus, width: number): string[] {
 export function renderKeyStatus(report: KeyStatusReport, width: number): string {
   if (report.keys.length === 0) return `No customer-managed KMS keys in ${report.region}.`
   const judged = report.keys.filter((k) => k.verdicts.length > 0).length
+  const {table: tenantTable, region} = report.tenantStore
   const store = report.tenantStore.found
-    ? `tenant data keys from ${report.tenantStore.table} in ${report.tenantStore.region}`
-    : `no tenant store (${report.tenantStore.table} in ${report.tenantStore.region})`
+    ? `Tenant data keys read from ${tenantTable} in ${region}.`
+    : `No tenant store (${tenantTable} in ${region}): no tenant data keys.`
   return [
     renderKeyTable(report.keys, width),
     '',
     ...report.keys.flatMap((k) => keyDetails(k, width)),
     '',
     `${plural(report.keys.length, 'key')} in ${report.region}, ${judged === 0 ? 'each as the policy asks' : `${judged} with findings`}.`,
-    truncate(
-      `Policy: rotation at least every ${report.policy.maxRotationDays} days, at most ${report.policy.onDemandLimit} on-demand rotations; ${store}.`,
-      width,
-    ),
+    `Policy: rotation at least every ${report.policy.maxRotationDays} days, at most ${report.policy.onDemandLimit} on-demand rotations.`,
+    truncate(store, width),
   ].join('\n')
 }
 

@@ -144,7 +144,7 @@ async function namedKeys(kms: KMSClient, given: string[], aliases: Map<string, s
     const key = await describeKmsKey(kms, name)
     if (isAwsManaged(key, [name, ...(aliases.get(key.KeyId!) ?? [])])) {
       throw new UsageError(
-        `KMS key ${keyNamed(name, key)} is AWS managed: AWS rotates it on its own schedule and it is not opsctl's to rotate; name a customer-managed key.`,
+        `KMS key ${keyNamed(name, key)} is AWS managed, rotated by AWS on its own schedule and not opsctl's to rotate; name a customer-managed key.`,
         'AwsManagedKey',
       )
     }

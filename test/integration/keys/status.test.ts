@@ -91,7 +91,7 @@ describe('key status (against moto, rotation periods by middleware)', () => {
     const error = await refusal(statusOf(session, {keys: ['alias/opsctl-legacy']}))
     expect(error.exitCode).to.equal(2)
     expect(error.message).to.match(
-      /^KMS key alias\/opsctl-legacy \(arn:aws:kms:us-east-1:\d+:key\/[0-9a-f-]+\) is AWS managed: .*; name a customer-managed key\.$/,
+      /^KMS key alias\/opsctl-legacy \(arn:aws:kms:us-east-1:\d+:key\/[0-9a-f-]+\) is AWS managed, .*; name a customer-managed key\.$/,
     )
     expect((await statusOf(session, {all: true})).keys.map((k) => k.keyId)).to.not.include(legacyKey.KeyId)
     const rds = await new KMSClient({}).send(new DescribeKeyCommand({KeyId: 'alias/aws/rds'}))

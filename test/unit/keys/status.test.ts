@@ -87,19 +87,24 @@ describe('key status on a terminal', () => {
     const text = renderKeyStatus(report([key({}), legacy]), 80)
     for (const line of text.split('\n')) expect(line.length, line).to.be.at.most(80)
     expect(text.split('\n')[2]).to.match(/^alias\/opsctl\S*… +PendingD\S*… +365 days +2027-06-01 +2026-06-01 +1\/25 +5$/)
-    expect(text).to.contain('\nKey 0b2c6f2e-6d4e-4f6b-9a55-3f0b8c2a1d7e: SYMMETRIC_DEFAULT for ENCRYPT_DECRYPT…')
+    expect(text).to.contain('\nKey 0b2c6f2e-6d4e-4f6b-9a55-3f0b8c2a1d7e, last rotated 2026-06-01 on demand.\n')
     const wide = renderKeyStatus(report([key({}), legacy]), 200)
-    expect(wide).to.contain('\nKey 0b2c6f2e-6d4e-4f6b-9a55-3f0b8c2a1d7e: SYMMETRIC_DEFAULT for ENCRYPT_DECRYPT, last rotated 2026-06-01 on demand.\n')
-    expect(wide).to.contain('  Used by: DB instance jira-us-1, DB cluster ledger, volume vol-0123456789abcdef0, 2 tenant data keys.')
+    const hmac = renderKeyStatus(
+      report([key({keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', aliases: ['alias/a', 'alias/b'], rotation: {...rotating, supported: false}})]),
+      200,
+    )
+    expect(hmac).to.contain('\nalias/a: key 0b2c6f2e-6d4e-4f6b-9a55-3f0b8c2a1d7e, HMAC_256 for GENERATE_VERIFY_MAC, also alias/b.\n')
+    expect(wide).to.contain('  Used by: 2 tenant data keys, DB instance jira-us-1, DB cluster ledger, volume vol-0123456789abcdef0.')
     expect(text).to.contain('  ! Automatic rotation is off.')
-    expect(text.split('\n').slice(-2)).to.deep.equal([
+    expect(text.split('\n').slice(-3)).to.deep.equal([
       '2 keys in us-east-1, 1 with findings.',
-      'Policy: rotation at least every 365 days, at most 25 on-demand rotations; tenan…',
+      'Policy: rotation at least every 365 days, at most 25 on-demand rotations.',
+      'Tenant data keys read from opsctl-tenants in us-east-1.',
     ])
   })
 
   it('says when there is no tenant store, and when there are no keys', () => {
-    expect(renderKeyStatus(report([key({})], false), 200)).to.contain('no tenant store (opsctl-tenants in us-east-1)')
+    expect(renderKeyStatus(report([key({})], false), 200)).to.contain('No tenant store (opsctl-tenants in us-east-1): no tenant data keys.')
     expect(renderKeyStatus(report([]), 100)).to.equal('No customer-managed KMS keys in us-east-1.')
   })
 })
