@@ -125,14 +125,18 @@ const workflows = [
     args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira,confluence', '--residency', 'EU', '--seats', 'jira=50,confluence=20'],
   },
   {explain: 'The tenant-specific view: each product with its state, seats, region and shard, and its latest events.', args: ['tenant', 'show', 'acme']},
-  {explain: "Suspend the tenant's Jira: access is cut, its data kept, a Product Suspended event goes out.", args: ['tenant', 'suspend', 'acme', '--product', 'jira']},
+  {
+    explain: "Suspend the tenant's Jira: access is cut, its data kept, a Product Suspended event goes out.",
+    args: ['tenant', 'suspend', 'acme', '--product', 'jira'],
+  },
   {explain: 'And give access back: Product Unsuspended.', args: ['tenant', 'unsuspend', 'acme', '--product', 'jira']},
   {
     explain: 'Update the Confluence licence to 35 seats: the context, Parameter Store in its region, and a License Updated event.',
     args: ['tenant', 'license', 'acme', '--product', 'confluence', '--seats', '35'],
   },
   {
-    explain: 'A tenant pinned to Australia cannot get Confluence: there is no Confluence shard in AU, and its data may not go elsewhere (exit 2, nothing created).',
+    explain:
+      'A tenant pinned to Australia cannot get Confluence: there is no Confluence shard in AU, and its data may not go elsewhere (exit 2, nothing created).',
     args: ['tenant', 'provision', 'wombat', '--site', 'wombat', '--products', 'confluence', '--residency', 'AU'],
     expectExit: 2,
   },

@@ -7,7 +7,7 @@ import type {RunRecord} from '../../lib/engine/types.js'
 import {UsageError} from '../../lib/errors/errors.js'
 import {outputWidth} from '../../lib/report/format.js'
 import {assertTenantId} from '../../lib/tenants/context.js'
-import {type EventDeliveryContext, eventDeliveryWorkflow} from '../../lib/tenants/delivery.js'
+import {assertEventBus, type EventDeliveryContext, eventDeliveryWorkflow} from '../../lib/tenants/delivery.js'
 import {renderEventLog} from '../../lib/tenants/render.js'
 import {type EventLog, eventLog, requireTenant} from '../../lib/tenants/views.js'
 
@@ -43,6 +43,7 @@ export default class TenantEvents extends WorkflowCommand<typeof TenantEvents> {
         // Before the run starts: a missing table or an unknown tenant is refused with nothing journalled.
         await requireTenant(store, tenantId)
         delivery = {store, eventbridge: session.inRegion(store.location.region).client(EventBridgeClient), tenantId, eventBus}
+        await assertEventBus(delivery.eventbridge, eventBus)
         return delivery
       },
       describe: (o) => [

@@ -16,3 +16,15 @@ export async function putEvents(client: EventBridgeClient, entries: PutEventsReq
       Entries[i]?.EventId ? {eventId: Entries[i].EventId!} : {errorCode: Entries[i]?.ErrorCode ?? 'Unknown', errorMessage: Entries[i]?.ErrorMessage},
   )
 }
+
+/** Whether the event bus (a name or an ARN) exists where the client points. */
+export async function eventBusExists(client: EventBridgeClient, bus: string, abortSignal?: AbortSignal): Promise<boolean> {
+  const {DescribeEventBusCommand} = await import('@aws-sdk/client-eventbridge')
+  try {
+    await client.send(new DescribeEventBusCommand({Name: bus}), {abortSignal})
+    return true
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return false
+    throw error
+  }
+}

@@ -94,6 +94,74 @@ export async function newWrappedDataKey(
   return {wrappedKey: Buffer.from(CiphertextBlob!).toString('base64'), keyArn: KeyId!}
 }
 
+/**
+ * A wrapped data key re-wrapped under another KMS key with ReEncrypt: the plaintext never leaves KMS. The same
+ * encryption context binds it on both sides. Returns the new wrapped key (base64) and the ARN KMS wrapped it under.
+ */
+export async function reWrapDataKey(
+  kms: KMSClient,
+  wrapped: {wrappedKey: string; encryptionContext: Record<string, string>},
+  destinationKeyId: string,
+  abortSignal?: AbortSignal,
+): Promise<{wrappedKey: string; keyArn: string}> {
+  const {ReEncryptCommand} = await import('@aws-sdk/client-kms')
+  const {CiphertextBlob, KeyId} = await kms.send(
+    new ReEncryptCommand({
+      CiphertextBlob: Buffer.from(wrapped.wrappedKey, 'base64'),
+      SourceEncryptionContext: wrapped.encryptionContext,
+      DestinationKeyId: destinationKeyId,
+      DestinationEncryptionContext: wrapped.encryptionContext,
+    }),
+    {abortSignal},
+  )
+  return {wrappedKey: Buffer.from(CiphertextBlob!).toString('base64'), keyArn: KeyId!}
+}
+
+/**
+ * Whether a ciphertext decrypts under the key with its encryption context. The plaintext KMS returns is dropped at once,
+ * never returned or kept; a refusal by KMS (wrong key, wrong context, a disabled key) is false, any other failure throws.
+ */
+export async function decryptsUnder(
+  kms: KMSClient,
+  ciphertext: {blob: string; encryptionContext: Record<string, string>},
+  keyId: string,
+  abortSignal?: AbortSignal,
+): Promise<boolean> {
+  const {DecryptCommand} = await import('@aws-sdk/client-kms')
+  try {
+    const {Plaintext} = await kms.send(
+      new DecryptCommand({CiphertextBlob: Buffer.from(ciphertext.blob, 'base64'), EncryptionContext: ciphertext.encryptionContext, KeyId: keyId}),
+      {abortSignal},
+    )
+    Plaintext?.fill(0)
+    return Plaintext !== undefined
+  } catch (error) {
+    if (['InvalidCiphertextException', 'IncorrectKeyException', 'DisabledException', 'KMSInvalidStateException'].includes((error as Error).name)) return false
+    throw error
+  }
+}
+
+/**
+ * Whether opsctl may encrypt under the key and decrypt what it encrypted (a customer's own key in another account
+ * included): a test encryption of a few random bytes, then its decryption; the bytes are never kept. The KMS error
+ * that refused it, when one did.
+ */
+export async function probeKeyUse(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<{usable: true} | {usable: false; reason: string}> {
+  const {EncryptCommand} = await import('@aws-sdk/client-kms')
+  const {randomBytes} = await import('node:crypto')
+  const encryptionContext = {purpose: 'opsctl-key-probe'}
+  try {
+    const {CiphertextBlob} = await kms.send(new EncryptCommand({KeyId: keyId, Plaintext: randomBytes(16), EncryptionContext: encryptionContext}), {abortSignal})
+    const blob = Buffer.from(CiphertextBlob!).toString('base64')
+    return (await decryptsUnder(kms, {blob, encryptionContext}, keyId, abortSignal))
+      ? {usable: true}
+      : {usable: false, reason: 'what it encrypted does not decrypt'}
+  } catch (error) {
+    if (abortSignal?.aborted) throw error
+    return {usable: false, reason: `${(error as Error).name}: ${(error as Error).message}`}
+  }
+}
+
 /** Every rotation of a key's material, oldest first (ListKeyRotations, all pages). */
 export async function keyRotations(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<RotationsListEntry[]> {
   const {paginateListKeyRotations} = await import('@aws-sdk/client-kms')

@@ -44,8 +44,12 @@ export function parseErrorSentence(error: ParseError, shape: CommandShape): stri
     const integer = /^Expected an integer but received: (.*)$/.exec(wrapped[2])
     return integer ? `${wrapped[1]} takes a whole number, not "${integer[1]}".` : wrapped[2]
   }
-  // "The following errors occurred:\n  --a cannot also be provided when using --b\n  --b cannot …": the first says it.
-  const listed = /^The following errors occurred:\s*\n\s*(.+)/.exec(message)
-  if (listed) return `${listed[1].trim().replace(/\.$/, '')}; ${help(shape)}.`
+  // "The following error(s) occurred:\n  --a cannot also be provided when using --b\n  …": the first says it.
+  const listed = /^The following errors? occurred:\s*(.+)/.exec(message)
+  if (listed) {
+    const first = listed[1].trim().replace(/\.$/, '')
+    const required = /^Missing required flag (\S+)$/.exec(first)
+    return `${required ? `--${required[1]} is required` : first}; ${help(shape)}.`
+  }
   return message.replace(/\s*\n\s*/g, ' ')
 }

@@ -1,9 +1,10 @@
 import type {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 
+import {eventBusExists} from '../aws/eventbridge.js'
 import type {AwsSession} from '../aws/session.js'
 import type {Step, Workflow} from '../engine/types.js'
 import {TENANT_DELIVER_EVENTS_WORKFLOW} from '../engine/workflow-names.js'
-import {OpsctlError} from '../errors/errors.js'
+import {OpsctlError, UsageError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {type Delivery, deliverEvents} from './events.js'
 import type {TenantStore} from './store.js'
@@ -56,6 +57,19 @@ export function deliverEventsStep<C extends EventSending>(target: (ctx: C) => Ev
       }
     },
   }
+}
+
+/**
+ * The bus the events go to exists: checked with the read-only checks, so a misspelt --event-bus is refused before any
+ * change (exit 2) rather than after it, with the events left in the outbox.
+ */
+export async function assertEventBus(eventbridge: EventBridgeClient, bus: string, signal?: AbortSignal): Promise<void> {
+  if (await eventBusExists(eventbridge, bus, signal)) return
+  const region = await eventbridge.config.region()
+  throw new UsageError(
+    `There is no EventBridge bus ${bus} in ${region}, where the tenant store is; create it ("aws events create-event-bus --name ${bus} --region ${region}") or pass another --event-bus.`,
+    'NoEventBus',
+  )
 }
 
 const deliverOutboxStep = deliverEventsStep<EventDeliveryContext>((ctx) => ctx)

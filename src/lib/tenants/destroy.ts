@@ -5,7 +5,7 @@ import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {TENANT_LIFECYCLE_WORKFLOWS} from '../engine/workflow-names.js'
 import {RefusedWriteError, UsageError} from '../errors/errors.js'
 import type {ProductState, ProductStateName, TenantContext} from './context.js'
-import {deliverEventsStep, type TenantsContext} from './delivery.js'
+import {assertEventBus, deliverEventsStep, type TenantsContext} from './delivery.js'
 import {requireLiveTenant} from './lifecycle.js'
 import {ssmIn, tenantParameterPath} from './parameters.js'
 import {discoverShards, hasRoom} from './shards.js'
@@ -46,8 +46,9 @@ export const checkDestroyStep: Step<DestroyContext, {site: string; products: str
   title: 'Check the tenant is there and not destroyed already',
   actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem'],
   mutates: false,
-  async run({request, store}, io) {
+  async run({request, store, eventbridge}, io) {
     const tenant = await requireLiveTenant(store, request.tenantId, io.signal)
+    await assertEventBus(eventbridge, request.eventBus, io.signal)
     return {site: tenant.site, products: Object.keys(tenant.products), seats: placedProducts(tenant)}
   },
 }
@@ -190,8 +191,9 @@ export const checkRestoreStep: Step<RestoreContext, {seats: {product: string; sh
   title: 'Check the tenant can be restored: destroyed, within its grace period, and room on its shards again',
   actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
   mutates: false,
-  async run({request, store, session}, io) {
+  async run({request, store, session, eventbridge}, io) {
     const tenant = await requireRestorable(store, request.tenantId, io.clock.now(), io.signal)
+    await assertEventBus(eventbridge, request.eventBus, io.signal)
     const seats = placedProducts(tenant)
     const regions = [...new Set(seats.map(({product}) => tenant.products[product].region))]
     const shards = await discoverShards(session, store, regions, io.signal)

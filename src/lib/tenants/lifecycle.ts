@@ -4,7 +4,7 @@ import {TENANT_LIFECYCLE_WORKFLOWS} from '../engine/workflow-names.js'
 import {UsageError} from '../errors/errors.js'
 import {productOf} from './catalogue.js'
 import {assertProductChange, type ProductChange, type ProductState, type ProductStateName, productChanges, type TenantContext} from './context.js'
-import {deliverEventsStep, type TenantsContext} from './delivery.js'
+import {assertEventBus, deliverEventsStep, type TenantsContext} from './delivery.js'
 import {ssmIn, tenantParameterPath} from './parameters.js'
 import {placeOnShard} from './placement.js'
 import {candidateRegions, discoverShards, placeProducts} from './shards.js'
@@ -82,8 +82,9 @@ export const checkProductChangeStep: Step<ProductChangeContext, ProductBefore> =
   title: "Check the change: the tenant, the product's current state, and (a new product) its region and a shard with room",
   actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters'],
   mutates: false,
-  async run({request, store, session}, io) {
+  async run({request, store, session, eventbridge}, io) {
     const tenant = await requireLiveTenant(store, request.tenantId, io.signal)
+    await assertEventBus(eventbridge, request.eventBus, io.signal)
     const current = tenant.products[request.product]
     if (current) {
       assertProductChange(tenant.tenantId, request.product, current.state, request.change)
@@ -227,8 +228,9 @@ export const checkLicenceStep: Step<LicenceContext, LicenceBefore> = {
   title: 'Check the licence update: the tenant and its product',
   actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem'],
   mutates: false,
-  async run({request, store}, io) {
+  async run({request, store, eventbridge}, io) {
     const {region, seats, licence} = requireProduct(await requireLiveTenant(store, request.tenantId, io.signal), request.product)
+    await assertEventBus(eventbridge, request.eventBus, io.signal)
     return {region, seats, licence}
   },
 }

@@ -7,7 +7,7 @@ import {ExitCode} from '../errors/exit-codes.js'
 import {registerSecret} from '../secrets/secrets.js'
 import {productOf} from './catalogue.js'
 import type {ProductState, TenantContext} from './context.js'
-import {deliverEventsStep, type TenantsContext} from './delivery.js'
+import {assertEventBus, deliverEventsStep, type TenantsContext} from './delivery.js'
 import type {Identity} from './identity.js'
 import {ssmIn, tenantParameterPath} from './parameters.js'
 import {type Placement, placeOnShard} from './placement.js'
@@ -47,6 +47,7 @@ export const checkRequestStep: ProvisionStep<{regions: Record<string, string>}> 
   async run(ctx, io) {
     const {request, store} = ctx
     await store.assertReady(io.signal)
+    await assertEventBus(ctx.eventbridge, request.eventBus, io.signal)
     const existing = await store.get(request.tenantId, io.signal)
     // A resumed run finds the tenant it began; anyone else's is a refusal.
     if (existing && existing.provisionedBy !== io.runId)

@@ -355,6 +355,36 @@ export class TenantStore {
     return keys
   }
 
+  /**
+   * Replaces a data key's wrapping (a re-encryption under another KMS key: the same data key, wrapped anew), on the
+   * condition that it is still wrapped as it was read; the former wrapping is kept beside it. False when the condition
+   * failed: another change (a rotation, an earlier attempt of the run) got there first.
+   */
+  async rewrapDataKey(
+    key: {pk: string; sk: string},
+    from: {wrappedKey: string; keyArn: string},
+    to: {wrappedKey: string; keyArn: string},
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const {UpdateCommand} = await import('@aws-sdk/lib-dynamodb')
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: {pk: key.pk, sk: key.sk},
+          UpdateExpression: 'SET wrappedKey = :to, keyArn = :toArn, previousWrappedKey = :from, previousKeyArn = :fromArn',
+          ConditionExpression: 'wrappedKey = :from',
+          ExpressionAttributeValues: {':to': to.wrappedKey, ':toArn': to.keyArn, ':from': from.wrappedKey, ':fromArn': from.keyArn},
+        }),
+        {abortSignal: signal},
+      )
+      return true
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false
+      throw error
+    }
+  }
+
   /** Every tenant context (a scan of the context items: listing them all reads them all). */
   async allTenants(signal?: AbortSignal): Promise<TenantContext[]> {
     const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
@@ -393,6 +423,16 @@ export class TenantStore {
       }
       return {Put: {TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)'}}
     })
+  }
+
+  /** The items of these keys that exist, read 100 a call (in no particular order). */
+  items<T>(keys: readonly {pk: string; sk: string}[], signal?: AbortSignal): Promise<T[]> {
+    return getItems<T>(
+      this.doc,
+      this.table,
+      keys.map(({pk, sk}) => ({pk, sk})),
+      signal,
+    )
   }
 
   /** The contexts of these tenants that exist, by tenant id (read 100 a call). */

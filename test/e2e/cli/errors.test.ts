@@ -47,6 +47,11 @@ describe('errors in one sentence (e2e)', () => {
       ['snapshot', 'restore', 'db-1', '--snapshot', 's', '--latest'],
       '--latest cannot also be provided when using --snapshot; run "opsctl snapshot restore --help" for its arguments, flags and examples.',
     ],
+    [
+      'a missing required flag',
+      ['tenant', 'suspend', 'acme'],
+      '--product is required; run "opsctl tenant suspend --help" for its arguments, flags and examples.',
+    ],
     ['a non-integer', ['backup', 'history', '--limit', 'many'], '--limit takes a whole number, not "many".'],
     [
       'a flag without its value',

@@ -61,6 +61,11 @@ describe('tenant lifecycle commands (e2e)', function () {
     ['an unknown product', ['tenant', 'suspend', 'acme', '--product', 'jirra'], /^Error: Unknown product "jirra"/],
     ['a tenant id that is not one', ['tenant', 'suspend', 'Acme!', '--product', 'jira'], /^Error: "Acme!" is not a tenant id/],
     ['a tenant that does not exist', ['tenant', 'deactivate', 'globex', '--product', 'jira'], /^Error: There is no tenant globex in opsctl-tenants/],
+    [
+      'an event bus that does not exist',
+      ['tenant', 'suspend', 'acme', '--product', 'jira', '--event-bus', 'nosuch'],
+      /^Error: There is no EventBridge bus nosuch in us-east-1/,
+    ],
     ['seats below 1', ['tenant', 'license', 'acme', '--product', 'jira', '--seats', '0'], /^Error: --seats 0: seats are a whole number of at least 1\.$/],
     ['a grace period outside 0–365 days', ['tenant', 'destroy', 'acme', '--grace-days', '400', '--yes'], /^Error: --grace-days 400 is outside 0–365/],
     [

@@ -1,11 +1,12 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {CreateEventBusCommand, EventBridgeClient} from '@aws-sdk/client-eventbridge'
+import {CreateEventBusCommand, DeleteEventBusCommand, EventBridgeClient} from '@aws-sdk/client-eventbridge'
 import {GetParameterCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
 import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {expectMatchesSchema} from '../../support/schema.js'
 import {createShard, tenantEstate, tenantEventQueue} from '../../support/tenants.js'
 
@@ -80,25 +81,43 @@ describe('tenant init and tenant provision (e2e)', () => {
       expect(text).not.to.contain(secret)
     }
   })
-  it('keeps a provisioned tenant when its events cannot be delivered, and --resume delivers each of them once', async function () {
-    this.timeout(60_000)
-    expect((await opsctl(['tenant', 'init', '--poll-interval', '1'])).code).to.equal(0)
-    await createShard('jira-eu-1', 'jira', 'eu-central-1', 10)
-    const args = ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira', '--residency', 'EU', '--event-bus', 'tenants']
-    const failed = await opsctl(args)
-    expect(failed.code, failed.stderr).to.equal(1)
-    expect(failed.stderr).to.match(
-      /^Error: The events of tenant acme could not be delivered to bus tenants \(Event bus tenants does not exist\); they wait in the outbox for --resume or "opsctl tenant events acme --deliver"\. See "opsctl runs show (\S+)"; resume with --resume \1\.$/m,
-    )
-    const estate = await tenantEstate(['eu-central-1'])
-    expect(estate).to.include('TENANT#acme CONTEXT v7 active')
 
-    await new EventBridgeClient({}).send(new CreateEventBusCommand({Name: 'tenants'}))
-    const queue = await tenantEventQueue('tenants')
-    const runId = /--resume (\S+)\./.exec(failed.stderr)![1]
-    const resumed = await opsctl([...args, '--resume', runId])
-    expect(resumed.code, resumed.stderr).to.equal(0)
-    expect((await queue.drain()).map((e) => e['detail-type']).sort()).to.deep.equal(['Product Activated', 'Tenant Created'])
-    expect(await tenantEstate(['eu-central-1'])).to.deep.equal(estate)
+  describe('when the delivery fails', () => {
+    const faults = faultProxyInFrontOfMoto()
+    afterEach(() => {
+      faults.proxy.release()
+      faults.proxy.clear()
+    })
+
+    it('keeps the provisioned tenant, its events in the outbox, and --resume delivers each of them once', async function () {
+      this.timeout(60_000)
+      expect((await opsctl(['tenant', 'init', '--poll-interval', '1'])).code).to.equal(0)
+      await createShard('jira-eu-1', 'jira', 'eu-central-1', 10)
+      const eventbridge = new EventBridgeClient({})
+      await eventbridge.send(new CreateEventBusCommand({Name: 'tenants'}))
+      const args = ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira', '--residency', 'EU', '--event-bus', 'tenants']
+      // The bus is there for the checks, and gone by the time the events are sent.
+      faults.proxy.inject({operation: 'PutEvents'}, 'hang')
+      const gone = faults.proxy.nextRequest({operation: 'PutEvents'}).then(async () => {
+        await eventbridge.send(new DeleteEventBusCommand({Name: 'tenants'}))
+        faults.proxy.release()
+      })
+      const failed = await opsctl(args, {env: faults.env})
+      await gone
+      expect(failed.code, failed.stderr).to.equal(1)
+      expect(failed.stderr).to.match(
+        /^Error: The events of tenant acme could not be delivered to bus tenants \(Event bus tenants does not exist\); they wait in the outbox for --resume or "opsctl tenant events acme --deliver"\. See "opsctl runs show (\S+)"; resume with --resume \1\.$/m,
+      )
+      const estate = await tenantEstate(['eu-central-1'])
+      expect(estate).to.include('TENANT#acme CONTEXT v7 active')
+
+      await eventbridge.send(new CreateEventBusCommand({Name: 'tenants'}))
+      const queue = await tenantEventQueue('tenants')
+      const runId = /--resume (\S+)\./.exec(failed.stderr)![1]
+      const resumed = await opsctl([...args, '--resume', runId], {env: faults.env})
+      expect(resumed.code, resumed.stderr).to.equal(0)
+      expect((await queue.drain()).map((e) => e['detail-type']).sort()).to.deep.equal(['Product Activated', 'Tenant Created'])
+      expect(await tenantEstate(['eu-central-1'])).to.deep.equal(estate)
+    })
   })
 })
