@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {ROTATION_PERIOD_DAYS} from '../../lib/aws/kms.js'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {reportFileFlag} from '../../lib/cli/flags.js'
 import {settleScan} from '../../lib/cli/settle-scan.js'
@@ -50,6 +51,12 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
       description: `List every finding in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check (--output files and --json always hold all).`,
     }),
     'min-retention': Flags.integer({description: 'Minimum RDS backup retention in days for rds-backup-retention.', default: 30, min: 1, max: 35}),
+    'max-rotation-days': Flags.integer({
+      description: 'Longest automatic rotation period of a KMS key, in days, for kms-rotation-period.',
+      default: ROTATION_PERIOD_DAYS.default,
+      min: ROTATION_PERIOD_DAYS.min,
+      max: ROTATION_PERIOD_DAYS.max,
+    }),
   }
 
   async run(): Promise<ComplianceResult> {
@@ -68,6 +75,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
         failOn: flags['fail-on'],
         mutelist: flags.mutelist,
         minRetentionDays: flags['min-retention'],
+        maxRotationDays: flags['max-rotation-days'],
       },
       {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
     )

@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
-
+import {ON_DEMAND_ROTATION_LIMIT, ROTATION_PERIOD_DAYS} from '../../lib/aws/kms.js'
 import {secondsFlag} from '../../lib/cli/flags.js'
 import {openTenantStore, tenantStoreFlags} from '../../lib/cli/tenant-flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {type KeyRotateOutcome, keyRotateWorkflow} from '../../lib/keys/rotate.js'
-import {DEFAULT_ON_DEMAND_LIMIT, keyRotateContext, ROTATION_PERIOD_DAYS, resolveRotateOptions} from '../../lib/keys/rotate-context.js'
+import {keyRotateContext, resolveRotateOptions} from '../../lib/keys/rotate-context.js'
 
 export default class KeyRotate extends WorkflowCommand<typeof KeyRotate> {
   static override summary = 'Rotate a customer managed KMS key on demand, and verify that everything encrypted before the rotation still decrypts.'
@@ -34,7 +34,7 @@ Verification: every canary and every tenant's wrapped data key under the key (fr
     }),
     'on-demand-limit': Flags.integer({
       description: 'Refuse when the key has had this many on-demand rotations (the KMS quota).',
-      default: DEFAULT_ON_DEMAND_LIMIT,
+      default: ON_DEMAND_ROTATION_LIMIT,
     }),
     timeout: secondsFlag({description: 'Seconds to wait for the rotation to finish before the run fails (exit 1); at most a week.', default: 1800}),
     'poll-interval': secondsFlag({description: 'Seconds between rotation status checks.', default: 10, max: 3600}),

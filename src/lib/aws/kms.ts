@@ -47,6 +47,38 @@ export async function assertEncryptionKey(kms: KMSClient, given: string, key: Ke
 export const isKey = (reported: string | undefined, key: Pick<KeyMetadata, 'Arn' | 'KeyId'>) =>
   reported !== undefined && [key.Arn, key.KeyId].includes(reported)
 
+/** Automatic rotation exists only for enabled, symmetric, KMS-generated customer keys. */
+export const supportsAutomaticRotation = (key: KeyMetadata) =>
+  key.KeyManager === 'CUSTOMER' && key.KeyState === 'Enabled' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.Origin === 'AWS_KMS'
+
+/** The automatic rotation periods KMS accepts, and the one it uses when none is chosen (RotationPeriodInDays). */
+export const ROTATION_PERIOD_DAYS = {min: 90, max: 2560, default: 365} as const
+/** The on-demand rotations KMS allows a key over its lifetime (a service quota). */
+export const ON_DEMAND_ROTATION_LIMIT = 25
+
+/** Days between automatic rotations, when rotation is on. */
+export const rotationPeriodDays = (status: GetKeyRotationStatusResponse) =>
+  // KMS reports the period whenever rotation is on; an emulator that leaves it out means the default.
+  status.KeyRotationEnabled ? (status.RotationPeriodInDays ?? ROTATION_PERIOD_DAYS.default) : undefined
+
+/** Every alias of the region by the id of the key it points at (aliases of no key are left out). */
+export async function aliasesByKeyId(kms: KMSClient, abortSignal?: AbortSignal): Promise<Map<string, string[]>> {
+  const {paginateListAliases} = await import('@aws-sdk/client-kms')
+  const byKey = new Map<string, string[]>()
+  for await (const page of paginateListAliases({client: kms}, {}, {abortSignal})) {
+    for (const {AliasName, TargetKeyId} of page.Aliases ?? []) {
+      if (AliasName && TargetKeyId) byKey.set(TargetKeyId, [...(byKey.get(TargetKeyId) ?? []), AliasName])
+    }
+  }
+  return byKey
+}
+
+/** Every key id of the region (ListKeys, every page). */
+export async function listKeyIds(kms: KMSClient, abortSignal?: AbortSignal): Promise<string[]> {
+  const {paginateListKeys} = await import('@aws-sdk/client-kms')
+  return (await collectPages(paginateListKeys({client: kms}, {Limit: 1000}, {abortSignal}), (page) => page.Keys)).map((k) => k.KeyId!)
+}
+
 /**
  * A new envelope data key, wrapped under the KMS key and bound to the encryption context: only the wrapped key
  * exists (GenerateDataKeyWithoutPlaintext), so no plaintext key is ever in memory or written.
@@ -125,6 +157,7 @@ export async function probeKeyUse(kms: KMSClient, keyId: string, abortSignal?: A
     return {usable: false, reason: `${(error as Error).name}: ${(error as Error).message}`}
   }
 }
+
 /** Every rotation of a key's material, oldest first (ListKeyRotations, all pages). */
 export async function keyRotations(kms: KMSClient, keyId: string, abortSignal?: AbortSignal): Promise<RotationsListEntry[]> {
   const {paginateListKeyRotations} = await import('@aws-sdk/client-kms')

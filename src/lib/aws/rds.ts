@@ -140,6 +140,11 @@ export interface RdsDatabase {
 
 /** Every DB instance (outside clusters) and every Aurora cluster of the region that carries the tag key. */
 export async function databasesTagged(client: RDSClient, tagKey: string, abortSignal?: AbortSignal): Promise<RdsDatabase[]> {
+  return (await rdsDatabases(client, abortSignal)).filter((d) => tagKey in d.tags)
+}
+
+/** Every DB instance outside a cluster and every Aurora cluster of the region (a cluster's members are its cluster). */
+export async function rdsDatabases(client: RDSClient, abortSignal?: AbortSignal): Promise<RdsDatabase[]> {
   const {paginateDescribeDBClusters, paginateDescribeDBInstances} = await rds()
   const found: RdsDatabase[] = []
   const tagsOf = (list?: {Key?: string; Value?: string}[]) => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']))
@@ -160,7 +165,7 @@ export async function databasesTagged(client: RDSClient, tagKey: string, abortSi
     for (const c of page.DBClusters ?? [])
       found.push({id: c.DBClusterIdentifier!, kind: 'cluster', arn: c.DBClusterArn, status: c.Status, kmsKeyId: c.KmsKeyId, tags: tagsOf(c.TagList)})
   }
-  return found.filter((d) => tagKey in d.tags)
+  return found
 }
 
 /** The instance's active automated backup, which holds its restore window. */

@@ -1,3 +1,4 @@
+import {ROTATION_PERIOD_DAYS} from '../aws/kms.js'
 import {mapWithLimit} from '../aws/paginate.js'
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
@@ -89,6 +90,8 @@ export interface ScanRequest {
   failOn: Severity
   mutelist?: string
   minRetentionDays: number
+  /** Default: KMS's own default period, 365 days. */
+  maxRotationDays?: number
 }
 
 export interface ScanIO {
@@ -126,6 +129,7 @@ export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<Com
       failOn: request.failOn,
       mutelist,
       minRetentionDays: request.minRetentionDays,
+      maxRotationDays: request.maxRotationDays,
       onProgress,
     })
   return io.withProgress ? io.withProgress(regions, scan) : scan()
@@ -138,6 +142,8 @@ export interface ScanOptions {
   failOn: Severity
   mutelist?: Mutelist
   minRetentionDays: number
+  /** Default: KMS's own default period, 365 days. */
+  maxRotationDays?: number
   now?: () => Date
   /** Told when each inventory of each region starts and ends being read. */
   onProgress?: (progress: InventoryProgress) => void
@@ -152,6 +158,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   const started = now()
   const accountId = options.accountId ?? 'unknown'
   const inventoryNames = [...new Set(options.checks.flatMap((c) => c.inventories))]
+  const limits = {minRetentionDays: options.minRetentionDays, maxRotationDays: options.maxRotationDays ?? ROTATION_PERIOD_DAYS.default}
   const shared = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, fetch: () => Promise<T>) => {
     if (!shared.has(key)) shared.set(key, fetch())
@@ -181,7 +188,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
       }
       const inventory = Object.fromEntries(check.inventories.map((name) => [name, (outcome[name] as {value: unknown}).value])) as unknown as RegionInventory
       try {
-        for (const verdict of check.evaluate(inventory, {region, accountId, now: started, minRetentionDays: options.minRetentionDays})) {
+        for (const verdict of check.evaluate(inventory, {region, accountId, now: started, ...limits})) {
           const finding: Finding = {
             ...base,
             region: verdict.resource.region ?? region,

@@ -31,6 +31,8 @@ export interface CheckContext {
   accountId: string
   now: Date
   minRetentionDays: number
+  /** The longest automatic rotation period a KMS key may have (--max-rotation-days). */
+  maxRotationDays: number
 }
 
 export type InventoryName = keyof RegionInventory

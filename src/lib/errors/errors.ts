@@ -72,7 +72,7 @@ export class ObjectiveMissedError extends OpsctlError {
   }
 }
 
-/** Compliance findings at or above the --fail-on severity: exit 3. */
+/** Findings: compliance findings at or above the --fail-on severity, or keys that do not meet the rotation policy: exit 3. */
 export class FindingsError extends OpsctlError {
   constructor(message: string, result?: unknown) {
     super(message, ExitCode.Findings, 'Findings')

@@ -14,7 +14,7 @@ export const exitCodeMeanings: Record<ExitCode, string> = {
   0: 'success',
   1: 'the workflow failed (a step failed; compensations ran), or a scan could not read all it needed',
   2: 'usage or validation error: nothing was changed',
-  3: 'compliance findings at or above the --fail-on severity',
+  3: 'compliance findings at or above the --fail-on severity, or a KMS key that does not meet the rotation policy (key status)',
   4: 'a drill ran but missed its objective (for example RTO above target)',
   130: 'interrupted; compensations ran',
 }

@@ -1,13 +1,9 @@
 import type {KMSClient} from '@aws-sdk/client-kms'
 
+import {ROTATION_PERIOD_DAYS} from '../aws/kms.js'
 import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../errors/errors.js'
 import type {TenantStore} from '../tenants/store.js'
-
-/** The rotation periods KMS accepts for automatic rotation (EnableKeyRotation RotationPeriodInDays). */
-export const ROTATION_PERIOD_DAYS = {min: 90, max: 2560, default: 365} as const
-/** The on-demand rotations KMS allows a key over its lifetime (a service quota). */
-export const DEFAULT_ON_DEMAND_LIMIT = 25
 
 /** What a rotation was asked to do; recorded as the run's parameters, so a resume compares them. */
 export interface KeyRotateOptions {

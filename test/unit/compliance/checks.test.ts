@@ -6,7 +6,7 @@ import type {KmsKey} from '../../../src/lib/compliance/inventory/kms.js'
 import type {CheckContext} from '../../../src/lib/compliance/types.js'
 
 const now = new Date('2026-11-23T12:00:00Z')
-const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30}
+const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30, maxRotationDays: 365}
 const run = (id: string, inventory: Partial<RegionInventory>) =>
   Object.fromEntries(
     checks
@@ -54,7 +54,7 @@ describe('compliance checks (rules at the edges)', () => {
   it('is registered once per id, each with a title, risk and an AWS CLI remediation', () => {
     expect(new Set(checks.map((c) => c.id)).size)
       .to.equal(checks.length)
-      .and.to.equal(28)
+      .and.to.equal(29)
     for (const c of checks) expect(c.remediation.cli, c.id).to.match(/^aws /)
   })
 
@@ -97,6 +97,22 @@ describe('compliance checks (rules at the edges)', () => {
       key('aws', {KeyManager: 'AWS'}),
     ]
     expect(run('kms-rotation', {kms: {keys}})).to.deep.equal({on: true, off: false})
+  })
+
+  it('fails a rotating key whose rotation period is above --max-rotation-days, and leaves keys that do not rotate to kms-rotation', () => {
+    const keys = [
+      {...key('yearly', {}), rotationEnabled: true, rotationPeriodDays: 365},
+      {...key('quarterly', {}), rotationEnabled: true, rotationPeriodDays: 90},
+      {...key('slow', {}), rotationEnabled: true, rotationPeriodDays: 366},
+      {...key('off', {}), rotationEnabled: false},
+      {...key('aws', {KeyManager: 'AWS'}), rotationEnabled: true, rotationPeriodDays: 2560},
+    ]
+    expect(run('kms-rotation-period', {kms: {keys}})).to.deep.equal({yearly: true, quarterly: true, slow: false})
+    const strict = checks.find((c) => c.id === 'kms-rotation-period')!.evaluate({kms: {keys}} as RegionInventory, {...context, maxRotationDays: 180})
+    expect(strict.filter((v) => !v.pass).map((v) => v.reason)).to.deep.equal([
+      "KMS key yearly rotates every 365 days, longer than the policy's 180.",
+      "KMS key slow rotates every 366 days, longer than the policy's 180.",
+    ])
   })
 
   it('accepts advanced event selectors for management events and fails a trail with a delivery error or stale delivery', () => {

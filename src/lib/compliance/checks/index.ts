@@ -13,6 +13,7 @@ import {ebsSnapshotEncrypted} from './ebs-snapshot-encrypted.js'
 import {ebsVolumeEncrypted} from './ebs-volume-encrypted.js'
 import {kmsNotPendingDeletion} from './kms-not-pending-deletion.js'
 import {kmsRotation} from './kms-rotation.js'
+import {kmsRotationPeriod} from './kms-rotation-period.js'
 import {rdsBackupRetention} from './rds-backup-retention.js'
 import {rdsCmk} from './rds-cmk.js'
 import {rdsDeletionProtection} from './rds-deletion-protection.js'
@@ -41,6 +42,7 @@ export const checks: readonly Check[] = [
   rdsSnapshotEncrypted,
   rdsSnapshotPrivate,
   kmsRotation,
+  kmsRotationPeriod,
   kmsNotPendingDeletion,
   cloudtrailEnabled,
   cloudtrailMultiRegion,

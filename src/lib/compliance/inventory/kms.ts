@@ -1,12 +1,15 @@
 import type {KeyMetadata} from '@aws-sdk/client-kms'
 
-import {collectPages, mapWithLimit} from '../../aws/paginate.js'
+import {keyRotationStatus, listKeyIds, rotationPeriodDays, supportsAutomaticRotation} from '../../aws/kms.js'
+import {mapWithLimit} from '../../aws/paginate.js'
 import {type CollectorContext, SERVICE_CONCURRENCY} from './collector.js'
 
 export interface KmsKey {
   metadata: KeyMetadata
   /** Read only for keys that support automatic rotation. */
   rotationEnabled?: boolean
+  /** Days between automatic rotations (RotationPeriodInDays), when rotation is on and KMS reports it. */
+  rotationPeriodDays?: number
   tags?: Record<string, string>
 }
 
@@ -15,18 +18,20 @@ export interface KmsInventory {
 }
 
 /** Automatic rotation exists only for enabled, symmetric, KMS-generated customer keys. */
-export const supportsRotation = (key: KeyMetadata) =>
-  key.KeyManager === 'CUSTOMER' && key.KeyState === 'Enabled' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.Origin === 'AWS_KMS'
+export const supportsRotation = supportsAutomaticRotation
 
 export async function collectKms({session, withTags}: CollectorContext): Promise<KmsInventory> {
-  const {DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListResourceTagsCommand, paginateListKeys} = await import('@aws-sdk/client-kms')
+  const {DescribeKeyCommand, KMSClient, ListResourceTagsCommand} = await import('@aws-sdk/client-kms')
   const client = session.client(KMSClient)
-  const keyIds = (await collectPages(paginateListKeys({client}, {Limit: 1000}), (p) => p.Keys)).map((k) => k.KeyId!)
+  const keyIds = await listKeyIds(client)
   const keys = await mapWithLimit(keyIds, SERVICE_CONCURRENCY, async (KeyId): Promise<KmsKey> => {
     const {KeyMetadata: metadata} = await client.send(new DescribeKeyCommand({KeyId}))
     const key: KmsKey = {metadata: metadata!}
     if (supportsRotation(key.metadata)) {
-      key.rotationEnabled = (await client.send(new GetKeyRotationStatusCommand({KeyId}))).KeyRotationEnabled ?? false
+      const rotation = await keyRotationStatus(client, KeyId)
+      key.rotationEnabled = rotation.KeyRotationEnabled ?? false
+      const periodDays = rotationPeriodDays(rotation)
+      if (periodDays !== undefined) key.rotationPeriodDays = periodDays
     }
     if (withTags && key.metadata.KeyManager === 'CUSTOMER') {
       const {Tags} = await client.send(new ListResourceTagsCommand({KeyId}))
