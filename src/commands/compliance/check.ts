@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
+import {maxAgeFlag, maxOperationsFlag} from '../../lib/cli/datakey-flags.js'
 import {reportFileFlag} from '../../lib/cli/flags.js'
 import {settleScan} from '../../lib/cli/settle-scan.js'
 import {outputFormats, scanView} from '../../lib/compliance/output/index.js'
@@ -50,6 +51,10 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
       description: `List every finding in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check (--output files and --json always hold all).`,
     }),
     'min-retention': Flags.integer({description: 'Minimum RDS backup retention in days for rds-backup-retention.', default: 30, min: 1, max: 35}),
+    'datakey-max-operations': maxOperationsFlag(
+      'A tenant data key past this many encrypt operations fails datakey-usage-limits (as "opsctl key datakeys rotate --max-operations").',
+    ),
+    'datakey-max-age': maxAgeFlag('A tenant data key older than this (30m, 24h, 7d) fails datakey-usage-limits (as "opsctl key datakeys rotate --max-age").'),
   }
 
   async run(): Promise<ComplianceResult> {
@@ -68,6 +73,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
         failOn: flags['fail-on'],
         mutelist: flags.mutelist,
         minRetentionDays: flags['min-retention'],
+        dataKeyLimits: {maxOperations: flags['datakey-max-operations'], maxAgeMs: flags['datakey-max-age']},
       },
       {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
     )

@@ -2,6 +2,7 @@ import {mapWithLimit} from '../aws/paginate.js'
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
 import {OpsctlError, UsageError} from '../errors/errors.js'
+import type {UsageLimits} from '../tenants/data-keys.js'
 import {checks as allChecks} from './checks/index.js'
 import {collectRegionInventory, type InventoryProgress, type RegionInventory} from './inventory/index.js'
 import {loadMutelist, type Mutelist, muteEntryFor} from './mutelist.js'
@@ -89,6 +90,7 @@ export interface ScanRequest {
   failOn: Severity
   mutelist?: string
   minRetentionDays: number
+  dataKeyLimits?: UsageLimits
 }
 
 export interface ScanIO {
@@ -126,6 +128,7 @@ export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<Com
       failOn: request.failOn,
       mutelist,
       minRetentionDays: request.minRetentionDays,
+      dataKeyLimits: request.dataKeyLimits,
       onProgress,
     })
   return io.withProgress ? io.withProgress(regions, scan) : scan()
@@ -138,6 +141,7 @@ export interface ScanOptions {
   failOn: Severity
   mutelist?: Mutelist
   minRetentionDays: number
+  dataKeyLimits?: UsageLimits
   now?: () => Date
   /** Told when each inventory of each region starts and ends being read. */
   onProgress?: (progress: InventoryProgress) => void
@@ -181,7 +185,13 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
       }
       const inventory = Object.fromEntries(check.inventories.map((name) => [name, (outcome[name] as {value: unknown}).value])) as unknown as RegionInventory
       try {
-        for (const verdict of check.evaluate(inventory, {region, accountId, now: started, minRetentionDays: options.minRetentionDays})) {
+        for (const verdict of check.evaluate(inventory, {
+          region,
+          accountId,
+          now: started,
+          minRetentionDays: options.minRetentionDays,
+          dataKeyLimits: options.dataKeyLimits,
+        })) {
           const finding: Finding = {
             ...base,
             region: verdict.resource.region ?? region,

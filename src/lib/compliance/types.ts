@@ -1,3 +1,4 @@
+import type {UsageLimits} from '../tenants/data-keys.js'
 import type {RegionInventory} from './inventory/index.js'
 
 /** Most severe first: the order of the terminal report and the meaning of --fail-on. */
@@ -31,6 +32,8 @@ export interface CheckContext {
   accountId: string
   now: Date
   minRetentionDays: number
+  /** The usage limits of tenants' data keys (default: 5 million operations or 24 hours). */
+  dataKeyLimits?: UsageLimits
 }
 
 export type InventoryName = keyof RegionInventory

@@ -98,7 +98,7 @@ export async function listDataKeys(store: TenantStore, filter: DataKeyFilter, no
 const passedIn = (view: DataKeyView) =>
   view.status !== 'current' ? '' : view.limitsPassed.length === 0 ? 'within limits' : view.limitsPassed.map((l) => `${l} over limit`).join(', ')
 
-/** The listing as a terminal shows it, within `width` columns. */
+/** The listing as a terminal shows it, within `width` columns: a KMS key by its id (--json has its ARN). */
 export function renderDataKeys(listing: DataKeyListing, width: number): string {
   const {keys, limits, read} = listing
   const how = `${read.pages} page${read.pages === 1 ? '' : 's'} of a ${read.by === 'query' ? "query of the tenant's partition" : 'scan of the table'}`
@@ -107,7 +107,7 @@ export function renderDataKeys(listing: DataKeyListing, width: number): string {
   const due = keys.filter((k) => k.limitsPassed.length > 0).length
   return [
     table(
-      ['TENANT', 'PRODUCT', 'VERSION', 'STATUS', 'AGE', 'OPERATIONS', 'LIMITS', 'KMS KEY'],
+      ['TENANT', 'PRODUCT', 'VERSION', 'STATUS', 'AGE', 'OPERATIONS', 'LIMITS', 'KMS KEY ID'],
       keys.map((k) => [
         k.tenantId,
         k.product,
@@ -116,9 +116,9 @@ export function renderDataKeys(listing: DataKeyListing, width: number): string {
         k.ageSeconds === null ? 'unknown' : formatAge(k.ageSeconds * 1000),
         k.operations.toLocaleString('en-US'),
         passedIn(k),
-        k.keyArn,
+        k.keyArn.replace(/^arn:[^:]+:kms:[^:]*:\d*:key\//, ''),
       ]),
-      {width, columns: {PRODUCT: 10, 'KMS KEY': 20}},
+      {width, columns: {PRODUCT: 10, 'KMS KEY ID': 13}},
     ),
     '',
     `${keys.length} data key(s), ${due} current one(s) past a limit (${against}; ${how}).${due > 0 ? ' Rotate them with "opsctl key datakeys rotate --all".' : ''}`,

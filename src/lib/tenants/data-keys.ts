@@ -104,14 +104,15 @@ const units: [string, number][] = [
   ['s', 1000],
 ]
 
-/** An age as people write it: whole days from two days on, else hours and minutes, else seconds (24h, 7d, 25h10m, 90s). */
+/** An age as people write it: whole days from two days on, else hours and minutes, else minutes or seconds (24h, 7d, 25h10m, 90s). */
 export function formatAge(ms: number): string {
   const [day, hour, minute, second] = units.map(([, size]) => size)
   if (ms >= 2 * day && ms % day === 0) return `${ms / day}d`
   const hours = Math.floor(ms / hour)
   const minutes = Math.floor((ms % hour) / minute)
   if (hours > 0) return minutes > 0 ? `${hours}h${minutes}m` : `${hours}h`
-  return minutes > 0 || ms === 0 ? `${minutes}m` : `${Math.floor(ms / second)}s`
+  // Under ten minutes an age to the second says more than one rounded down to the minute.
+  return ms % minute === 0 || ms >= 10 * minute ? `${minutes}m` : `${Math.floor(ms / second)}s`
 }
 
 /** A --max-age like 24h, 30m, 7d or 90s, in milliseconds; anything else is refused in one sentence (exit 2). */

@@ -1,6 +1,7 @@
 import {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 import {expect} from 'chai'
 
+import {runComplianceScan, selectChecks} from '../../../src/lib/compliance/scan.js'
 import {newRunId} from '../../../src/lib/engine/journal.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
@@ -176,6 +177,28 @@ describe('tenant data keys: listing and rotation by usage limits (against moto)'
     expect(bulk.filter((k) => k.endsWith(' current') && k.includes(' v2 '))).to.have.length(260)
     expect(bulk.filter((k) => k.endsWith(' v1 decrypt-only'))).to.have.length(260)
     expect(bulk).to.have.length(520)
+  })
+
+  it('fails compliance check datakey-usage-limits for each current key past its limits, by the limits given', async () => {
+    await countOperations('acme', 'jira', 5_000_000)
+    await rotate({tenantId: 'globex', at: Date.now() + DAY_MS + HOUR_MS})
+    const scan = async (dataKeyLimits?: UsageLimits) =>
+      runComplianceScan(await testSession(), {
+        checks: selectChecks({checkIds: ['datakey-usage-limits']}),
+        regions: [HOME_REGION, 'eu-west-1'],
+        accountId: '123456789012',
+        failOn: 'informational',
+        minRetentionDays: 30,
+        dataKeyLimits,
+      })
+    const verdicts = (result: Awaited<ReturnType<typeof scan>>) => result.findings.map((f) => `${f.region} ${f.resourceId} ${f.status}`).sort()
+    expect(verdicts(await scan())).to.deep.equal(['us-east-1 acme/confluence PASS', 'us-east-1 acme/jira FAIL', 'us-east-1 globex/jira PASS'])
+    // globex's new key was made a day on (a virtual clock): younger than any age now.
+    expect(verdicts(await scan({maxOperations: 1, maxAgeMs: 1}))).to.deep.equal([
+      'us-east-1 acme/confluence FAIL',
+      'us-east-1 acme/jira FAIL',
+      'us-east-1 globex/jira PASS',
+    ])
   })
 
   it('purges every data key of a destroyed tenant, the decrypt-only ones with the current ones', async () => {
