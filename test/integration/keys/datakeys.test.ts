@@ -9,6 +9,8 @@ import type {RunRecord} from '../../../src/lib/engine/types.js'
 import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {listDataKeys} from '../../../src/lib/keys/datakeys.js'
 import {type DataKeyRotateOutcome, dataKeyRotateWorkflow} from '../../../src/lib/keys/datakeys-rotate.js'
+import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
+import {DEMO_DATAKEY_USAGE, tenantsSeeder} from '../../../src/lib/sandbox/seed/tenants.js'
 import {parseMaxAge, type UsageLimits} from '../../../src/lib/tenants/data-keys.js'
 import {DAY_MS, destroyWorkflow, purgeWorkflow} from '../../../src/lib/tenants/destroy.js'
 import {VirtualClock} from '../../../src/lib/time/clock.js'
@@ -221,5 +223,20 @@ describe('tenant data keys: listing and rotation by usage limits (against moto)'
     expect((purged.record.outcome as {purged: {dataKeysDeleted: number}[]}).purged[0].dataKeysDeleted).to.equal(6)
     expect(await dataKeyItems('acme')).to.deep.equal([])
     expect(await dataKeyItems('globex')).to.have.length(1)
+  })
+})
+
+describe('sandbox seed: tenant data keys with usage (against moto)', () => {
+  it('seeds counters and ages, some keys past the limits, once', async function () {
+    this.timeout(120_000)
+    const session = await testSession()
+    const first = await seedDemoEstate(session, [tenantsSeeder])
+    expect(first.filter((r) => r.type === 'tenant-data-key-usage').map((r) => `${r.id} ${r.status}`)).to.deep.equal(
+      DEMO_DATAKEY_USAGE.map((u) => `${u.tenantId}/${u.product} created`),
+    )
+    const over = await listDataKeys(await openTestStore(), {overLimit: true, limits: policy}, Date.now())
+    expect(over.keys.map((k) => `${k.tenantId} ${k.product} ${k.limitsPassed.join('+')}`)).to.deep.equal(['hooli jira age', 'initech jira operations'])
+    const second = await seedDemoEstate(session, [tenantsSeeder])
+    expect(second.every((r) => r.status === 'existing')).to.equal(true)
   })
 })
