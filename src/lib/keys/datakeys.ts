@@ -101,9 +101,9 @@ const passedIn = (view: DataKeyView) =>
 /** The listing as a terminal shows it, within `width` columns: a KMS key by its id (--json has its ARN). */
 export function renderDataKeys(listing: DataKeyListing, width: number): string {
   const {keys, limits, read} = listing
-  const how = `${read.pages} page${read.pages === 1 ? '' : 's'} of a ${read.by === 'query' ? "query of the tenant's partition" : 'scan of the table'}`
-  const against = `limits: ${limits.maxOperations.toLocaleString('en-US')} operations or ${formatAge(limits.maxAgeSeconds * 1000)}`
-  if (keys.length === 0) return `No data key matches (${against}; ${how}).`
+  const how = `Read with a ${read.by === 'query' ? "query of the tenant's partition" : 'scan of the table'} (${read.pages} page${read.pages === 1 ? '' : 's'}).`
+  const against = `${limits.maxOperations.toLocaleString('en-US')} operations or ${formatAge(limits.maxAgeSeconds * 1000)}`
+  if (keys.length === 0) return `No data key matches (limits: ${against}).\n${how}`
   const due = keys.filter((k) => k.limitsPassed.length > 0).length
   return [
     table(
@@ -121,6 +121,8 @@ export function renderDataKeys(listing: DataKeyListing, width: number): string {
       {width, columns: {PRODUCT: 10, 'KMS KEY ID': 13}},
     ),
     '',
-    `${keys.length} data key(s), ${due} current one(s) past a limit (${against}; ${how}).${due > 0 ? ' Rotate them with "opsctl key datakeys rotate --all".' : ''}`,
+    `${keys.length} data key(s); ${due} current one(s) past the limits (${against}).`,
+    how,
+    ...(due > 0 ? ['Rotate them with "opsctl key datakeys rotate --all".'] : []),
   ].join('\n')
 }

@@ -48,7 +48,7 @@ describe('opsctl key datakeys and key datakeys rotate (e2e against moto)', () =>
     expect(table.code, table.stderr).to.equal(0)
     expect(table.stdout).to.match(/^acme +jira +1 +current +\d+[sm] +7,000,000 +operations over limit +[0-9a-f]{8}-[0-9a-f-]+…?$/m)
     expect(table.stdout).to.match(/^globex +jira +1 +current +\d+[sm] +0 +within limits +[0-9a-f]{8}-[0-9a-f-]+…?$/m)
-    expect(table.stdout).to.contain('3 data key(s), 1 current one(s) past a limit (limits: 5,000,000 operations or 24h; 1 page of a scan of the table).')
+    expect(table.stdout).to.contain('3 data key(s); 1 current one(s) past the limits (5,000,000 operations or 24h).\nRead with a scan of the table (1 page).')
     expectMatchesSchema(parseJson(json), 'key-datakeys')
     expect(parseJson(json).result.read).to.deep.equal({by: 'scan', pages: 1})
     expectMatchesSchema(parseJson(tenant), 'key-datakeys')
