@@ -1,3 +1,5 @@
+import {setMaxListeners} from 'node:events'
+
 import type {KMSClient} from '@aws-sdk/client-kms'
 
 import {ConditionsFailed} from '../aws/dynamodb.js'
@@ -109,7 +111,10 @@ class Rotation {
   constructor(
     private readonly ctx: DataKeyRotateContext,
     private readonly io: StepIO,
-  ) {}
+  ) {
+    // Each KMS call in flight listens to the step's signal (a few listeners a call): not a leak.
+    setMaxListeners(KMS_CONCURRENCY * 4, io.signal)
+  }
 
   /** Re-reads the due keys (after a resume, or a concurrent rotation, some are done) and rotates those still due. */
   async rotate(due: DueKey[], attempt = 1): Promise<void> {
