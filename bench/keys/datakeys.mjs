@@ -1,6 +1,6 @@
 // npm run bench:keys — starts its own moto_server and measures the rotation of tenants' data keys by usage limits:
 // N current data keys past their age, rotated by one `key datakeys rotate --all` run, for N in BENCH_DATAKEYS
-// (comma-separated; default 250,500,1000, each in a fresh moto). Reports the wall time, opsctl's own CPU time and the
+// (comma-separated; default 250 and 500, each in a fresh moto). Reports the wall time, opsctl's own CPU time and the
 // AWS calls per key, by operation: KMS calls must equal the keys rotated (one GenerateDataKeyWithoutPlaintext each),
 // the store is read in pages (Scan) and re-read 100 keys a call (BatchGetItem), and the rotations are written 25 keys
 // a TransactWriteItems call.
@@ -26,7 +26,7 @@ import {firstDataKey} from '../../dist/lib/tenants/data-keys.js'
 import {DEFAULT_TENANT_TABLE, TenantStore} from '../../dist/lib/tenants/store.js'
 import {tableInitWorkflow} from '../../dist/lib/tenants/table.js'
 
-const SIZES = (process.env.BENCH_DATAKEYS ?? '250,500,1000').split(',').map(Number)
+const SIZES = (process.env.BENCH_DATAKEYS ?? '250,500').split(',').map(Number)
 const scratch = mkdtempSync(join(tmpdir(), 'opsctl-bench-keys-'))
 const moto = await startMotoServer({moto: await findMotoServer(scratch, false), logFile: join(scratch, 'moto.log')})
 Object.assign(process.env, {
