@@ -125,18 +125,31 @@ const workflows = [
     args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira,confluence', '--residency', 'EU', '--seats', 'jira=50,confluence=20'],
   },
   {explain: 'The tenant-specific view: each product with its state, seats, region and shard, and its latest events.', args: ['tenant', 'show', 'acme']},
-  {explain: "Suspend the tenant's Jira: access is cut, its data kept, a Product Suspended event goes out.", args: ['tenant', 'suspend', 'acme', '--product', 'jira']},
+  {
+    explain: "Suspend the tenant's Jira: access is cut, its data kept, a Product Suspended event goes out.",
+    args: ['tenant', 'suspend', 'acme', '--product', 'jira'],
+  },
   {explain: 'And give access back: Product Unsuspended.', args: ['tenant', 'unsuspend', 'acme', '--product', 'jira']},
   {
     explain: 'Update the Confluence licence to 35 seats: the context, Parameter Store in its region, and a License Updated event.',
     args: ['tenant', 'license', 'acme', '--product', 'confluence', '--seats', '35'],
   },
   {
-    explain: 'A tenant pinned to Australia cannot get Confluence: there is no Confluence shard in AU, and its data may not go elsewhere (exit 2, nothing created).',
+    explain:
+      'A tenant pinned to Australia cannot get Confluence: there is no Confluence shard in AU, and its data may not go elsewhere (exit 2, nothing created).',
     args: ['tenant', 'provision', 'wombat', '--site', 'wombat', '--products', 'confluence', '--residency', 'AU'],
     expectExit: 2,
   },
   {explain: 'The tenants on one shard, from the index of tenants by shard (a query, never a scan).', args: ['tenant', 'list', '--shard', 'jira-eu-1']},
+  {
+    explain:
+      "The tenants' data keys against their usage limits (5 million operations or 24 hours): initech's Jira key is past its operations, hooli's past its age.",
+    args: ['key', 'datakeys'],
+  },
+  {
+    explain: 'Rotate the keys past a limit: a new current key each, the old one kept decrypt-only, in one conditional write.',
+    args: ['key', 'datakeys', 'rotate', '--all'],
+  },
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]
 
