@@ -5,7 +5,7 @@ import {BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand, Up
 import {newWrappedDataKey} from '../../src/lib/aws/kms.js'
 import {type DataKeyRecord, dataKeyKey, firstDataKey} from '../../src/lib/tenants/data-keys.js'
 import {DEFAULT_TENANT_TABLE} from '../../src/lib/tenants/store.js'
-import {HOME_REGION} from './tenants.js'
+import {createShard, HOME_REGION, initTenantStore, provisionTenant} from './tenants.js'
 
 /*
  * Tenants' data keys in moto for tests: written straight into the tenant store (thousands of them, without
@@ -80,4 +80,13 @@ export async function decryptsTo(key: Pick<DataKeyRecord, 'wrappedKey' | 'encryp
     new DecryptCommand({CiphertextBlob: Buffer.from(key.wrappedKey, 'base64'), EncryptionContext: key.encryptionContext, KeyId: key.keyArn}),
   )
   return Plaintext?.length ?? 0
+}
+
+/** The tenant store with two tenants pinned to the EU: acme (Jira and Confluence, two shards) and globex (Jira): three data keys. */
+export async function provisionTwoTenants(): Promise<void> {
+  await initTenantStore()
+  await createShard('jira-eu', 'jira', 'eu-central-1', 5)
+  await createShard('confluence-eu', 'confluence', 'eu-west-1', 5)
+  await provisionTenant({tenantId: 'acme', products: ['jira', 'confluence'], residency: 'EU'})
+  await provisionTenant({tenantId: 'globex', products: ['jira'], residency: 'EU'})
 }

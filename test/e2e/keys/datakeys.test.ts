@@ -4,10 +4,10 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
-import {countOperations, createWrappingKey, dataKeyEstate, dataKeyItems, seedDataKeys} from '../../support/data-keys.js'
+import {countOperations, createWrappingKey, dataKeyEstate, dataKeyItems, provisionTwoTenants, seedDataKeys} from '../../support/data-keys.js'
 import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {expectMatchesSchema} from '../../support/schema.js'
-import {createShard, initTenantStore, provisionTenant} from '../../support/tenants.js'
+import {initTenantStore} from '../../support/tenants.js'
 
 const DAY_MS = 86_400_000
 
@@ -30,11 +30,7 @@ function rotationRunId(): string {
 describe('opsctl key datakeys and key datakeys rotate (e2e against moto)', () => {
   beforeEach(async function () {
     this.timeout(60_000)
-    await initTenantStore()
-    await createShard('jira-eu', 'jira', 'eu-central-1', 5)
-    await createShard('confluence-eu', 'confluence', 'eu-west-1', 5)
-    await provisionTenant({tenantId: 'acme', products: ['jira', 'confluence'], residency: 'EU'})
-    await provisionTenant({tenantId: 'globex', products: ['jira'], residency: 'EU'})
+    await provisionTwoTenants()
   })
 
   it('lists data keys as a table and as JSON matching its schema, by tenant (a query) or all (a scan)', async () => {

@@ -15,8 +15,8 @@ import {parseMaxAge, type UsageLimits} from '../../../src/lib/tenants/data-keys.
 import {DAY_MS, destroyWorkflow, purgeWorkflow} from '../../../src/lib/tenants/destroy.js'
 import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
-import {countOperations, createWrappingKey, dataKeyEstate, dataKeyItems, decryptsTo, seedDataKeys} from '../../support/data-keys.js'
-import {createShard, HOME_REGION, initTenantStore, openTestStore, provisionTenant} from '../../support/tenants.js'
+import {countOperations, createWrappingKey, dataKeyEstate, dataKeyItems, decryptsTo, provisionTwoTenants, seedDataKeys} from '../../support/data-keys.js'
+import {HOME_REGION, openTestStore} from '../../support/tenants.js'
 
 const HOUR_MS = 3_600_000
 const policy: UsageLimits = {maxOperations: 5_000_000, maxAgeMs: parseMaxAge('24h')}
@@ -48,11 +48,7 @@ async function keysOf(tenantId: string) {
 describe('tenant data keys: listing and rotation by usage limits (against moto)', () => {
   beforeEach(async function () {
     this.timeout(60_000)
-    await initTenantStore()
-    await createShard('jira-eu', 'jira', 'eu-central-1', 5)
-    await createShard('confluence-eu', 'confluence', 'eu-west-1', 5)
-    await provisionTenant({tenantId: 'acme', products: ['jira', 'confluence'], residency: 'EU'})
-    await provisionTenant({tenantId: 'globex', products: ['jira'], residency: 'EU'})
+    await provisionTwoTenants()
   })
 
   it('provisions each product with one current key, version 1, created now, no operations counted', async () => {
