@@ -145,7 +145,7 @@ describe('tenant data keys: listing and rotation by usage limits (against moto)'
     expect(await dataKeyEstate()).to.deep.equal(before)
   })
 
-  it('interrupted half-way through thousands of keys, resumes without rotating a key twice or losing one', async function () {
+  it('interrupted half-way through hundreds of keys (batches of 100), resumes without rotating a key twice or losing one', async function () {
     this.timeout(180_000)
     const keyArn = await createWrappingKey()
     await seedDataKeys(260, {keyArn, createdAt: new Date(Date.now() - 2 * DAY_MS).toISOString(), prefix: 'bulk'})
