@@ -141,6 +141,15 @@ const workflows = [
     expectExit: 2,
   },
   {explain: 'The tenants on one shard, from the index of tenants by shard (a query, never a scan).', args: ['tenant', 'list', '--shard', 'jira-eu-1']},
+  {
+    explain:
+      "The tenants' data keys against their usage limits (5 million operations or 24 hours): initech's Jira key is past its operations, hooli's past its age.",
+    args: ['key', 'datakeys'],
+  },
+  {
+    explain: 'Rotate the keys past a limit: a new current key each, the old one kept decrypt-only, in one conditional write.',
+    args: ['key', 'datakeys', 'rotate', '--all'],
+  },
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]
 

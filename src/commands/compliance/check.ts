@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ROTATION_PERIOD_DAYS} from '../../lib/aws/kms.js'
 import {BaseCommand} from '../../lib/cli/base-command.js'
+import {maxAgeFlag, maxOperationsFlag} from '../../lib/cli/datakey-flags.js'
 import {reportFileFlag} from '../../lib/cli/flags.js'
 import {settleScan} from '../../lib/cli/settle-scan.js'
 import {outputFormats, scanView} from '../../lib/compliance/output/index.js'
@@ -57,6 +58,10 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
       min: ROTATION_PERIOD_DAYS.min,
       max: ROTATION_PERIOD_DAYS.max,
     }),
+    'datakey-max-operations': maxOperationsFlag(
+      'A tenant data key past this many encrypt operations fails datakey-usage-limits (as "opsctl key datakeys rotate --max-operations").',
+    ),
+    'datakey-max-age': maxAgeFlag('A tenant data key older than this (30m, 24h, 7d) fails datakey-usage-limits (as "opsctl key datakeys rotate --max-age").'),
   }
 
   async run(): Promise<ComplianceResult> {
@@ -76,6 +81,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
         mutelist: flags.mutelist,
         minRetentionDays: flags['min-retention'],
         maxRotationDays: flags['max-rotation-days'],
+        dataKeyLimits: {maxOperations: flags['datakey-max-operations'], maxAgeMs: flags['datakey-max-age']},
       },
       {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
     )

@@ -3,6 +3,7 @@ import {mapWithLimit} from '../aws/paginate.js'
 import {assertKnownRegion} from '../aws/regions.js'
 import type {AwsSession} from '../aws/session.js'
 import {OpsctlError, UsageError} from '../errors/errors.js'
+import type {UsageLimits} from '../tenants/data-keys.js'
 import {checks as allChecks} from './checks/index.js'
 import {collectRegionInventory, type InventoryProgress, type RegionInventory} from './inventory/index.js'
 import {loadMutelist, type Mutelist, muteEntryFor} from './mutelist.js'
@@ -92,6 +93,7 @@ export interface ScanRequest {
   minRetentionDays: number
   /** Default: KMS's own default period, 365 days. */
   maxRotationDays?: number
+  dataKeyLimits?: UsageLimits
 }
 
 export interface ScanIO {
@@ -130,6 +132,7 @@ export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<Com
       mutelist,
       minRetentionDays: request.minRetentionDays,
       maxRotationDays: request.maxRotationDays,
+      dataKeyLimits: request.dataKeyLimits,
       onProgress,
     })
   return io.withProgress ? io.withProgress(regions, scan) : scan()
@@ -144,6 +147,7 @@ export interface ScanOptions {
   minRetentionDays: number
   /** Default: KMS's own default period, 365 days. */
   maxRotationDays?: number
+  dataKeyLimits?: UsageLimits
   now?: () => Date
   /** Told when each inventory of each region starts and ends being read. */
   onProgress?: (progress: InventoryProgress) => void
@@ -158,7 +162,11 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   const started = now()
   const accountId = options.accountId ?? 'unknown'
   const inventoryNames = [...new Set(options.checks.flatMap((c) => c.inventories))]
-  const limits = {minRetentionDays: options.minRetentionDays, maxRotationDays: options.maxRotationDays ?? ROTATION_PERIOD_DAYS.default}
+  const limits = {
+    minRetentionDays: options.minRetentionDays,
+    maxRotationDays: options.maxRotationDays ?? ROTATION_PERIOD_DAYS.default,
+    dataKeyLimits: options.dataKeyLimits,
+  }
   const shared = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, fetch: () => Promise<T>) => {
     if (!shared.has(key)) shared.set(key, fetch())

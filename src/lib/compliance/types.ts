@@ -1,3 +1,4 @@
+import type {UsageLimits} from '../tenants/data-keys.js'
 import type {RegionInventory} from './inventory/index.js'
 
 /** Most severe first: the order of the terminal report and the meaning of --fail-on. */
@@ -33,6 +34,8 @@ export interface CheckContext {
   minRetentionDays: number
   /** The longest automatic rotation period a KMS key may have (--max-rotation-days). */
   maxRotationDays: number
+  /** The usage limits of tenants' data keys (default: 5 million operations or 24 hours). */
+  dataKeyLimits?: UsageLimits
 }
 
 export type InventoryName = keyof RegionInventory

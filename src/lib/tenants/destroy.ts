@@ -281,17 +281,17 @@ export interface Purgeable {
   graceUntil: string
   regions: string[]
   products: string[]
-  /** How many wrapped data keys it has (one per product placed on a shard). */
+  /** How many wrapped data keys it has: each product's current one and every decrypt-only one rotation kept. */
   dataKeys: number
 }
 
-const purgeableOf = (tenant: TenantContext): Purgeable => ({
+const purgeableOf = async (store: TenantStore, tenant: TenantContext, signal: AbortSignal): Promise<Purgeable> => ({
   tenantId: tenant.tenantId,
   site: tenant.site,
   graceUntil: tenant.graceUntil!,
   regions: [...new Set(Object.values(tenant.products).map((p) => p.region))].filter(Boolean).sort(),
   products: Object.keys(tenant.products),
-  dataKeys: placedProducts(tenant).length,
+  dataKeys: (await store.dataKeysOf(tenant.tenantId, signal)).keys.length,
 })
 
 /** The tenants to purge: the named ones, each refused unless destroyed and past its grace period; otherwise every such tenant. */
@@ -304,15 +304,25 @@ export const findPurgeableStep: Step<PurgeContext, {tenants: Purgeable[]}> = {
     await store.assertReady(io.signal)
     const now = io.clock.now()
     const pastGrace = (t: TenantContext) => t.status === 'destroyed' && !t.purgedAt && Date.parse(t.graceUntil!) <= now
-    if (request.tenantIds.length === 0) return {tenants: (await store.allTenants(io.signal)).filter(pastGrace).map(purgeableOf)}
+    const found =
+      request.tenantIds.length === 0
+        ? (await store.allTenants(io.signal)).filter(pastGrace)
+        : await requirePastGrace(store, request.tenantIds, pastGrace, io.signal)
     const tenants: Purgeable[] = []
-    for (const tenantId of request.tenantIds) {
-      const tenant = await store.require(tenantId, io.signal)
-      if (!pastGrace(tenant)) throw notPurgeable(tenant)
-      tenants.push(purgeableOf(tenant))
-    }
+    for (const tenant of found) tenants.push(await purgeableOf(store, tenant, io.signal))
     return {tenants}
   },
+}
+
+/** The named tenants, each refused unless past its grace period. */
+async function requirePastGrace(store: TenantStore, tenantIds: string[], pastGrace: (t: TenantContext) => boolean, signal: AbortSignal) {
+  const tenants: TenantContext[] = []
+  for (const tenantId of tenantIds) {
+    const tenant = await store.require(tenantId, signal)
+    if (!pastGrace(tenant)) throw notPurgeable(tenant)
+    tenants.push(tenant)
+  }
+  return tenants
 }
 
 function notPurgeable(tenant: TenantContext): UsageError {
@@ -347,6 +357,13 @@ async function purgeTenant(ctx: PurgeContext, io: StepIO, tenant: Purgeable) {
   for (const region of tenant.regions)
     parametersDeleted += await deleteParametersUnder(await ssmIn(ctx.session, region), tenantParameterPath(tenant.tenantId), io.signal)
   const {table} = ctx.store
+  // Every version of every data key: the decrypt-only ones first (any number of them, 25 a call), the current ones
+  // with the context marked purged. A purge killed between the two deletes the rest when run again.
+  const {keys} = await ctx.store.dataKeysOf(tenant.tenantId, io.signal)
+  await ctx.store.deleteItems(
+    keys.filter((key) => key.status === 'decrypt-only'),
+    io.signal,
+  )
   const deleted = [
     ...tenant.products.flatMap((product) => [dataKeyKey(tenant.tenantId, product), placementKey(tenant.tenantId, product)]),
     {pk: tenantKey(tenant.tenantId).pk, sk: 'IDENTITY'},

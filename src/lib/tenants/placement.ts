@@ -6,6 +6,7 @@ import {OpsctlError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
 import {productOf} from './catalogue.js'
 import type {TenantContext} from './context.js'
+import {firstDataKey} from './data-keys.js'
 import {chooseShard, discoverShards, type Shard} from './shards.js'
 import {dataKeyKey, placementKey, shardFillKey, type TenantChange, type TenantStore} from './store.js'
 
@@ -51,7 +52,15 @@ export async function placeOnShard(
         tenantId,
         (latest) => {
           const changed = change(latest, {shardId: shard.id, database})
-          return changed && {...changed, items: [...(changed.items ?? []), ...placementItems(ctx.store.table, tenantId, product, shard, key, io.runId)]}
+          return (
+            changed && {
+              ...changed,
+              items: [
+                ...(changed.items ?? []),
+                ...placementItems(ctx.store.table, tenantId, product, shard, key, io.runId, new Date(io.clock.now()).toISOString()),
+              ],
+            }
+          )
         },
         `${io.runId}#place#${product}#${shard.id}`,
         io.signal,
@@ -79,7 +88,7 @@ async function wrappedKeyFor(session: AwsSession, shard: Shard, tenantId: string
   return newWrappedDataKey(session.inRegion(shard.region).client(KMSClient), shard.kmsKeyId, {tenant: tenantId, product}, io.signal)
 }
 
-/** The shard's fill (refused when full), the placement (found by shard in the byShard index) and the wrapped data key. */
+/** The shard's fill (refused when full), the placement (found by shard in the byShard index) and the wrapped data key (current, no operations yet). */
 function placementItems(
   table: string,
   tenantId: string,
@@ -87,6 +96,7 @@ function placementItems(
   shard: Shard,
   key: {wrappedKey: string; keyArn: string},
   runId: string,
+  createdAt: string,
 ): TransactItem[] {
   return [
     {
@@ -105,20 +115,6 @@ function placementItems(
         Item: {...placementKey(tenantId, product), shardKey: `SHARD#${shard.id}`, tenantId, product, region: shard.region, shardId: shard.id, runId},
       },
     },
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...dataKeyKey(tenantId, product),
-          tenantId,
-          product,
-          wrappedKey: key.wrappedKey,
-          keyArn: key.keyArn,
-          encryptionContext: {tenant: tenantId, product},
-          status: 'active',
-          runId,
-        },
-      },
-    },
+    {Put: {TableName: table, Item: firstDataKey({tenantId, product}, key, createdAt, runId)}},
   ]
 }

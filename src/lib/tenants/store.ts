@@ -3,8 +3,12 @@ import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {ConditionsFailed, documentClient, getItem, getItems, queryAll, type TransactItem, transactWrite} from '../aws/dynamodb.js'
 import type {AwsSession} from '../aws/session.js'
-import {NotFoundError, RefusedWriteError, UsageError} from '../errors/errors.js'
+import {NotFoundError, OpsctlError, RefusedWriteError, UsageError} from '../errors/errors.js'
+import {systemClock} from '../time/clock.js'
 import type {TenantContext} from './context.js'
+import {asDataKeyRecord, DATAKEY_PREFIX, type DataKeyRecord, dataKeyKey, isDataKeyOf, type WrappedDataKey} from './data-keys.js'
+
+export {dataKeyKey, type WrappedDataKey}
 
 /*
  * The tenant store: one DynamoDB table holds every tenant's context, its event log (which is also its outbox:
@@ -16,7 +20,9 @@ import type {TenantContext} from './context.js'
  *   TENANT#<id>        CONTEXT               the tenant context (version, products, …)
  *   TENANT#<id>        EVENT#<version>#<n>   an event of the tenant (its log and outbox)
  *   TENANT#<id>        PLACEMENT#<product>   where the product's database is; shardKey = SHARD#<shard> (GSI byShard)
- *   TENANT#<id>        DATAKEY#<product>     the wrapped envelope data key of the product
+ *   TENANT#<id>        DATAKEY#<product>     the product's current envelope data key (wrapped; keyArn, keyVersion,
+ *                                            createdAt, operations: the counter services ADD their encrypt operations to)
+ *   TENANT#<id>        DATAKEY#<product>#v<n>  an older version of it, decrypt-only (kept until the tenant is purged)
  *   TENANT#<id>        IDENTITY              users, groups and permissions
  *   SITE#<name>        SITE                  the site's owner (site names are unique)
  *   SHARD#<id>         FILL                  how many tenants the shard holds, and its capacity
@@ -29,7 +35,6 @@ export const tenantKey = (tenantId: string) => ({pk: `TENANT#${tenantId}`, sk: '
 export const siteKey = (site: string) => ({pk: `SITE#${site}`, sk: 'SITE'})
 export const placementKey = (tenantId: string, product: string) => ({pk: `TENANT#${tenantId}`, sk: `PLACEMENT#${product}`})
 export const shardFillKey = (shardId: string) => ({pk: `SHARD#${shardId}`, sk: 'FILL'})
-export const dataKeyKey = (tenantId: string, product: string) => ({pk: `TENANT#${tenantId}`, sk: `DATAKEY#${product}`})
 
 export const eventSources = {source: 'opsctl.tenants'} as const
 export const eventTypes = [
@@ -65,20 +70,6 @@ export interface TenantEvent {
   eventBridgeId?: string
   /** The EventBridge bus it was delivered to. */
   eventBus?: string
-}
-
-/** A tenant's envelope data key as the store keeps it: only wrapped, never a plaintext. */
-export interface WrappedDataKey {
-  pk: string
-  sk: string
-  tenantId: string
-  product: string
-  /** The data key, encrypted under the KMS key (base64). */
-  wrappedKey: string
-  /** The KMS key it is wrapped under. */
-  keyArn: string
-  encryptionContext: Record<string, string>
-  status: string
 }
 
 export interface StoreLocation {
@@ -211,7 +202,6 @@ export class TenantStore {
   async deleteTenantItems(tenantId: string, runId: string, signal?: AbortSignal): Promise<void> {
     const context = await this.get(tenantId, signal)
     if (context && context.provisionedBy !== runId) return
-    const {BatchWriteCommand} = await import('@aws-sdk/lib-dynamodb')
     const {items} = await queryAll<{pk: string; sk: string}>(
       this.doc,
       {
@@ -223,10 +213,7 @@ export class TenantStore {
       },
       signal,
     )
-    for (let start = 0; start < items.length; start += 25) {
-      const deletes = items.slice(start, start + 25).map(({pk, sk}) => ({DeleteRequest: {Key: {pk, sk}}}))
-      await this.doc.send(new BatchWriteCommand({RequestItems: {[this.table]: deletes}}), {abortSignal: signal})
-    }
+    await this.deleteItems(items, signal)
   }
 
   /** Deletes the site item when the tenant holds it (a site another tenant holds is left alone). */
@@ -243,12 +230,14 @@ export class TenantStore {
   }
 
   /**
-   * Gives back the shard seat a product's placement took, in one transaction with the placement and its data key:
+   * Gives back the shard seat a product's placement took, in one transaction with the placement and its data keys:
    * only a placement this run made, and only once (a placement already gone is done).
    */
   async releasePlacement(tenantId: string, product: string, runId: string, signal?: AbortSignal): Promise<void> {
     const placement = await this.getItem<{shardId: string; runId: string}>(placementKey(tenantId, product), signal)
     if (!placement || placement.runId !== runId) return
+    // Every version of the product's data key goes with it (a rotation may have run since the placement).
+    const dataKeys = (await this.dataKeysOf(tenantId, signal)).keys.filter((key) => key.product === product)
     await transactWrite(
       this.doc,
       [
@@ -270,7 +259,7 @@ export class TenantStore {
             ExpressionAttributeValues: {':run': runId},
           },
         },
-        {Delete: {TableName: this.table, Key: dataKeyKey(tenantId, product)}},
+        ...dataKeys.map(({pk, sk}) => ({Delete: {TableName: this.table, Key: {pk, sk}}})),
       ],
       `${runId}#release#${tenantId}#${product}`,
       signal,
@@ -382,6 +371,66 @@ export class TenantStore {
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false
       throw error
+    }
+  }
+
+  /** Every data key of a tenant, current and decrypt-only: a query of its partition (one page for any usual tenant). */
+  async dataKeysOf(tenantId: string, signal?: AbortSignal): Promise<{keys: DataKeyRecord[]; pages: number}> {
+    const {items, pages} = await queryAll<DataKeyRecord>(
+      this.doc,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dataKey)',
+        ExpressionAttributeValues: {':pk': tenantKey(tenantId).pk, ':dataKey': DATAKEY_PREFIX},
+        ConsistentRead: true,
+      },
+      signal,
+    )
+    return {keys: items.map(asDataKeyRecord), pages}
+  }
+
+  /**
+   * Every data key of every tenant (of one product, when given): a scan of the table, page by page, `onPage` told
+   * after each. Listing them all reads the whole table; a tenant's keys are a query (dataKeysOf).
+   */
+  async scanDataKeys(filter: {product?: string}, onPage: (page: DataKeyRecord[]) => void, signal?: AbortSignal): Promise<{pages: number}> {
+    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
+    let pages = 0
+    for await (const page of paginateScan(
+      {client: this.doc},
+      {TableName: this.table, FilterExpression: 'begins_with(sk, :dataKey)', ExpressionAttributeValues: {':dataKey': DATAKEY_PREFIX}},
+      {abortSignal: signal},
+    )) {
+      pages++
+      const keys = ((page.Items ?? []) as DataKeyRecord[]).filter((item) => !filter.product || isDataKeyOf(item.sk, filter.product))
+      onPage(keys.map(asDataKeyRecord))
+    }
+    return {pages}
+  }
+
+  /** The current data keys of these tenants' products that exist (read 100 a call). */
+  async currentDataKeys(of: readonly {tenantId: string; product: string}[], signal?: AbortSignal): Promise<DataKeyRecord[]> {
+    const keys = of.map(({tenantId, product}) => dataKeyKey(tenantId, product))
+    return (await getItems<DataKeyRecord>(this.doc, this.table, keys, signal)).map(asDataKeyRecord)
+  }
+
+  /** Writes the items all or none (see transactWrite): for the writes other rooms build (data key rotations). */
+  writeAll(items: TransactItem[], token: string, signal?: AbortSignal): Promise<void> {
+    return transactWrite(this.doc, items, token, signal)
+  }
+
+  /** Deletes items by key, 25 a call (unconditional: a key already gone is done). */
+  async deleteItems(keys: readonly {pk: string; sk: string}[], signal?: AbortSignal): Promise<void> {
+    const {BatchWriteCommand} = await import('@aws-sdk/lib-dynamodb')
+    for (let start = 0; start < keys.length; start += 25) {
+      let pending: Record<string, unknown>[] = keys.slice(start, start + 25).map(({pk, sk}) => ({DeleteRequest: {Key: {pk, sk}}}))
+      for (let round = 1; pending.length > 0; round++) {
+        if (round > 8)
+          throw new OpsctlError(`DynamoDB left ${pending.length} item(s) of ${this.table} undeleted after 8 tries (throttled); run the command again.`)
+        if (round > 1) await systemClock.sleep(50 * 2 ** round, signal)
+        const {UnprocessedItems} = await this.doc.send(new BatchWriteCommand({RequestItems: {[this.table]: pending}}), {abortSignal: signal})
+        pending = UnprocessedItems?.[this.table] ?? []
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import {cloudtrailSecurityTrail} from './cloudtrail-security-trail.js'
 import {configDeliveryChannel} from './config-delivery-channel.js'
 import {configRecorder} from './config-recorder.js'
 import {configRulesCompliant} from './config-rules-compliant.js'
+import {datakeyUsageLimits} from './datakey-usage-limits.js'
 import {ebsDefaultEncryption} from './ebs-default-encryption.js'
 import {ebsSnapshotEncrypted} from './ebs-snapshot-encrypted.js'
 import {ebsVolumeEncrypted} from './ebs-volume-encrypted.js'
@@ -60,4 +61,5 @@ export const checks: readonly Check[] = [
   ebsSnapshotEncrypted,
   s3Kms,
   tenantResidency,
+  datakeyUsageLimits,
 ]

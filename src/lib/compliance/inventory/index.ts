@@ -14,7 +14,7 @@ import {collectKms, type KmsInventory} from './kms.js'
 import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
 import {collectSsm, type SsmInventory} from './ssm.js'
-import {collectTenants, type TenantsInventory} from './tenants.js'
+import {collectDataKeys, collectTenants, type DataKeysInventory, type TenantsInventory} from './tenants.js'
 
 /**
  * Everything the checks read about one region, fetched once and shared by all of them. Each collector
@@ -31,6 +31,7 @@ export interface RegionInventory {
   ebs: EbsInventory
   s3: S3Inventory
   tenants: TenantsInventory
+  dataKeys: DataKeysInventory
 }
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
@@ -44,6 +45,7 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
   ebs: collectEbs,
   s3: collectS3,
   tenants: collectTenants,
+  dataKeys: collectDataKeys,
 }
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}

@@ -1,9 +1,12 @@
 import {randomBytes} from 'node:crypto'
 
+import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 import {CreateAliasCommand, CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {CreateDBInstanceCommand, RDSClient} from '@aws-sdk/client-rds'
+import {UpdateCommand} from '@aws-sdk/lib-dynamodb'
 
+import {documentClient} from '../../aws/dynamodb.js'
 import {findDbInstance} from '../../aws/rds.js'
 import type {AwsSession} from '../../aws/session.js'
 import {runWorkflow} from '../../engine/runner.js'
@@ -12,7 +15,7 @@ import {OpsctlError} from '../../errors/errors.js'
 import {GLOBAL} from '../../tenants/catalogue.js'
 import {type ProvisionRequest, provisionWorkflow} from '../../tenants/provision.js'
 import {SHARD_CAPACITY_TAG, SHARD_PRODUCT_TAG} from '../../tenants/shards.js'
-import {DEFAULT_TENANT_TABLE, TenantStore} from '../../tenants/store.js'
+import {DEFAULT_TENANT_TABLE, dataKeyKey, TenantStore} from '../../tenants/store.js'
 import {tableInitWorkflow} from '../../tenants/table.js'
 import {findKeyByAlias} from './kms.js'
 import type {Seeder} from './seeder.js'
@@ -56,6 +59,18 @@ const DEMO_TENANTS: ProvisionRequest[] = [
 
 const SHARD_KEY_ALIAS = 'alias/opsctl-demo-tenant-shards'
 
+/**
+ * How much the demo tenants' data keys were used, as their services would have counted it: initech's Jira key is past
+ * 5 million operations, hooli's is older than 24 hours, the others are within the limits ("opsctl key datakeys").
+ */
+export const DEMO_DATAKEY_USAGE = [
+  {tenantId: 'initech', product: 'jira', operations: 5_250_000, ageHours: 3},
+  {tenantId: 'initech', product: 'confluence', operations: 1_200_000, ageHours: 3},
+  {tenantId: 'hooli', product: 'jira', operations: 48_000, ageHours: 30},
+  {tenantId: 'umbrella', product: 'jira', operations: 310_000, ageHours: 2},
+  {tenantId: 'umbrella', product: 'trello', operations: 9_500, ageHours: 2},
+]
+
 /** Runs a workflow as part of the seeding: no journal, and a failure says which. */
 async function seedWith<C>(workflow: Workflow<C, object>, context: C, parameters: Record<string, unknown>): Promise<void> {
   const {exitCode, record} = await runWorkflow({workflow, context, parameters, journal: false})
@@ -94,7 +109,35 @@ export const tenantsSeeder: Seeder = {
         },
       )
     }
+    for (const usage of DEMO_DATAKEY_USAGE) await seedDataKeyUsage(session, store, report, usage)
   },
+}
+
+/** A data key's counter and age, as if its services had used it: set once (a counter only grows, so a second seed finds it). */
+async function seedDataKeyUsage(session: AwsSession, store: TenantStore, report: Parameters<Seeder['seed']>[1], usage: (typeof DEMO_DATAKEY_USAGE)[number]) {
+  const key = dataKeyKey(usage.tenantId, usage.product)
+  await report.ensure(
+    'tenant-data-key-usage',
+    `${usage.tenantId}/${usage.product}`,
+    async () => {
+      const [current] = await store.currentDataKeys([usage])
+      return current && current.operations >= usage.operations ? current : undefined
+    },
+    async () => {
+      const doc = await documentClient(session.client(DynamoDBClient))
+      const createdAt = new Date(Date.now() - usage.ageHours * 3_600_000).toISOString()
+      await doc.send(
+        new UpdateCommand({
+          TableName: store.table,
+          Key: key,
+          UpdateExpression: 'SET operations = :ops, createdAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {':ops': usage.operations, ':at': createdAt},
+        }),
+      )
+      return key
+    },
+  )
 }
 
 async function seedShard(session: AwsSession, report: Parameters<Seeder['seed']>[1], shard: (typeof DEMO_SHARDS)[number]): Promise<void> {

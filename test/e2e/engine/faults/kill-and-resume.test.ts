@@ -8,6 +8,7 @@ import {expect} from 'chai'
 import type {RunRecord} from '../../../../src/lib/engine/types.js'
 import {resetMoto} from '../../../../src/lib/sandbox/moto-server.js'
 import {opsctl, parseJson} from '../../../support/cli.js'
+import {createWrappingKey, dataKeyEstate, seedDataKeys} from '../../../support/data-keys.js'
 import type {Fault} from '../../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
 import {testEnv} from '../../../support/hooks.js'
@@ -118,6 +119,20 @@ const cases: Case[] = [
       const {KeyMetadata} = await new KMSClient({}).send(new DescribeKeyCommand({KeyId: 'alias/tenant-shards'}))
       return [`on-demand rotations ${await onDemandRotations(KeyMetadata!.Arn!)}`]
     },
+  },
+  {
+    workflow: 'key datakeys rotate',
+    async arrange() {
+      const home = process.env.OPSCTL_HOME!
+      process.env.OPSCTL_HOME = join(home, '..', 'arrange')
+      await initTenantStore()
+      await seedDataKeys(60, {keyArn: await createWrappingKey(), createdAt: new Date(Date.now() - 2 * 86_400_000).toISOString()})
+      process.env.OPSCTL_HOME = home
+    },
+    args: ['key', 'datakeys', 'rotate', '--all'],
+    undoKills: [],
+    // Every key once current (its second version) and once decrypt-only: none rotated twice, none lost.
+    estate: dataKeyEstate,
   },
   ...(
     [
