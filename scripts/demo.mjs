@@ -143,6 +143,17 @@ const workflows = [
   {explain: 'The tenants on one shard, from the index of tenants by shard (a query, never a scan).', args: ['tenant', 'list', '--shard', 'jira-eu-1']},
   {
     explain:
+      'The KMS keys: rotation, period, on-demand budget, and what uses each (shards, trails, volumes, tenant data keys); the legacy key does not rotate, so exit 3.',
+    args: ['key', 'status', 'alias/opsctl-demo-shards', 'alias/opsctl-demo-legacy'],
+    expectExit: 3,
+  },
+  {
+    explain:
+      "Rotate the shards' key on demand and prove it: canaries encrypted before, the rotation awaited, then every canary and every tenant data key under it decrypted (counted, never shown).",
+    args: ['key', 'rotate', 'alias/opsctl-demo-shards', '--yes', '--poll-interval', '1'],
+  },
+  {
+    explain:
       "The tenants' data keys against their usage limits (5 million operations or 24 hours): initech's Jira key is past its operations, hooli's past its age.",
     args: ['key', 'datakeys'],
   },
