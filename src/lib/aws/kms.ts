@@ -17,6 +17,9 @@ export async function describeKmsKey(kms: KMSClient, keyId: string, abortSignal?
   throw new NotFoundError(`No KMS key ${keyId} in ${region}; check the key id, ARN or alias with "aws kms list-aliases --region ${region}" or pass --region.`)
 }
 
+/** The region a key ARN names (an alias or key id names none: the session's region is meant). */
+export const regionOfKey = (key: string): string | undefined => (key.startsWith('arn:') ? key.split(':')[3] : undefined)
+
 /** How a key is named in messages: as given, with its ARN when it was given otherwise. */
 export const keyNamed = (given: string, key: KeyMetadata) => (key.Arn === given ? given : `${given} (${key.Arn})`)
 

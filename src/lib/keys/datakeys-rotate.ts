@@ -3,7 +3,7 @@ import {setMaxListeners} from 'node:events'
 import type {KMSClient} from '@aws-sdk/client-kms'
 
 import {ConditionsFailed} from '../aws/dynamodb.js'
-import {newWrappedDataKey} from '../aws/kms.js'
+import {newWrappedDataKey, regionOfKey} from '../aws/kms.js'
 import {mapWithLimit} from '../aws/paginate.js'
 import type {AwsSession} from '../aws/session.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
@@ -168,7 +168,7 @@ class Rotation {
 
   /** The KMS client of the key's region (a key ARN names it); one per region for the run. */
   private kmsFor(keyArn: string): Promise<KMSClient> {
-    const region = keyArn.startsWith('arn:') ? keyArn.split(':')[3] : this.ctx.session.region
+    const region = regionOfKey(keyArn) ?? this.ctx.session.region
     if (!this.kms.has(region))
       this.kms.set(
         region,

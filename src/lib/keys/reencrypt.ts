@@ -1,6 +1,6 @@
 import type {KeyMetadata, KMSClient} from '@aws-sdk/client-kms'
 
-import {assertEncryptionKey, decryptsUnder, describeKmsKey, keyNamed, probeKeyUse, reWrapDataKey} from '../aws/kms.js'
+import {assertEncryptionKey, decryptsUnder, describeKmsKey, keyNamed, probeKeyUse, regionOfKey, reWrapDataKey} from '../aws/kms.js'
 import type {AwsSession} from '../aws/session.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {KEY_REENCRYPT_WORKFLOW} from '../engine/workflow-names.js'
@@ -37,7 +37,7 @@ type DataKeyRef = Pick<WrappedDataKey, 'pk' | 'sk' | 'tenantId' | 'product'>
 /** KMS in the region of a key given by ARN (an alias or key id: the session's region). */
 async function kmsFor(session: AwsSession, given: string): Promise<KMSClient> {
   const {KMSClient} = await import('@aws-sdk/client-kms')
-  const region = given.startsWith('arn:') ? given.split(':')[3] : undefined
+  const region = regionOfKey(given)
   return (region ? session.inRegion(region) : session).client(KMSClient)
 }
 
@@ -46,7 +46,7 @@ async function assertDestination(kms: KMSClient, request: ReencryptRequest, from
   if (to.Arn === from.Arn)
     throw new UsageError(`--from and --to are the same KMS key (${from.Arn}); name the key the data keys should go to as --to.`, 'SameKey')
   await assertEncryptionKey(kms, request.to, to, {by: 'opsctl', flag: '--to'})
-  const [fromRegion, toRegion] = [from.Arn, to.Arn].map((arn) => arn!.split(':')[3])
+  const [fromRegion, toRegion] = [from.Arn!, to.Arn!].map(regionOfKey)
   if (fromRegion !== toRegion)
     throw new UsageError(
       `KMS key ${keyNamed(request.to, to)} is in ${toRegion}, but the data keys are wrapped in ${fromRegion}; ReEncrypt works within a region: choose a --to key in ${fromRegion}.`,
