@@ -191,8 +191,9 @@ export class TenantStore {
         return next
       } catch (error) {
         if (!(error instanceof ConditionsFailed)) throw error
-        // The version first: another change landed, and the other conditions may hold once it is read.
-        if (!error.failed.includes(0)) throw new ConditionsFailed(error.failed.map((i) => i - events.length - 1))
+        // The version or an event of the next version: another change landed (an emulator may show only its events),
+        // and the other conditions may hold once it is read.
+        if (!error.failed.some((i) => i <= events.length)) throw new ConditionsFailed(error.failed.map((i) => i - events.length - 1))
         if (attempt === 2) throw new RefusedWriteError(`Another change to tenant ${tenantId} landed first; run the command again.`, 'ConcurrentChange')
       }
     }
