@@ -1,9 +1,6 @@
 // npm run bench:compliance — seeds about 100 and 1,000 resources in a moto_server it starts itself, runs
 // `opsctl compliance check` logic on each, and prints wall time, peak memory and API calls against the minimum.
 import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {CloudTrailClient, CreateTrailCommand, StartLoggingCommand} from '@aws-sdk/client-cloudtrail'
@@ -13,18 +10,11 @@ import {CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient} from '@aws-
 import {CreateBucketCommand, PutBucketEncryptionCommand, S3Client} from '@aws-sdk/client-s3'
 
 import {mapWithLimit} from '../../dist/lib/aws/paginate.js'
-import {findMotoServer, resetMoto, startMotoServer} from '../../dist/lib/sandbox/moto-server.js'
+import {resetMoto} from '../../dist/lib/sandbox/moto-server.js'
+import {benchMoto} from '../moto.mjs'
 
 const SERVICES = 'rds,kms,cloudtrail,ebs,s3'
-const scratch = mkdtempSync(join(tmpdir(), 'opsctl-bench-'))
-const moto = await startMotoServer({moto: await findMotoServer(scratch, false), logFile: join(scratch, 'moto.log')})
-Object.assign(process.env, {
-  AWS_ENDPOINT_URL: moto.endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_EC2_METADATA_DISABLED: 'true',
-})
+const moto = await benchMoto('compliance')
 
 /** About `total` resources: 15% DB instances, 15% DB snapshots, 20% KMS keys, 20% volumes, 10% EBS snapshots, 15% buckets, 5% trails. */
 async function seed(total) {
@@ -101,8 +91,7 @@ try {
     rows.push({size, seeded, run, calls, minimum})
   }
 } finally {
-  moto.process.kill()
-  rmSync(scratch, {recursive: true, force: true})
+  moto.stop()
 }
 
 const pad = (cells, widths) => cells.map((c, i) => String(c).padStart(widths[i])).join('  ')

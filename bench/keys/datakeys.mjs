@@ -10,9 +10,6 @@
 // would take moto hours (BENCH_DATAKEYS=10000 runs it anyway). The calls per key, which are what opsctl decides,
 // do not depend on N, and opsctl's own CPU time grows linearly.
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {BatchWriteCommand, DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
@@ -21,23 +18,14 @@ import {AwsSession} from '../../dist/lib/aws/session.js'
 import {newRunId} from '../../dist/lib/engine/journal.js'
 import {runWorkflow} from '../../dist/lib/engine/runner.js'
 import {dataKeyRotateWorkflow} from '../../dist/lib/keys/datakeys-rotate.js'
-import {findMotoServer, resetMoto, startMotoServer} from '../../dist/lib/sandbox/moto-server.js'
+import {resetMoto} from '../../dist/lib/sandbox/moto-server.js'
 import {firstDataKey} from '../../dist/lib/tenants/data-keys.js'
 import {DEFAULT_TENANT_TABLE, TenantStore} from '../../dist/lib/tenants/store.js'
 import {tableInitWorkflow} from '../../dist/lib/tenants/table.js'
+import {benchMoto} from '../moto.mjs'
 
 const SIZES = (process.env.BENCH_DATAKEYS ?? '250,500').split(',').map(Number)
-const scratch = mkdtempSync(join(tmpdir(), 'opsctl-bench-keys-'))
-const moto = await startMotoServer({moto: await findMotoServer(scratch, false), logFile: join(scratch, 'moto.log')})
-Object.assign(process.env, {
-  AWS_ENDPOINT_URL: moto.endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  OPSCTL_HOME: scratch,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-})
+const moto = await benchMoto('keys')
 
 /** The tenant store, a KMS key, and `KEYS` current data keys two days old (their wrapped blobs stand-ins: a rotation never unwraps them). */
 async function arrange(KEYS) {
@@ -114,6 +102,5 @@ async function measure(KEYS) {
 try {
   for (const size of SIZES) await measure(size)
 } finally {
-  moto.process.kill()
-  rmSync(scratch, {recursive: true, force: true})
+  moto.stop()
 }

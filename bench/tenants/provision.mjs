@@ -2,9 +2,6 @@
 //  1. AWS calls per provision (a tenant pinned to EU with Jira and Confluence) against the minimum the design needs;
 //  2. the wall time of 100 provisions, one after another, and how it grows (the first 50 against the last 50);
 //  3. listing the tenants of one shard among 10,000 placed on it: the calls are the pages of one GSI query, never a scan.
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
@@ -14,22 +11,12 @@ import {BatchWriteCommand, DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 import {AwsSession} from '../../dist/lib/aws/session.js'
 import {newRunId} from '../../dist/lib/engine/journal.js'
 import {runWorkflow} from '../../dist/lib/engine/runner.js'
-import {findMotoServer, startMotoServer} from '../../dist/lib/sandbox/moto-server.js'
 import {provisionWorkflow} from '../../dist/lib/tenants/provision.js'
 import {DEFAULT_TENANT_TABLE, TenantStore} from '../../dist/lib/tenants/store.js'
 import {tableInitWorkflow} from '../../dist/lib/tenants/table.js'
+import {benchMoto} from '../moto.mjs'
 
-const scratch = mkdtempSync(join(tmpdir(), 'opsctl-bench-tenants-'))
-const moto = await startMotoServer({moto: await findMotoServer(scratch, false), logFile: join(scratch, 'moto.log')})
-Object.assign(process.env, {
-  AWS_ENDPOINT_URL: moto.endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  OPSCTL_HOME: scratch,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-})
+const moto = await benchMoto('tenants')
 
 const shards = [
   {id: 'jira-eu', product: 'jira', region: 'eu-central-1'},
@@ -99,7 +86,7 @@ async function provision(n) {
 /**
  * What the design needs for a tenant pinned to a location of L regions with P products in R distinct regions (no
  * identity, configuration or secrets), each read and write counted once:
- *   checks: DescribeTable, the tenant, the site; per region of the location DescribeDBInstances, DescribeDBClusters, one BatchGetItem of fills
+ *   checks: DescribeTable, the event bus (DescribeEventBus), the tenant, the site; per region of the location DescribeDBInstances, DescribeDBClusters, one BatchGetItem of fills
  *   steps 1, 2, 3, 5, 7: one write each (2, 3, 5, 7 read the context they change: +1)
  *   step 4: per region the site parameter and two per product there; + the context (read, write)
  *   step 6: per product its region's shards (3), one data key, the context (read, write)
@@ -107,7 +94,7 @@ async function provision(n) {
  */
 function minimumCalls({locationRegions: L, products: P, regions: R}) {
   const events = 1 + P
-  return 3 + 3 * L + 1 + 2 * 4 + (R + 2 * P + 2) + P * 6 + 1 + Math.ceil(events / 10) + events
+  return 4 + 3 * L + 1 + 2 * 4 + (R + 2 * P + 2) + P * 6 + 1 + Math.ceil(events / 10) + events
 }
 
 async function listByShard() {
@@ -157,6 +144,5 @@ try {
     `tenant list --shard over 10,000 tenants on one shard: ${listed.tenants} tenants in ${listed.pages} page(s) of one GSI query (calls = pages), ${listed.ms.toFixed(0)} ms`,
   )
 } finally {
-  moto.process.kill()
-  rmSync(scratch, {recursive: true, force: true})
+  moto.stop()
 }

@@ -1,19 +1,16 @@
 import type {KeyMetadata} from '@aws-sdk/client-kms'
 
 import {isKey} from '../aws/kms.js'
-import {collectPages, mapWithLimit} from '../aws/paginate.js'
+import {collectPages} from '../aws/paginate.js'
 import {rdsDatabases} from '../aws/rds.js'
 import type {AwsSession} from '../aws/session.js'
 import type {TenantStore} from '../tenants/store.js'
 
 /*
  * What uses a KMS key: the databases, trails and volumes encrypted under it, and the tenants' data keys wrapped
- * under it. The region's resources are read once, whatever the number of keys asked about; the tenant store is
- * scanned once a key.
+ * under it. The region's resources and the tenant store's data keys are each read once, whatever the number of keys
+ * asked about.
  */
-
-/** How many tenant-store scans may run at once (each reads the whole table). */
-const TENANT_SCAN_CONCURRENCY = 2
 
 /** A resource that names the KMS key it is encrypted under. */
 interface EncryptedResource {
@@ -77,14 +74,27 @@ export async function usersOfKeys(
   store: TenantStore | undefined,
   signal?: AbortSignal,
 ): Promise<KeyUsers[]> {
-  const dataKeys = await mapWithLimit(keys, TENANT_SCAN_CONCURRENCY, async (key) => (store ? (await store.dataKeysUnderKey(key.Arn!, signal)).length : null))
-  return keys.map((key, i) => ({
+  const dataKeys = store ? await dataKeysByKmsKey(store, signal) : undefined
+  return keys.map((key) => ({
     dbInstances: under(resources.dbInstances, key),
     dbClusters: under(resources.dbClusters, key),
     trails: under(resources.trails, key),
     volumes: under(resources.volumes, key),
-    tenantDataKeys: dataKeys[i],
+    tenantDataKeys: dataKeys ? (dataKeys.get(key.Arn!) ?? 0) : null,
   }))
+}
+
+/** How many tenant data keys (current and decrypt-only) each KMS key wraps, by its ARN: one scan of the store. */
+async function dataKeysByKmsKey(store: TenantStore, signal?: AbortSignal): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  await store.scanDataKeys(
+    {},
+    (page) => {
+      for (const key of page) counts.set(key.keyArn, (counts.get(key.keyArn) ?? 0) + 1)
+    },
+    signal,
+  )
+  return counts
 }
 
 /**

@@ -9,7 +9,7 @@ import {assertEventBus, deliverEventsStep, type TenantsContext} from './delivery
 import {requireLiveTenant} from './lifecycle.js'
 import {ssmIn, tenantParameterPath} from './parameters.js'
 import {discoverShards, hasRoom} from './shards.js'
-import {changedBy, dataKeyKey, type EventType, placementKey, shardFillKey, siteKey, type TenantStore, tenantKey} from './store.js'
+import {changedBy, dataKeyKey, type EventType, placementKey, seatGivenBack, shardFillKey, siteKey, type TenantStore, tenantKey} from './store.js'
 
 /*
  * Destroy loses nothing by accident: the tenant is marked destroyed, its products deactivated, its shard seats given
@@ -56,16 +56,7 @@ export const checkDestroyStep: Step<DestroyContext, {site: string; products: str
 /** A seat given back: the shard's fill down by one, and the placement out of the byShard index (kept, with its shard, for a restore). */
 function releaseSeat(table: string, tenantId: string, placed: {product: string; shardId: string}): TransactItem[] {
   return [
-    {
-      Update: {
-        TableName: table,
-        Key: shardFillKey(placed.shardId),
-        UpdateExpression: 'SET #tenants = #tenants - :one',
-        ConditionExpression: '#tenants > :zero',
-        ExpressionAttributeNames: {'#tenants': 'tenants'},
-        ExpressionAttributeValues: {':one': 1, ':zero': 0},
-      },
-    },
+    seatGivenBack(table, placed.shardId),
     {
       Update: {
         TableName: table,

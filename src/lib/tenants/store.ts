@@ -95,6 +95,18 @@ function refusedWhole<T>(decide: () => T): T {
   }
 }
 
+/** A shard's fill down by one, refused at zero: a tenant's seat on it given back (in the transaction that releases it). */
+export const seatGivenBack = (table: string, shardId: string): TransactItem => ({
+  Update: {
+    TableName: table,
+    Key: shardFillKey(shardId),
+    UpdateExpression: 'SET #tenants = #tenants - :one',
+    ConditionExpression: '#tenants > :zero',
+    ExpressionAttributeNames: {'#tenants': 'tenants'},
+    ExpressionAttributeValues: {':one': 1, ':zero': 0},
+  },
+})
+
 /** A change a step makes, named so that its retry after a lost response recognises it (see TenantStore.change). */
 export const changedBy = (io: {runId: string}, step: string) => ({lastRunId: io.runId, lastStep: step})
 
@@ -242,16 +254,7 @@ export class TenantStore {
     await transactWrite(
       this.doc,
       [
-        {
-          Update: {
-            TableName: this.table,
-            Key: shardFillKey(placement.shardId),
-            UpdateExpression: 'SET #tenants = #tenants - :one',
-            ConditionExpression: '#tenants > :zero',
-            ExpressionAttributeNames: {'#tenants': 'tenants'},
-            ExpressionAttributeValues: {':one': 1, ':zero': 0},
-          },
-        },
+        seatGivenBack(this.table, placement.shardId),
         {
           Delete: {
             TableName: this.table,
@@ -329,19 +332,8 @@ export class TenantStore {
    * key begins with DATAKEY# and which carry the ARN of the KMS key they are wrapped under (keyArn).
    */
   async dataKeysUnderKey(keyArn: string, signal?: AbortSignal): Promise<WrappedDataKey[]> {
-    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
     const keys: WrappedDataKey[] = []
-    for await (const page of paginateScan(
-      {client: this.doc},
-      {
-        TableName: this.table,
-        FilterExpression: 'begins_with(sk, :dataKey) AND keyArn = :arn',
-        ExpressionAttributeValues: {':dataKey': 'DATAKEY#', ':arn': keyArn},
-      },
-      {abortSignal: signal},
-    )) {
-      keys.push(...((page.Items ?? []) as WrappedDataKey[]))
-    }
+    await this.scanDataKeys({}, (page) => keys.push(...page.filter((key) => key.keyArn === keyArn)), signal)
     return keys
   }
 
