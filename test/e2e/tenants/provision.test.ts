@@ -9,6 +9,7 @@ import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
 import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {expectMatchesSchema} from '../../support/schema.js'
 import {createShard, tenantEstate, tenantEventQueue} from '../../support/tenants.js'
+import {onTerminal} from '../../support/terminal.js'
 
 /** The tenant store made and provisioned through the real CLI: --json against the committed schemas, and a --secret kept out of every output. */
 describe('tenant init and tenant provision (e2e)', () => {
@@ -82,11 +83,38 @@ describe('tenant init and tenant provision (e2e)', () => {
     }
   })
 
-  describe('when the delivery fails', () => {
+  describe('through the fault proxy', () => {
     const faults = faultProxyInFrontOfMoto()
     afterEach(() => {
       faults.proxy.release()
       faults.proxy.clear()
+    })
+
+    it('stops at Ctrl-C on a terminal while a step waits on AWS: exit 130, everything the run made undone, the journal interrupted', async function () {
+      this.timeout(60_000)
+      expect((await opsctl(['tenant', 'init', '--poll-interval', '1'])).code).to.equal(0)
+      await createShard('jira-eu-1', 'jira', 'eu-central-1', 10)
+      // The tenant, its site and its first parameters are made; the next parameter hangs at the proxy.
+      faults.proxy.inject({operation: 'PutParameter'}, 'hang')
+      const terminal = onTerminal(
+        ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira', '--residency', 'EU', '--secret', 'smtp-password=ctrl-c-canary-7'],
+        {
+          env: faults.env,
+        },
+      )
+      await faults.proxy.nextRequest({operation: 'PutParameter'})
+      terminal.pressCtrlC()
+      expect(await terminal.exited, terminal.screen).to.equal(130)
+      expect(terminal.screen).to.contain('Interrupted by SIGINT').and.not.to.contain('ctrl-c-canary-7')
+      const runs = join(process.env.OPSCTL_HOME!, 'runs')
+      const record = readdirSync(runs)
+        .map((f) => JSON.parse(readFileSync(join(runs, f), 'utf8')))
+        .find((r) => r.workflow === 'tenant-provision')
+      expect(record.status).to.equal('interrupted')
+      expect(record.steps.filter((s: {undo?: {status: string}}) => s.undo).map((s: {undo: {status: string}}) => s.undo.status))
+        .to.include('succeeded')
+        .and.not.to.include('failed')
+      expect((await tenantEstate(['eu-central-1'])).filter((i) => !i.startsWith('SHARD#'))).to.deep.equal([])
     })
 
     it('keeps the provisioned tenant, its events in the outbox, and --resume delivers each of them once', async function () {

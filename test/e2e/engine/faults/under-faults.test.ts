@@ -9,6 +9,7 @@ import {defaultFaultRates} from '../../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
 import {testEnv} from '../../../support/hooks.js'
 import {createAuroraCluster, createDbInstance} from '../../../support/rds.js'
+import {createShard, initTenantStore, tenantEstate, tenantEventQueue} from '../../../support/tenants.js'
 
 /** Trials per workflow: a few in CI, more for the figures in the README (FAULT_TRIALS=12 npm run test:e2e). */
 const trials = Number(process.env.FAULT_TRIALS ?? 2)
@@ -29,6 +30,8 @@ interface Case {
   exitCode: number
   /** What must be the same with and without faults: the outcome without run ids and times, and what exists afterwards. */
   observe(result: CliResult): Promise<unknown>
+  /** Runs under faults, when not `trials` (a workflow of many calls, whose retries take long). */
+  trials?: number
 }
 
 /** The outcome without what differs from run to run whatever the faults: times, durations and restore points. */
@@ -107,7 +110,35 @@ const cases: Case[] = [
       return {status: record.status, steps: record.steps.map((s: {id: string; status: string}) => `${s.id}:${s.status}`), instances: await instanceIds()}
     },
   },
+  {
+    name: 'tenant provision',
+    async arrange() {
+      await initTenantStore()
+      await createShard('jira-eu-1', 'jira', 'eu-central-1', 10)
+      await createShard('confluence-eu-1', 'confluence', 'eu-west-1', 10)
+      tenantEvents = await tenantEventQueue()
+    },
+    args: ['tenant', 'provision', 'acme', '--site', 'acme', '--products', 'jira,confluence', '--residency', 'EU', '--seats', 'jira=50', '--json'],
+    exitCode: 0,
+    trials: 1,
+    // Every item, parameter and data key once, every event delivered once (EventBridge ids aside).
+    async observe(result) {
+      const {placements, regions, configKeys, eventsDelivered} = outcome(result)
+      const events = (await tenantEvents!.drain()).map((e) => `${e['detail-type']} ${e.detail.product ?? ''} v${e.detail.contextVersion}`).sort()
+      return {
+        regions,
+        configKeys,
+        eventsDelivered,
+        shards: placements.map((p: {shardId: string}) => p.shardId),
+        estate: await tenantEstate(['eu-central-1', 'eu-west-1']),
+        events,
+      }
+    },
+  },
 ]
+
+/** The tenant events a provision sends, read back through a rule to an SQS queue made for each run. */
+let tenantEvents: Awaited<ReturnType<typeof tenantEventQueue>> | undefined
 
 /**
  * Every workflow through a fault-injecting proxy in front of moto, with the default retries: 25 % throttling
@@ -119,7 +150,7 @@ describe('workflows under transient AWS faults (e2e through a fault proxy)', fun
   const proxied = faultProxyInFrontOfMoto({seed: 20261201})
 
   for (const c of cases) {
-    it(`${c.name}: ${trials} run(s) under faults complete with the result of the run without faults`, async () => {
+    it(`${c.name}: ${c.trials ?? trials} run(s) under faults complete with the result of the run without faults`, async () => {
       const run = async (faults: boolean) => {
         await resetMoto(testEnv.endpoint)
         await c.arrange()
@@ -131,7 +162,7 @@ describe('workflows under transient AWS faults (e2e through a fault proxy)', fun
       }
       const expected = await run(false)
       proxied.proxy.clear()
-      for (let trial = 1; trial <= trials; trial++) expect(await run(true), `trial ${trial}`).to.deep.equal(expected)
+      for (let trial = 1; trial <= (c.trials ?? trials); trial++) expect(await run(true), `trial ${trial}`).to.deep.equal(expected)
       const {faults} = proxied.proxy.stats()
       expect(faults.throttle + faults['server-error'] + faults['reset-before'] + faults['reset-after'], 'faults injected').to.be.greaterThan(0)
     })
