@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {openTenantStore, tenantStoreFlags} from '../../lib/cli/tenant-flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
+import {UsageError} from '../../lib/errors/errors.js'
 import {type ReencryptRequest, reencryptWorkflow} from '../../lib/keys/reencrypt.js'
 import {assertTenantId} from '../../lib/tenants/context.js'
 
@@ -32,6 +33,8 @@ export default class KeyReencrypt extends WorkflowCommand<typeof KeyReencrypt> {
 
   async run(): Promise<RunRecord> {
     const {flags} = this
+    const empty = (['from', 'to'] as const).find((flag) => flags[flag].trim() === '')
+    if (empty) throw new UsageError(`--${empty} is empty; name a KMS key by its id, ARN, alias name or alias ARN.`, 'NoKey')
     const request: ReencryptRequest = {from: flags.from, to: flags.to, tenantId: flags.tenant === undefined ? undefined : assertTenantId(flags.tenant)}
     return this.runWorkflow({
       workflow: reencryptWorkflow,

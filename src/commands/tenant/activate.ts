@@ -4,7 +4,7 @@ import {assertKnownRegion} from '../../lib/aws/regions.js'
 import {productChangeFlags, productChangeRun} from '../../lib/cli/product-change.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
-import {UsageError} from '../../lib/errors/errors.js'
+import {assertSeats} from '../../lib/tenants/context.js'
 
 export default class TenantActivate extends WorkflowCommand<typeof TenantActivate> {
   static override summary = "Activate a tenant's product: a deactivated one again, or one the tenant does not have yet (placed on a shard, residency kept)."
@@ -26,7 +26,11 @@ export default class TenantActivate extends WorkflowCommand<typeof TenantActivat
 
   async run(): Promise<RunRecord> {
     const {seats, near} = this.flags
-    if (seats !== undefined && seats < 1) throw new UsageError(`--seats ${seats}: seats are a whole number of at least 1.`, 'InvalidSeats')
-    return this.runWorkflow(productChangeRun('activate', this.args.tenant, this.flags, {seats, near: near === undefined ? undefined : assertKnownRegion(near)}))
+    return this.runWorkflow(
+      productChangeRun('activate', this.args.tenant, this.flags, {
+        seats: seats === undefined ? undefined : assertSeats(seats, String(seats)),
+        near: near === undefined ? undefined : assertKnownRegion(near),
+      }),
+    )
   }
 }

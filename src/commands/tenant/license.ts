@@ -3,9 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {eventBusFlag, openTenantsContext, tenantStoreFlags} from '../../lib/cli/tenant-flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
-import {UsageError} from '../../lib/errors/errors.js'
 import {productOf} from '../../lib/tenants/catalogue.js'
-import {assertTenantId} from '../../lib/tenants/context.js'
+import {assertSeats, assertTenantId} from '../../lib/tenants/context.js'
 import {type LicenceRequest, licenceWorkflow} from '../../lib/tenants/lifecycle.js'
 
 export default class TenantLicense extends WorkflowCommand<typeof TenantLicense> {
@@ -27,11 +26,10 @@ export default class TenantLicense extends WorkflowCommand<typeof TenantLicense>
 
   async run(): Promise<RunRecord> {
     const {flags} = this
-    if (flags.seats < 1) throw new UsageError(`--seats ${flags.seats}: seats are a whole number of at least 1.`, 'InvalidSeats')
     const request: LicenceRequest = {
       tenantId: assertTenantId(this.args.tenant),
       product: productOf(flags.product).id,
-      seats: flags.seats,
+      seats: assertSeats(flags.seats, String(flags.seats)),
       licence: flags.inactive ? 'inactive' : 'active',
       eventBus: flags['event-bus'],
     }

@@ -7,7 +7,7 @@ import type {RunRecord} from '../../lib/engine/types.js'
 import {UsageError} from '../../lib/errors/errors.js'
 import {registerSecret} from '../../lib/secrets/secrets.js'
 import {allowedRegions, GLOBAL, locationOf, productOf} from '../../lib/tenants/catalogue.js'
-import {assertSiteName, assertTenantId} from '../../lib/tenants/context.js'
+import {assertSeats, assertSiteName, assertTenantId} from '../../lib/tenants/context.js'
 import {loadIdentity} from '../../lib/tenants/identity.js'
 import {type ProvisionRequest, provisionWorkflow} from '../../lib/tenants/provision.js'
 
@@ -115,8 +115,7 @@ function seatsOf(text: string | undefined, products: string[]): Record<string, n
   const seats = Object.fromEntries(products.map((p) => [p, 1]))
   for (const [product, value] of keyValues(commaList(text), '--seats')) {
     if (!products.includes(product)) throw new UsageError(`--seats names ${product}, which is not in --products (${products.join(', ')}).`, 'InvalidSeats')
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--seats ${product}=${value}: seats are a whole number of at least 1.`, 'InvalidSeats')
-    seats[product] = Number(value)
+    seats[product] = assertSeats(/^\d+$/.test(value) ? Number(value) : Number.NaN, `${product}=${value}`)
   }
   return seats
 }

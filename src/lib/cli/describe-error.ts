@@ -1,5 +1,6 @@
 import {OpsctlError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
+import {maskSecrets} from '../secrets/secrets.js'
 import {type CommandShape, parseErrorSentence} from './parse-errors.js'
 
 export interface DescribedError {
@@ -8,8 +9,21 @@ export interface DescribedError {
   message: string
 }
 
-/** Turns any error into the exit code, stable code and one sentence a user sees. */
+/** Longer runs of characters without a space are shortened in what a user sees (a hostile or mistaken 100 KB argument). */
+const LONGEST_WORD = 200
+
+/** A run of characters longer than LONGEST_WORD, shortened to its start and its length. */
+const shortenLongWords = (message: string) =>
+  message.replace(new RegExp(`\\S{${LONGEST_WORD + 1},}`, 'g'), (word) => `${word.slice(0, 60)}…(${word.length} characters)`)
+
+/** Turns any error into the exit code, stable code and one sentence a user sees, however long the input it quotes. */
 export function describeError(error: unknown, shape: CommandShape = {command: 'opsctl', flags: []}): DescribedError {
+  const described = describeWhole(error, shape)
+  // Masked first: a shortened secret would no longer be recognised by the terminal's masking.
+  return {...described, message: shortenLongWords(maskSecrets(described.message))}
+}
+
+function describeWhole(error: unknown, shape: CommandShape): DescribedError {
   if (error instanceof OpsctlError) return {exitCode: error.exitCode, code: error.code, message: unwrapFlagError(error.message)}
   const e = error as {name?: string; message?: string; parse?: unknown; oclif?: {exit?: number}; $metadata?: {requestId?: string}; $fault?: string}
   // Every parse error is a usage error, including those oclif gives no exit code of their own (a value outside a flag's options).

@@ -62,6 +62,16 @@ export function assertTenantId(id: string): string {
   return id
 }
 
+/** The most seats one product of a tenant may have: far above any customer, and a number DynamoDB and JSON hold exactly. */
+export const MAX_SEATS = 1_000_000
+
+/** Seats as given to --seats (`given` is how the flag was written, e.g. "jira=50" or "50"): a whole number from 1 to MAX_SEATS. */
+export function assertSeats(seats: number, given: string): number {
+  if (!Number.isInteger(seats) || seats < 1) throw new UsageError(`--seats ${given}: seats are a whole number of at least 1.`, 'InvalidSeats')
+  if (seats > MAX_SEATS) throw new UsageError(`--seats ${given}: a product has at most ${MAX_SEATS.toLocaleString('en-US')} seats.`, 'InvalidSeats')
+  return seats
+}
+
 export function assertSiteName(site: string): string {
   if (!dnsLabel.test(site)) {
     throw new UsageError(

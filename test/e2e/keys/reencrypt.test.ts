@@ -61,14 +61,15 @@ describe('key reencrypt (e2e)', function () {
     }
   })
 
+  const moving = ['--from', 'alias/shard-old', '--to', 'alias/shard-new']
   for (const [what, args, message] of [
-    ['a tenant id that is not one', ['--tenant', 'ACME'], /^Error: "ACME" is not a tenant id/],
-    ['a tenant that does not exist', ['--tenant', 'globex'], /^Error: There is no tenant globex in opsctl-tenants/],
-    ['a missing --to', ['--to'], /^Error: --to is required; run "opsctl key reencrypt --help"/],
+    ['a tenant id that is not one', [...moving, '--tenant', 'ACME'], /^Error: "ACME" is not a tenant id/],
+    ['a tenant that does not exist', [...moving, '--tenant', 'globex'], /^Error: There is no tenant globex in opsctl-tenants/],
+    ['an empty --from', ['--from', ' ', '--to', 'alias/shard-new'], /^Error: --from is empty; name a KMS key by its id, ARN, alias name or alias ARN\.$/],
+    ['a missing --to', ['--from', 'alias/shard-old'], /^Error: --to is required; run "opsctl key reencrypt --help"/],
   ] as const) {
     it(`refuses ${what} with exit 2 and one sentence`, async () => {
-      const given = args[0] === '--to' ? ['--from', 'alias/shard-old'] : ['--from', 'alias/shard-old', '--to', 'alias/shard-new', ...args]
-      const result = await opsctl(['key', 'reencrypt', ...given])
+      const result = await opsctl(['key', 'reencrypt', ...args])
       expect(result.code, result.stderr).to.equal(2)
       expect(result.stderr.trim()).to.match(message)
       expect(result.stderr.trim().split('\n')).to.have.length(1)

@@ -67,6 +67,16 @@ describe('tenant lifecycle commands (e2e)', function () {
       /^Error: There is no EventBridge bus nosuch in us-east-1/,
     ],
     ['seats below 1', ['tenant', 'license', 'acme', '--product', 'jira', '--seats', '0'], /^Error: --seats 0: seats are a whole number of at least 1\.$/],
+    [
+      'more seats than a product may have',
+      ['tenant', 'license', 'acme', '--product', 'jira', '--seats', '99999999999'],
+      /^Error: --seats 99999999999: a product has at most 1,000,000 seats\.$/,
+    ],
+    [
+      'a 5,000-character tenant id, quoted shortened',
+      ['tenant', 'suspend', 'x'.repeat(5000), '--product', 'jira'],
+      /^Error: "x{59}…\(5002 characters\) is not a tenant id: .{0,200}$/,
+    ],
     ['a grace period outside 0–365 days', ['tenant', 'destroy', 'acme', '--grace-days', '400', '--yes'], /^Error: --grace-days 400 is outside 0–365/],
     [
       'a destroy with no terminal to confirm on and no --yes',
