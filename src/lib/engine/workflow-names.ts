@@ -25,6 +25,10 @@ export const TENANT_LIFECYCLE_WORKFLOWS = {
 export const KEY_ROTATE_WORKFLOW = 'key-rotate'
 export const KEY_DATAKEYS_ROTATE_WORKFLOW = 'key-datakeys-rotate'
 export const KEY_REENCRYPT_WORKFLOW = 'key-reencrypt'
+/** Patching PostgreSQL fleets through SSM. */
+export const PATCH_SCAN_WORKFLOW = 'patch-scan'
+export const PATCH_RUN_WORKFLOW = 'patch-run'
+export const PATCH_SCHEDULE_WORKFLOW = 'patch-schedule'
 
 /** A runbook run is named after its document: runbook:opsctl-RestoreTest. */
 export const runbookWorkflow = (documentName: string) => `runbook:${documentName}`
@@ -43,4 +47,7 @@ export const workflowNames = [
   KEY_ROTATE_WORKFLOW,
   KEY_DATAKEYS_ROTATE_WORKFLOW,
   KEY_REENCRYPT_WORKFLOW,
+  PATCH_SCAN_WORKFLOW,
+  PATCH_RUN_WORKFLOW,
+  PATCH_SCHEDULE_WORKFLOW,
 ]
