@@ -1,14 +1,12 @@
 // npm run bench:keys — starts its own moto_server and measures the rotation of tenants' data keys by usage limits:
 // N current data keys past their age, rotated by one `key datakeys rotate --all` run, for N in BENCH_DATAKEYS
-// (comma-separated; default 250 and 500, each in a fresh moto). Reports the wall time, opsctl's own CPU time and the
-// AWS calls per key, by operation: KMS calls must equal the keys rotated (one GenerateDataKeyWithoutPlaintext each),
-// the store is read in pages (Scan) and re-read 100 keys a call (BatchGetItem), and the rotations are written 25 keys
-// a TransactWriteItems call.
-//
-// Why not 10,000 by default: moto's TransactWriteItems deep-copies the whole table once per item of the transaction
-// (moto/dynamodb/models/__init__.py, transact_write_items), so its time grows with keys × table size: 10,000 keys
-// would take moto hours (BENCH_DATAKEYS=10000 runs it anyway). The calls per key, which are what opsctl decides,
-// do not depend on N, and opsctl's own CPU time grows linearly.
+// (comma-separated; default 1,000 and 10,000, each in a fresh moto, so the curve shows). Reports the wall time and
+// the time a key, opsctl's own CPU time and the AWS calls per key, by operation: KMS calls must equal the keys rotated
+// (one GenerateDataKeyWithoutPlaintext each); the store is read in pages (Scan) and re-read 100 keys a call
+// (BatchGetItem); the old keys' decrypt-only copies carry no condition and are written 25 a call (BatchWriteItem);
+// the new current keys each need their own condition (the version read), so they are one PutItem each — DynamoDB
+// batches no conditional write but in a transaction, and a transaction of many keys fails whole when one key meets
+// a service's counter update.
 import {randomBytes} from 'node:crypto'
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {CreateKeyCommand, KMSClient} from '@aws-sdk/client-kms'
@@ -24,7 +22,7 @@ import {DEFAULT_TENANT_TABLE, TenantStore} from '../../dist/lib/tenants/store.js
 import {tableInitWorkflow} from '../../dist/lib/tenants/table.js'
 import {benchMoto} from '../moto.mjs'
 
-const SIZES = (process.env.BENCH_DATAKEYS ?? '250,500').split(',').map(Number)
+const SIZES = (process.env.BENCH_DATAKEYS ?? '1000,10000').split(',').map(Number)
 const moto = await benchMoto('keys')
 
 /** The tenant store, a KMS key, and `KEYS` current data keys two days old (their wrapped blobs stand-ins: a rotation never unwraps them). */
@@ -88,7 +86,7 @@ async function measure(KEYS) {
   const kms = byOperation.get('KMS.GenerateDataKeyWithoutPlaintext') ?? 0
   const counts = await census()
   console.log(
-    `${KEYS} data keys: ${rotated} rotated (${skipped} skipped) in ${(ms / 1000).toFixed(1)} s against moto; opsctl's own CPU ${(cpuMs / rotated).toFixed(2)} ms a key`,
+    `${KEYS} data keys: ${rotated} rotated (${skipped} skipped) in ${(ms / 1000).toFixed(1)} s against moto (${(ms / rotated).toFixed(2)} ms a key); opsctl's own CPU ${(cpuMs / rotated).toFixed(2)} ms a key`,
   )
   console.log(
     `  AWS calls: ${calls.length}, ${(calls.length / rotated).toFixed(3)} a key; by operation: ${[...byOperation].map(([op, n]) => `${op} ${n}`).join(', ')}`,

@@ -2,21 +2,20 @@ import {setMaxListeners} from 'node:events'
 
 import type {KMSClient} from '@aws-sdk/client-kms'
 
-import {ConditionsFailed} from '../aws/dynamodb.js'
 import {newWrappedDataKey, regionOfKey} from '../aws/kms.js'
 import {mapWithLimit} from '../aws/paginate.js'
 import type {AwsSession} from '../aws/session.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {KEY_DATAKEYS_ROTATE_WORKFLOW} from '../engine/workflow-names.js'
-import {type DataKeyRecord, limitsPassed, type PassedLimit, rotationItems, type UsageLimits, whyDue} from '../tenants/data-keys.js'
+import {type DataKeyRecord, decryptOnlyCopy, limitsPassed, type PassedLimit, successorPut, type UsageLimits, whyDue} from '../tenants/data-keys.js'
 import type {TenantStore} from '../tenants/store.js'
 import {readDataKeys} from './datakeys.js'
 
 /*
  * `opsctl key datakeys rotate`: every current data key past a usage limit gets a successor, made by KMS under the
- * same KMS key and encryption context, wrapped only. The successor becomes current and the old key decrypt-only (kept)
- * in one conditional write, so a concurrent rotation cannot make two current keys: the loser finds the key rotated
- * already and counts it skipped. The store is the rotation's journal: a new key carries the run that made it, so a
+ * same KMS key and encryption context, wrapped only. The old key is first kept as a decrypt-only copy (batched), then
+ * the successor becomes current by a conditional write, so a concurrent rotation cannot make two current keys: the
+ * loser finds the key rotated already and counts it skipped. The store is the rotation's journal: a new key carries the run that made it, so a
  * resumed run re-reads each due key and neither rotates it twice nor loses one.
  */
 
@@ -53,10 +52,9 @@ export interface RotatedKey {
   why: string
 }
 
-/** Keys re-read a call (BatchGetItem), rotated a transaction (two writes each), and asked of KMS at once. */
+/** Keys re-read a call (BatchGetItem; their decrypt-only copies are written 25 a call within it), and rotated at once (KMS, then the store). */
 const READ_BATCH = 100
-const WRITE_BATCH = 25
-const KMS_CONCURRENCY = 8
+const CONCURRENCY = 8
 
 const dueOf = (key: DataKeyRecord, passed: PassedLimit[], limits: UsageLimits, now: number): DueKey => ({
   tenantId: key.tenantId,
@@ -89,8 +87,8 @@ export const findDueKeysStep: Step<DataKeyRotateContext, {due: DueKey[]; read: {
 
 export const rotateDueKeysStep: Step<DataKeyRotateContext, {keys: RotatedKey[]}> = {
   id: 'rotate-due-keys',
-  title: 'Rotate each due key: a new data key current, the old one kept decrypt-only, in one conditional write',
-  actions: ['dynamodb:BatchGetItem', 'dynamodb:TransactWriteItems', 'kms:GenerateDataKeyWithoutPlaintext'],
+  title: 'Rotate each due key: the old one kept decrypt-only, then a new data key current by a conditional write',
+  actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'kms:GenerateDataKeyWithoutPlaintext'],
   mutates: true,
   async run(ctx, io) {
     const {due} = io.outputOf(findDueKeysStep)!
@@ -106,6 +104,8 @@ export const rotateDueKeysStep: Step<DataKeyRotateContext, {keys: RotatedKey[]}>
 /** One run's rotation of due keys, batch by batch: KMS clients by region, and what became of each key. */
 class Rotation {
   readonly results: RotatedKey[] = []
+  /** The keys this run kept decrypt-only copies of, as it read them. */
+  private readonly kept = new Map<string, DataKeyRecord>()
   private readonly kms = new Map<string, Promise<KMSClient>>()
 
   constructor(
@@ -113,53 +113,55 @@ class Rotation {
     private readonly io: StepIO,
   ) {
     // Each KMS call in flight listens to the step's signal (a few listeners a call): not a leak.
-    setMaxListeners(KMS_CONCURRENCY * 4, io.signal)
+    setMaxListeners(CONCURRENCY * 4, io.signal)
   }
 
   /** Re-reads the due keys (after a resume, or a concurrent rotation, some are done) and rotates those still due. */
   async rotate(due: DueKey[], attempt = 1): Promise<void> {
     const current = new Map((await this.ctx.store.currentDataKeys(due, this.io.signal)).map((key) => [refOf(key), key]))
     const pending: {due: DueKey; key: DataKeyRecord}[] = []
+    const purged: DueKey[] = []
     for (const key of due) {
       const now = current.get(refOf(key))
       if (now && now.keyVersion === key.keyVersion && now.status === 'current') pending.push({due: key, key: now})
       // Made by this run before it was interrupted: rotated, by this run.
       else this.record(key, now?.keyVersion === key.keyVersion + 1 && now.runId === this.io.runId ? 'rotated' : 'skipped')
+      if (!now && attempt > 1) purged.push(key)
     }
-    for (let start = 0; start < pending.length; start += WRITE_BATCH) {
-      const lost = await this.write(pending.slice(start, start + WRITE_BATCH))
-      // Lost to a concurrent change: read again, and most are found rotated (skipped); a key still due is tried again.
-      if (lost.length > 0 && attempt < 3) await this.rotate(lost, attempt + 1)
-      else for (const key of lost) this.record(key, 'skipped')
-    }
+    // A product purged while this run rotated its key: the copy the run kept would outlive the crypto-shredding.
+    if (purged.length > 0) await this.ctx.store.dropCopiesOfPurged(this.copiesOf(purged), this.io.signal)
+    if (pending.length === 0) return
+    const lost = await this.write(pending)
+    // Lost to a concurrent change: read again, and most are found rotated (skipped); a key still due is tried again.
+    if (lost.length > 0 && attempt < 3) await this.rotate(lost, attempt + 1)
+    else for (const key of lost) this.record(key, 'skipped')
   }
 
-  /** New keys from KMS, then one transaction for the batch; returns the keys whose condition failed (the rest are written). */
+  /**
+   * The decrypt-only copies of the old keys first (batched: nothing is lost whatever happens next), then for each key
+   * a new data key from KMS made current by a conditional write; returns the keys whose condition failed.
+   */
   private async write(batch: {due: DueKey; key: DataKeyRecord}[]): Promise<DueKey[]> {
     const at = new Date(this.io.clock.now()).toISOString()
-    const wrapped = await mapWithLimit(batch, KMS_CONCURRENCY, async ({key}) =>
-      newWrappedDataKey(await this.kmsFor(key.keyArn), key.keyArn, key.encryptionContext, this.io.signal),
+    for (const {key} of batch) this.kept.set(refOf(key), key)
+    await this.ctx.store.keepDecryptOnly(
+      batch.map(({key}) => decryptOnlyCopy(key, at, this.io.runId)),
+      this.io.signal,
     )
-    let remaining = batch.map((entry, i) => ({...entry, wrapped: wrapped[i]}))
-    const lost: DueKey[] = []
-    while (remaining.length > 0) {
-      const items = remaining.flatMap(({key, wrapped}) => rotationItems(this.ctx.store.table, key, wrapped, at, this.io.runId))
-      const token = `${this.io.runId}#rotate#${remaining.map(({key, wrapped}) => `${refOf(key)}#${key.keyVersion}#${wrapped.wrappedKey.slice(-12)}`).join(',')}`
-      try {
-        await this.ctx.store.writeAll(items, token, this.io.signal)
-        for (const {due} of remaining) this.record(due, 'rotated')
-        remaining = []
-      } catch (error) {
-        // A transaction that met another one on the same keys (TransactionConflict): the whole batch is read again.
-        if ((error as Error).name === 'TransactionCanceledException') return [...lost, ...remaining.map(({due}) => due)]
-        if (!(error instanceof ConditionsFailed)) throw error
-        // Two writes a key: the pairs with a failed condition are lost; the others go again, on their own.
-        const failed = new Set(error.failed.map((i) => Math.floor(i / 2)))
-        lost.push(...remaining.filter((_, i) => failed.has(i)).map(({due}) => due))
-        remaining = remaining.filter((_, i) => !failed.has(i))
-      }
-    }
-    return lost
+    const won = await mapWithLimit(batch, CONCURRENCY, async ({key}) => {
+      const wrapped = await newWrappedDataKey(await this.kmsFor(key.keyArn), key.keyArn, key.encryptionContext, this.io.signal)
+      return this.ctx.store.putSuccessor(successorPut(this.ctx.store.table, key, wrapped, at, this.io.runId), this.io.signal)
+    })
+    for (const [i, {due}] of batch.entries()) if (won[i]) this.record(due, 'rotated')
+    return batch.filter((_, i) => !won[i]).map(({due}) => due)
+  }
+
+  /** The decrypt-only copies this run may have kept of these keys (by key and wrapped key: see dropCopiesOfPurged). */
+  private copiesOf(keys: DueKey[]): DataKeyRecord[] {
+    return keys.flatMap((key) => {
+      const kept = this.kept.get(refOf(key))
+      return kept ? [decryptOnlyCopy(kept, '', this.io.runId)] : []
+    })
   }
 
   private record(key: DueKey, result: RotatedKey['result']): void {

@@ -1,5 +1,13 @@
 import {table} from '../report/format.js'
-import {type DataKeyRecord, type DataKeyStatus, formatAge, limitsPassed, type PassedLimit, type UsageLimits} from '../tenants/data-keys.js'
+import {
+  type DataKeyRecord,
+  type DataKeyStatus,
+  formatAge,
+  limitsPassed,
+  type PassedLimit,
+  type UsageLimits,
+  withoutCopiesOfCurrent,
+} from '../tenants/data-keys.js'
 import type {TenantStore} from '../tenants/store.js'
 
 /*
@@ -66,7 +74,7 @@ export async function readDataKeys(
 ): Promise<{keys: DataKeyRecord[]; read: DataKeyListing['read']}> {
   if (filter.tenantId) {
     const {keys, pages} = await store.dataKeysOf(filter.tenantId, signal)
-    return {keys: keys.filter((k) => !filter.product || k.product === filter.product), read: {by: 'query', pages}}
+    return {keys: withoutCopiesOfCurrent(keys.filter((k) => !filter.product || k.product === filter.product)), read: {by: 'query', pages}}
   }
   const keys: DataKeyRecord[] = []
   const {pages} = await store.scanDataKeys(
@@ -77,7 +85,7 @@ export async function readDataKeys(
     },
     signal,
   )
-  return {keys, read: {by: 'scan', pages}}
+  return {keys: withoutCopiesOfCurrent(keys), read: {by: 'scan', pages}}
 }
 
 const byTenantProductVersion = (a: DataKeyView, b: DataKeyView) =>

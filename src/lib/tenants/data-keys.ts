@@ -1,12 +1,11 @@
-import type {TransactItem} from '../aws/dynamodb.js'
 import {UsageError} from '../errors/errors.js'
 
 /*
  * A tenant's envelope data keys and their usage limits. The current key of a tenant's product always lives at
  * DATAKEY#<product> (services find it, and add their operations to its counter, without knowing its version); a
- * rotation moves it, unchanged but for its status, to DATAKEY#<product>#v<version> as decrypt-only and puts the new
- * one in its place, in one transaction. Decrypt-only keys are kept (what they encrypted must still decrypt) until the
- * tenant is purged.
+ * rotation copies it, unchanged but for its status, to DATAKEY#<product>#v<version> as decrypt-only, then puts the
+ * new one in its place on condition that it is still the version read. Decrypt-only keys are kept (what they
+ * encrypted must still decrypt) until the tenant is purged.
  */
 
 export type DataKeyStatus = 'current' | 'decrypt-only'
@@ -153,31 +152,33 @@ export function firstDataKey(target: {tenantId: string; product: string}, key: {
 }
 
 /**
- * A rotation as one all-or-nothing pair of writes: the new key takes the current key's place, on condition that the
- * current key is still the version that was read (so two rotations racing cannot both win, nor make two current keys),
- * and the old one is kept, decrypt-only, under its version (written once).
+ * The two writes of a rotation. First the old key is kept, decrypt-only, under its version: a copy, written without a
+ * condition (so copies are batched: a copy of a version is the same whoever writes it) and before anything else, so
+ * no state after it has lost a key. Then the new key takes the current key's place on condition that the current key
+ * is still the version that was read, so two rotations racing cannot both win nor make two current keys.
  */
-export function rotationItems(table: string, old: DataKeyRecord, wrapped: {wrappedKey: string; keyArn: string}, at: string, runId: string): TransactItem[] {
-  const {pk: _pk, sk: _sk, ...kept} = old
+export function decryptOnlyCopy(old: DataKeyRecord, at: string, runId: string): DataKeyRecord {
+  return {...old, ...retiredDataKeyKey(old.tenantId, old.product, old.keyVersion), status: 'decrypt-only', retiredAt: at, retiredBy: runId}
+}
+
+export function successorPut(table: string, old: DataKeyRecord, wrapped: {wrappedKey: string; keyArn: string}, at: string, runId: string) {
   const next: DataKeyRecord = {...firstDataKey(old, wrapped, at, runId), encryptionContext: old.encryptionContext, keyVersion: old.keyVersion + 1}
   // A key written before keys carried versions is version 1 without saying so.
   const sameVersion = old.keyVersion === 1 ? '(keyVersion = :v OR attribute_not_exists(keyVersion))' : 'keyVersion = :v'
-  return [
-    {
-      Put: {
-        TableName: table,
-        Item: next,
-        ConditionExpression: `wrappedKey = :wrapped AND ${sameVersion} AND #status <> :retired`,
-        ExpressionAttributeNames: {'#status': 'status'},
-        ExpressionAttributeValues: {':wrapped': old.wrappedKey, ':v': old.keyVersion, ':retired': 'decrypt-only'},
-      },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: {...kept, ...retiredDataKeyKey(old.tenantId, old.product, old.keyVersion), status: 'decrypt-only', retiredAt: at, retiredBy: runId},
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-  ]
+  return {
+    TableName: table,
+    Item: next,
+    ConditionExpression: `wrappedKey = :wrapped AND ${sameVersion} AND #status <> :retired`,
+    ExpressionAttributeNames: {'#status': 'status'},
+    ExpressionAttributeValues: {':wrapped': old.wrappedKey, ':v': old.keyVersion, ':retired': 'decrypt-only'},
+  }
+}
+
+/**
+ * The keys as a listing shows them: a decrypt-only copy of a version that is still current (a rotation interrupted
+ * between its two writes, or one that lost a race to a re-encryption) is the same key as the current one, shown once.
+ */
+export function withoutCopiesOfCurrent(keys: DataKeyRecord[]): DataKeyRecord[] {
+  const current = new Set(keys.filter((k) => k.status === 'current').map((k) => `${k.tenantId}/${k.product}/${k.keyVersion}`))
+  return keys.filter((k) => k.status === 'current' || !current.has(`${k.tenantId}/${k.product}/${k.keyVersion}`))
 }

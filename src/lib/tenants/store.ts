@@ -6,7 +6,7 @@ import type {AwsSession} from '../aws/session.js'
 import {NotFoundError, OpsctlError, RefusedWriteError, UsageError} from '../errors/errors.js'
 import {systemClock} from '../time/clock.js'
 import type {TenantContext} from './context.js'
-import {asDataKeyRecord, DATAKEY_PREFIX, type DataKeyRecord, dataKeyKey, isDataKeyOf, type WrappedDataKey} from './data-keys.js'
+import {asDataKeyRecord, DATAKEY_PREFIX, type DataKeyRecord, dataKeyKey, isDataKeyOf, type successorPut, type WrappedDataKey} from './data-keys.js'
 
 export {dataKeyKey, type WrappedDataKey}
 
@@ -407,21 +407,69 @@ export class TenantStore {
     return (await getItems<DataKeyRecord>(this.doc, this.table, keys, signal)).map(asDataKeyRecord)
   }
 
-  /** Writes the items all or none (see transactWrite): for the writes other rooms build (data key rotations). */
-  writeAll(items: TransactItem[], token: string, signal?: AbortSignal): Promise<void> {
-    return transactWrite(this.doc, items, token, signal)
+  /** Keeps these decrypt-only copies of data keys (see decryptOnlyCopy), 25 a call. */
+  keepDecryptOnly(copies: readonly DataKeyRecord[], signal?: AbortSignal): Promise<void> {
+    return this.batchWrite(
+      copies.map((Item) => ({PutRequest: {Item}})),
+      'unwritten',
+      signal,
+    )
+  }
+
+  /** Makes a rotation's new key current (see successorPut); false when its condition failed: the key was read before another change. */
+  async putSuccessor(put: ReturnType<typeof successorPut>, signal?: AbortSignal): Promise<boolean> {
+    const {PutCommand} = await import('@aws-sdk/lib-dynamodb')
+    try {
+      await this.doc.send(new PutCommand(put), {abortSignal: signal})
+      return true
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false
+      throw error
+    }
+  }
+
+  /**
+   * Deletes decrypt-only copies a rotation wrote for products whose current key is gone (purged while it ran): each
+   * only while it is still the copy written (its wrapped key), so nothing else is ever deleted.
+   */
+  async dropCopiesOfPurged(copies: readonly DataKeyRecord[], signal?: AbortSignal): Promise<void> {
+    const {DeleteCommand} = await import('@aws-sdk/lib-dynamodb')
+    for (const {pk, sk, wrappedKey} of copies) {
+      try {
+        await this.doc.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: {pk, sk},
+            ConditionExpression: 'wrappedKey = :ours',
+            ExpressionAttributeValues: {':ours': wrappedKey},
+          }),
+          {abortSignal: signal},
+        )
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error
+      }
+    }
   }
 
   /** Deletes items by key, 25 a call (unconditional: a key already gone is done). */
-  async deleteItems(keys: readonly {pk: string; sk: string}[], signal?: AbortSignal): Promise<void> {
+  deleteItems(keys: readonly {pk: string; sk: string}[], signal?: AbortSignal): Promise<void> {
+    return this.batchWrite(
+      keys.map(({pk, sk}) => ({DeleteRequest: {Key: {pk, sk}}})),
+      'undeleted',
+      signal,
+    )
+  }
+
+  /** BatchWriteItem, 25 requests a call, what DynamoDB leaves unprocessed (throttled) sent again after a back-off. */
+  private async batchWrite(requests: readonly Record<string, unknown>[], left: string, signal?: AbortSignal): Promise<void> {
     const {BatchWriteCommand} = await import('@aws-sdk/lib-dynamodb')
-    for (let start = 0; start < keys.length; start += 25) {
-      let pending: Record<string, unknown>[] = keys.slice(start, start + 25).map(({pk, sk}) => ({DeleteRequest: {Key: {pk, sk}}}))
+    for (let start = 0; start < requests.length; start += 25) {
+      let pending = requests.slice(start, start + 25)
       for (let round = 1; pending.length > 0; round++) {
         if (round > 8)
-          throw new OpsctlError(`DynamoDB left ${pending.length} item(s) of ${this.table} undeleted after 8 tries (throttled); run the command again.`)
+          throw new OpsctlError(`DynamoDB left ${pending.length} item(s) of ${this.table} ${left} after 8 tries (throttled); run the command again.`)
         if (round > 1) await systemClock.sleep(50 * 2 ** round, signal)
-        const {UnprocessedItems} = await this.doc.send(new BatchWriteCommand({RequestItems: {[this.table]: pending}}), {abortSignal: signal})
+        const {UnprocessedItems} = await this.doc.send(new BatchWriteCommand({RequestItems: {[this.table]: [...pending]}}), {abortSignal: signal})
         pending = UnprocessedItems?.[this.table] ?? []
       }
     }

@@ -11,7 +11,7 @@ import {listDataKeys} from '../../../src/lib/keys/datakeys.js'
 import {type DataKeyRotateOutcome, dataKeyRotateWorkflow} from '../../../src/lib/keys/datakeys-rotate.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
 import {DEMO_DATAKEY_USAGE, tenantsSeeder} from '../../../src/lib/sandbox/seed/tenants.js'
-import {parseMaxAge, type UsageLimits} from '../../../src/lib/tenants/data-keys.js'
+import {decryptOnlyCopy, parseMaxAge, type UsageLimits} from '../../../src/lib/tenants/data-keys.js'
 import {DAY_MS, destroyWorkflow, purgeWorkflow} from '../../../src/lib/tenants/destroy.js'
 import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
@@ -175,6 +175,42 @@ describe('tenant data keys: listing and rotation by usage limits (against moto)'
     expect(bulk.filter((k) => k.endsWith(' current') && k.includes(' v2 '))).to.have.length(260)
     expect(bulk.filter((k) => k.endsWith(' v1 decrypt-only'))).to.have.length(260)
     expect(bulk).to.have.length(520)
+  })
+
+  it('interrupted between keeping the old key and making the new one current, loses nothing: the key is listed once and rotated by the next run', async () => {
+    await countOperations('acme', 'jira', 6_000_000)
+    const store = await openTestStore()
+    const [read] = await store.currentDataKeys([{tenantId: 'acme', product: 'jira'}])
+    await store.keepDecryptOnly([decryptOnlyCopy(read, new Date().toISOString(), 'killed-run')])
+    const listed = await listDataKeys(store, {tenantId: 'acme', product: 'jira', overLimit: false, limits: policy}, Date.now())
+    expect(listed.keys.map((k) => `v${k.keyVersion} ${k.status}`)).to.deep.equal(['v1 current'])
+    const {record} = await rotate({tenantId: 'acme'})
+    expect(outcomeOf(record)).to.deep.include({rotated: 1, skipped: 0})
+    const {current, decryptOnly} = await keysOf('acme')
+    expect(current.filter((k) => k.product === 'jira').map((k) => k.keyVersion)).to.deep.equal([2])
+    expect(decryptOnly.map((k) => `v${k.keyVersion} ${k.retiredBy === record.runId}`)).to.deep.equal(['v1 true'])
+    expect(await decryptsTo(decryptOnly[0])).to.equal(32)
+  })
+
+  it('keeps no copy of a key whose product was purged while the rotation ran: the crypto-shredding holds', async () => {
+    await countOperations('acme', 'jira', 6_000_000)
+    const store = await openTestStore()
+    // The purge lands between the rotation's read of the key and its copy of it.
+    const keep = store.keepDecryptOnly.bind(store)
+    store.keepDecryptOnly = async (copies, signal) => {
+      await store.deleteItems((await dataKeyItems('acme')).filter((k) => k.product === 'jira'))
+      return keep(copies, signal)
+    }
+    const runId = newRunId()
+    const {record} = await runWorkflow({
+      workflow: dataKeyRotateWorkflow,
+      context: {session: await testSession(runId), store, request: {tenantId: 'acme', limits: policy}},
+      parameters: {},
+      runId,
+    })
+    expect(record.status, record.error?.message).to.equal('succeeded')
+    expect(outcomeOf(record)).to.deep.include({rotated: 0, skipped: 1})
+    expect((await dataKeyItems('acme')).map((k) => k.product)).to.deep.equal(['confluence'])
   })
 
   it('fails compliance check datakey-usage-limits for each current key past its limits, by the limits given', async () => {
