@@ -213,6 +213,8 @@ export class RunRecorder {
   }
 
   private io(result: StepResult, signal: AbortSignal): StepIO {
+    const earlier = this.options.resume?.steps.find((s) => s.id === result.id)?.checkpoint
+    const recorder = this
     return {
       runId: this.record.runId,
       workflow: this.record.workflow,
@@ -226,6 +228,13 @@ export class RunRecorder {
       outputOf: <O extends object>(step: {id: string}) => this.outputs.get(step.id) as O | undefined,
       metric: (name, value) => {
         this.record.metrics[name] = value
+      },
+      async checkpoint(state) {
+        result.checkpoint = redact(state, recorder.secrets)
+        await recorder.save()
+      },
+      get checkpointed() {
+        return result.checkpoint ?? earlier
       },
     }
   }

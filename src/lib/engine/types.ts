@@ -37,6 +37,13 @@ export interface StepIO {
   outputOf: OutputReader
   /** Records a measured figure on the run, e.g. metric('rtoSeconds', 74). */
   metric(name: string, value: number): void
+  /**
+   * Journals how far a long step got (what it did to which resource), so that a run killed in the middle of it, or
+   * in its undo, resumes from there instead of from the step's start. Secrets are redacted like outputs.
+   */
+  checkpoint(state: StepOutputs): Promise<void>
+  /** The step's latest checkpoint: this attempt's, else the one of the attempt this run resumes (undefined: none). */
+  readonly checkpointed: StepOutputs | undefined
 }
 
 export interface Step<C, O extends object = StepOutputs> extends StepOf<O> {
@@ -99,6 +106,8 @@ export interface StepResult {
   durationMs?: number
   outputs?: StepOutputs
   error?: StepError
+  /** How far the step got (io.checkpoint), kept after it ends: what a resume, its undo or a report reads. */
+  checkpoint?: StepOutputs
   /** Set on a completed step that missed its objective (io.missed): what it missed, in one sentence. */
   missed?: string
   /** Journalled as running before the compensation starts, so a resume after a crash knows it may be half-done. */

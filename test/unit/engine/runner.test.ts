@@ -124,6 +124,39 @@ describe('step engine', () => {
     expect(log).to.deep.equal([])
   })
 
+  it("journals a step's checkpoints, gives them to its undo, and to the step again when a resumed run runs it", async () => {
+    const seen: unknown[] = []
+    const batches = (failAt?: number): Workflow<unknown> => ({
+      name: 'batches',
+      steps: [
+        {
+          id: 'batches',
+          title: 'Work in batches',
+          actions: [],
+          mutates: true,
+          async run(_ctx, io) {
+            const done = (io.checkpointed?.done as number | undefined) ?? 0
+            seen.push(`start at ${done}`)
+            for (let batch = done + 1; batch <= 3; batch++) {
+              if (batch === failAt) throw new Error(`batch ${batch} failed`)
+              await io.checkpoint({done: batch})
+            }
+            return {done: 3}
+          },
+          async undo(_ctx, io) {
+            seen.push(`undo sees ${io.checkpointed?.done}`)
+          },
+        },
+      ],
+    })
+    const first = await runWorkflow({workflow: batches(3), context: {}, parameters: {}, clock: new VirtualClock()})
+    expect(first.record.steps[0].checkpoint).to.deep.equal({done: 2})
+    expect((await readJournal(first.record.runId)).steps[0].checkpoint).to.deep.equal({done: 2})
+    const resumed = await runWorkflow({workflow: batches(), context: {}, parameters: {}, resume: first.record, clock: new VirtualClock()})
+    expect(resumed.exitCode).to.equal(0)
+    expect(seen).to.deep.equal(['start at 0', 'undo sees 2', 'start at 2'])
+  })
+
   describe('confirmation before the first change', () => {
     it('is asked once, after the read-only checks and right before the first mutating step', async () => {
       const log: string[] = []
