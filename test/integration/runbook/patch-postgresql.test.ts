@@ -61,7 +61,7 @@ const volume = async (id: string) => (await ec2.send(new DescribeVolumesCommand(
  * What moto lacks, scripted: the command invocations (each InProgress, then Success or the status given for its
  * step) and PutComplianceItems. SendCommand itself goes to moto. Each command names its step in its Comment.
  */
-function scriptInstance(session: AwsSession, failing: Partial<Record<string, 'Failed' | 'TimedOut'>> = {}) {
+function scriptInstance(session: AwsSession, failing: Partial<Record<string, 'Failed' | 'TimedOut'>> = {}, onPoll?: (step: string) => void) {
   const ssm = mockClient(session.client(SSMClient))
   const moto = new SSMClient({})
   const sent = new Map<string, {step: string; instanceId: string}>()
@@ -73,6 +73,7 @@ function scriptInstance(session: AwsSession, failing: Partial<Record<string, 'Fa
   })
   ssm.on(ListCommandInvocationsCommand).callsFake(async ({CommandId}: {CommandId: string}) => {
     const {step, instanceId} = sent.get(CommandId)!
+    onPoll?.(step)
     const status = polled.has(CommandId) ? (failing[step] ?? 'Success') : 'InProgress'
     polled.add(CommandId)
     const output = status === 'Success' ? (step === 'verifyVersion' ? '15.8\n' : '') : `${step} failed\n`
@@ -93,14 +94,14 @@ function scriptInstance(session: AwsSession, failing: Partial<Record<string, 'Fa
   }
 }
 
-async function patch(session: AwsSession, given: Record<string, string>) {
+async function patch(session: AwsSession, given: Record<string, string>, interrupt?: AbortSignal) {
   const runbook = await loadValidRunbook(runbookFile)
   await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: false})
   const parameters = resolveParameters(runbook.document!, given)
   const refuse = async () => {
     throw new Error('no approval expected')
   }
-  return runLocally({runbook, parameters, session, approve: refuse, clock: new VirtualClock(), documentDirs: [shippedRunbooksDir]})
+  return runLocally({runbook, parameters, session, approve: refuse, clock: new VirtualClock(), documentDirs: [shippedRunbooksDir], interrupt})
 }
 
 /** An SNS topic whose messages land in an SQS queue the test can read. */
@@ -213,5 +214,20 @@ describe('runbook opsctl-PatchPostgreSQL on the local engine (moto for EC2, SNS 
     expect((await ec2.send(new DescribeSnapshotsCommand({Filters: [{Name: 'volume-id', Values: [server.dataVolumeId]}]}))).Snapshots).to.deep.equal([])
     expect((await volumeAt(server.instanceId, '/dev/sdf'))!.VolumeId).to.equal(server.dataVolumeId)
     expect(instance.compliance()).to.deep.equal([])
+  })
+
+  it('rolls back when interrupted during the upgrade (Ctrl-C), then stops with exit 130', async () => {
+    const server = await postgresServer()
+    const session = await testSession()
+    const ctrlC = new AbortController()
+    const instance = scriptInstance(session, {}, (step) => step === 'upgradePostgreSQL' && ctrlC.abort())
+    const {record, exitCode, outputs} = await patch(session, {InstanceId: server.instanceId, TargetVersion: '15.8'}, ctrlC.signal)
+
+    expect(exitCode).to.equal(130)
+    expect(record.status).to.equal('interrupted')
+    expect(instance.commands()).to.deep.equal(['stopPostgreSQL', 'upgradePostgreSQL', 'rollbackStopPostgreSQL', 'rollbackStartPostgreSQL', 'verifyRunning'])
+    expect((await volumeAt(server.instanceId, '/dev/sdf'))!.SnapshotId).to.equal(outputs['snapshotDataVolume.SnapshotId'])
+    expect((await volume(server.dataVolumeId)).State).to.equal('available')
+    expect(instance.compliance().map((c) => c.Items![0].Status)).to.deep.equal(['NON_COMPLIANT'])
   })
 })

@@ -185,4 +185,17 @@ describe('runbook opsctl-PatchPostgreSQL', () => {
       expect(upgrade({})).to.include({code: 1, stderr: 'no dnf, yum or apt-get on this instance\n'})
     })
   })
+  describe('the rollback on the instance', () => {
+    it('stops PostgreSQL and unmounts the data volume before it is detached', () => {
+      const result = runScript(script('rollbackStopPostgreSQL', {DataDeviceName: '/dev/sdf'}), {
+        fakes: {
+          systemctl: `echo "systemctl $*" >> "$CALLS"`,
+          findmnt: `[ "$5" = /dev/sdf ] && echo /var/lib/pgsql`,
+          umount: `echo "umount $*" >> "$CALLS"`,
+        },
+        real: ['tr'],
+      })
+      expect(result).to.deep.include({code: 0, calls: 'systemctl stop postgresql\numount /var/lib/pgsql\n'})
+    })
+  })
 })
