@@ -230,4 +230,16 @@ describe('runbook opsctl-PatchPostgreSQL on the local engine (moto for EC2, SNS 
     expect((await volume(server.dataVolumeId)).State).to.equal('available')
     expect(instance.compliance().map((c) => c.Items![0].Status)).to.deep.equal(['NON_COMPLIANT'])
   })
+
+  it('starts PostgreSQL again when the instance has no volume at the data device, without snapshotting anything', async () => {
+    const server = await postgresServer()
+    const session = await testSession()
+    const instance = scriptInstance(session)
+    const {record, exitCode} = await patch(session, {InstanceId: server.instanceId, TargetVersion: '15.8', DataDeviceName: '/dev/sdg'})
+
+    expect(exitCode).to.equal(1)
+    expect(statusOf(record, 'snapshot-data-volume')).to.equal('failed')
+    expect(instance.commands()).to.deep.equal(['stopPostgreSQL', 'startPostgreSQLAgain'])
+    expect((await ec2.send(new DescribeSnapshotsCommand({Filters: [{Name: 'volume-id', Values: [server.dataVolumeId]}]}))).Snapshots).to.deep.equal([])
+  })
 })
