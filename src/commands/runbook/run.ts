@@ -30,8 +30,7 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     },
     {
       description: 'In CI, approving aws:approve steps',
-      command:
-        '<%= config.bin %> <%= command.id %> runbooks/opsctl-PatchPostgreSQL.yaml -p InstanceId=i-0123456789abcdef0 -p DataVolumeId=vol-0123456789abcdef0 --approve',
+      command: '<%= config.bin %> <%= command.id %> runbooks/opsctl-PatchPostgreSQL.yaml -p InstanceId=i-0123456789abcdef0 -p TargetVersion=15.8 --approve',
     },
   ]
   static override args = {

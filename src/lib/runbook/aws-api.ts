@@ -1,3 +1,5 @@
+import type {NormalizedSchema} from '@smithy/core/schema'
+
 import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../errors/errors.js'
 import type {InputCheck} from './action.js'
@@ -48,7 +50,7 @@ export async function resolveAwsApi(service: string, api: string): Promise<{Clie
     module = await import(pkg)
   } catch {
     throw new UsageError(
-      `Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, secretsmanager, config and cloudwatch, so run this document with --engine ssm.`,
+      `Service "${service}" needs ${pkg}, which is not installed; the local engine can call rds, kms, ec2, cloudtrail, s3, sts, ssm, secretsmanager, config, cloudwatch and sns, so run this document with --engine ssm.`,
       'ServiceNotAvailable',
     )
   }
@@ -73,31 +75,39 @@ export async function callAwsApi(
 ): Promise<unknown> {
   const {Client, Command} = await resolveAwsApi(service, api)
   const client = session.client(Client as never) as unknown as InstanceType<ClientClass>
-  const blobs = await blobMembers(new Command({}))
-  const {$metadata: _, ...response} = (await client.send(new Command(withBlobsDecoded(params, blobs)), {abortSignal})) as Record<string, unknown>
+  const schema = await inputSchemaOf(new Command({}))
+  const input = schema ? (fromText(params, schema) as Record<string, unknown>) : params
+  const {$metadata: _, ...response} = (await client.send(new Command(input), {abortSignal})) as Record<string, unknown>
   return plain(response)
 }
 
-/** The top-level members of a command's input that are blobs (a ciphertext, a plaintext), from its schema. */
-async function blobMembers(command: unknown): Promise<Set<string>> {
+/** The schema of a command's input, when its SDK package carries one. */
+async function inputSchemaOf(command: unknown): Promise<NormalizedSchema | undefined> {
   const input = (command as {schema?: unknown[]}).schema?.[4]
-  if (input === undefined) return new Set()
+  if (input === undefined) return undefined
   const {NormalizedSchema} = await import('@smithy/core/schema')
-  const members = new Set<string>()
-  for (const [name, member] of NormalizedSchema.of(input as never).structIterator()) if (member.isBlobSchema()) members.add(name)
-  return members
+  return NormalizedSchema.of(input as never)
 }
 
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /**
- * Blobs are written to outputs as base64 (see plain), so a blob given as base64 text is decoded: a ciphertext one
- * step encrypted can be decrypted by the next. Other text is sent as its UTF-8 bytes.
+ * Outputs carry blobs as base64 and timestamps as ISO text (see plain), and documents can only write text: at any depth
+ * of the input, a blob given as base64 is decoded (a ciphertext one step encrypted can be decrypted by the next) and a
+ * timestamp given as a date is sent as one (PutComplianceItems' ExecutionTime). Other text is sent as it is.
  */
-function withBlobsDecoded(params: Record<string, unknown>, blobs: Set<string>): Record<string, unknown> {
-  const decoded = (name: string, value: unknown) =>
-    blobs.has(name) && typeof value === 'string' && value !== '' && base64.test(value) ? Buffer.from(value, 'base64') : value
-  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, decoded(name, value)]))
+function fromText(value: unknown, schema: NormalizedSchema): unknown {
+  if (typeof value === 'string') {
+    if (schema.isBlobSchema() && value !== '' && base64.test(value)) return Buffer.from(value, 'base64')
+    if (schema.isTimestampSchema() && !Number.isNaN(Date.parse(value))) return new Date(value)
+    return value
+  }
+  if (Array.isArray(value)) return schema.isListSchema() ? value.map((v) => fromText(v, schema.getValueSchema())) : value
+  if (!value || typeof value !== 'object') return value
+  if (schema.isMapSchema()) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromText(v, schema.getValueSchema())]))
+  if (!schema.isStructSchema()) return value
+  const members = new Map(schema.structIterator())
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, members.has(k) ? fromText(v, members.get(k)!) : v]))
 }
 
 function plain(value: unknown): unknown {
