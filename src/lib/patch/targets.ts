@@ -101,7 +101,7 @@ export async function resolveFleet(session: AwsSession, spec: TargetSpec, option
   const {SSMClient} = await import('@aws-sdk/client-ssm')
   const perRegion = await mapWithLimit(regions, CONCURRENCY, async (region) => {
     const regional = session.inRegion(region)
-    const instances = await runningInstances(regional.client(EC2Client), ec2Match(spec), signal)
+    const instances = (await runningInstances(regional.client(EC2Client), ec2Match(spec), signal)).sort((a, b) => a.InstanceId!.localeCompare(b.InstanceId!))
     const managed = await instanceInformation(
       regional.client(SSMClient),
       instances.map((i) => i.InstanceId!),
@@ -109,9 +109,7 @@ export async function resolveFleet(session: AwsSession, spec: TargetSpec, option
     )
     return {region, instances, managed}
   })
-  const found = perRegion.flatMap(({region, instances}) =>
-    instances.map((instance) => ({region, instance})).sort((a, b) => a.instance.InstanceId!.localeCompare(b.instance.InstanceId!)),
-  )
+  const found = perRegion.flatMap(({region, instances}) => instances.map((instance) => ({region, instance})))
   assertAllFound(spec, found, regions)
   assertManaged(perRegion)
   const fleet = found.map(({region, instance}) => fleetInstance(region, instance))
