@@ -99,7 +99,7 @@ function byRegion(instances: FleetInstance[]): Map<string, string[]> {
 const isPackage = (pkg: string, application: InventoryApplication) => new RegExp(`^${pkg}(?:\\d+(?:-server)?|-server|-\\d+)?$`).test(application.Name ?? '')
 
 /** The lowest version among the package's applications: an old one still installed is what a scan must find. */
-function lowestVersion(pkg: string, applications: InventoryApplication[]): Version | undefined {
+export function lowestVersion(pkg: string, applications: InventoryApplication[]): Version | undefined {
   const found = applications.flatMap((a) => {
     const version = isPackage(pkg, a) ? versionFromOutput(a.Version ?? '', pkg) : undefined
     return version ? [version] : []
