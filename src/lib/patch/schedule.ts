@@ -28,7 +28,7 @@ const TARGET_NAME = 'opsctl-patch-targets'
 const TASK_NAME = 'opsctl-patch-postgresql'
 const REGION_CONCURRENCY = 4
 
-export const SCHEDULE_ACTIONS = [
+const SCHEDULE_ACTIONS = [
   'ssm:DescribeMaintenanceWindows',
   'ssm:ListTagsForResource',
   'ssm:DescribeMaintenanceWindowTargets',
@@ -161,13 +161,13 @@ const sameTargets = (a: Target[], b: Target[]) => JSON.stringify(normalTargets(a
 const normalTargets = (targets: Target[]) => targets.map((t) => [t.Key, [...(t.Values ?? [])].sort()]).sort()
 
 /** What would change to bring a region's window up to the request, by what changes: all empty when it already is. */
-export interface WindowChanges {
+interface WindowChanges {
   window: string[]
   target: string[]
   task: string[]
 }
 
-export function scheduleChanges(existing: ExistingWindow | undefined, request: ScheduleRequest): WindowChanges {
+function scheduleChanges(existing: ExistingWindow | undefined, request: ScheduleRequest): WindowChanges {
   const w = existing?.identity
   const window = !w
     ? ['create the window']
@@ -196,7 +196,7 @@ export function scheduleChanges(existing: ExistingWindow | undefined, request: S
 const listOf = (changes: WindowChanges) => [...changes.window, ...changes.target, ...changes.task]
 
 /** tag:Role=postgres, as SSM's targets read back. */
-export const describeTagTargets = (targets: Target[]) => targets.map((t) => `${t.Key}=${(t.Values ?? []).join(',')}`).join(' ')
+const describeTagTargets = (targets: Target[]) => targets.map((t) => `${t.Key}=${(t.Values ?? []).join(',')}`).join(' ')
 
 type ScheduleStep<O extends object> = Step<ScheduleContext, O>
 
@@ -240,7 +240,7 @@ const checkRunbookStep: ScheduleStep<{runbook: string}> = {
   },
 }
 
-export interface RegionChanges {
+interface RegionChanges {
   region: string
   windowId?: string
   changes: string[]

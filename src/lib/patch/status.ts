@@ -113,7 +113,7 @@ function instancesByRegion(fleet: FleetInstance[]): Map<string, string[]> {
 }
 
 /** Each instance's newest patch run that reached it (dry runs aside), from the journals, newest first. */
-export async function lastPatchRuns(): Promise<Map<string, LastPatchRun>> {
+async function lastPatchRuns(): Promise<Map<string, LastPatchRun>> {
   const last = new Map<string, LastPatchRun>()
   for (const record of await listJournals(PATCH_RUN_WORKFLOW)) {
     if (record.dryRun) continue
