@@ -96,17 +96,3 @@ async function dataKeysByKmsKey(store: TenantStore, signal?: AbortSignal): Promi
   )
   return counts
 }
-
-/**
- * The tenant store if its table is there: a region without one has no tenant data keys, which is not an error
- * for a report on keys.
- */
-export async function tenantStoreIfReady(store: TenantStore, signal?: AbortSignal): Promise<TenantStore | undefined> {
-  try {
-    await store.assertReady(signal)
-    return store
-  } catch (error) {
-    if ((error as {code?: string}).code === 'NoTenantTable') return undefined
-    throw error
-  }
-}

@@ -15,7 +15,7 @@ import {mapWithLimit} from '../aws/paginate.js'
 import type {AwsSession} from '../aws/session.js'
 import {UsageError} from '../errors/errors.js'
 import type {TenantStore} from '../tenants/store.js'
-import {type KeyUsers, readEncryptedResources, tenantStoreIfReady, usersOfKeys} from './key-users.js'
+import {type KeyUsers, readEncryptedResources, usersOfKeys} from './key-users.js'
 
 /*
  * `opsctl key status`: each customer-managed KMS key's rotation (on or off, period, next and last rotation,
@@ -121,7 +121,7 @@ export async function keyStatus(request: KeyStatusRequest, io: KeyStatusIO, now 
   const aliases = await aliasesByKeyId(kms)
   const keys = request.keys.length > 0 ? await namedKeys(kms, request.keys, aliases) : await customerKeys(kms, aliases)
   const store = await io.openTenantStore(session)
-  const [resources, tenantStore] = await Promise.all([readEncryptedResources(session), tenantStoreIfReady(store)])
+  const [resources, tenantStore] = await Promise.all([readEncryptedResources(session), store.ifReady()])
   const [rotations, users] = await Promise.all([
     mapWithLimit(keys, KEY_CONCURRENCY, (key) => rotationOf(kms, key, request.onDemandLimit)),
     usersOfKeys(keys, resources, tenantStore),

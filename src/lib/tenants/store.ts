@@ -141,6 +141,20 @@ export class TenantStore {
     }
   }
 
+  /**
+   * The store if its table is there: a region without one has no tenants, which is not an error for a report that
+   * only shows them beside something else (what uses a key, which tenants a server serves).
+   */
+  async ifReady(signal?: AbortSignal): Promise<TenantStore | undefined> {
+    try {
+      await this.assertReady(signal)
+      return this
+    } catch (error) {
+      if ((error as {code?: string}).code === 'NoTenantTable') return undefined
+      throw error
+    }
+  }
+
   get(tenantId: string, signal?: AbortSignal): Promise<TenantContext | undefined> {
     return getItem<TenantContext>(this.doc, this.table, tenantKey(tenantId), signal)
   }
