@@ -30,7 +30,7 @@ type Outcome = {stdout?: string; failure?: {code: number; stderr: string}}
 const PLUGIN = 'aws:runShellScript'
 const FIRST_VERSION = /\b\d+(?:\.\d+)+\b/
 
-const major = (version: string) => version.split('.')[0]
+const rpmName = (version: string) => `postgresql-${version}-1.amzn2.x86_64`
 
 /**
  * What the stand-in understands of a shell script: statements (lines, `;` and `&&`) about PostgreSQL, each
@@ -39,7 +39,7 @@ const major = (version: string) => version.split('.')[0]
  */
 const actions: {pattern: RegExp; run(instance: ManagedInstance, script: string, ctx: StandInContext): Promise<Outcome>}[] = [
   {pattern: /\b(?:yum|dnf|apt-get|apt)\b.*\b(?:update|upgrade|install)\b/, run: upgrade},
-  {pattern: /\brpm\s+-q/, run: async (i) => ({stdout: `postgresql-${versionOf(i)}-1.amzn2.x86_64`})},
+  {pattern: /\brpm\s+-q/, run: async (i) => ({stdout: rpmName(versionOf(i))})},
   {pattern: /\bdpkg-query\b/, run: async (i) => ({stdout: `${versionOf(i)}-1.pgdg22.04+1`})},
   {pattern: /\b(?:psql|postgres)\s+(?:-V|--version)\b/, run: async (i) => ({stdout: `psql (PostgreSQL) ${versionOf(i)}`})},
   {pattern: /\b(?:is-active|status)\b/, run: async () => ({stdout: 'active'})},
@@ -47,16 +47,20 @@ const actions: {pattern: RegExp; run(instance: ManagedInstance, script: string, 
 
 const versionOf = (instance: ManagedInstance) => instance.tags[STAND_IN_TAGS.version] ?? 'unknown'
 
-/** An upgrade installs the first version the script names (the runbook's TargetVersion), unless the instance is made to fail. */
+/** The newest PostgreSQL the sandbox's package repository offers: what an upgrade naming no version installs. */
+export const REPOSITORY_VERSION = '15.10'
+
+/**
+ * An upgrade installs the first version the script names (the runbook's TargetVersion), else the repository's newest,
+ * unless the instance is made to fail.
+ */
 async function upgrade(instance: ManagedInstance, script: string, ctx: StandInContext): Promise<Outcome> {
   if (instance.tags[STAND_IN_TAGS.fail] === 'upgrade')
     return {failure: {code: 1, stderr: `Error: upgrading PostgreSQL failed (the sandbox instance is tagged ${STAND_IN_TAGS.fail}=upgrade)`}}
-  const target = FIRST_VERSION.exec(script)?.[0]
-  if (!target)
-    return {failure: {code: 1, stderr: 'Error: the sandbox cannot tell which version this upgrade installs; name it in the script (TARGET_VERSION=15.8)'}}
+  const target = FIRST_VERSION.exec(script)?.[0] ?? REPOSITORY_VERSION
   await tagInstance(ctx, instance.instanceId, {[STAND_IN_TAGS.version]: target})
   instance.tags[STAND_IN_TAGS.version] = target
-  return {stdout: `Upgraded:\n  postgresql${major(target)}-${target}-1.amzn2.x86_64\nComplete!`}
+  return {stdout: `Upgraded:\n  ${rpmName(target)}\nComplete!`}
 }
 
 /** Runs the command's script on the instance, with its effect on the instance's tags. */

@@ -25,6 +25,7 @@ import {sandboxDir, sandboxStateFile} from '../../../src/lib/sandbox/sandbox.js'
 import {ec2Seeder} from '../../../src/lib/sandbox/seed/ec2.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
 import {sandboxStandIn} from '../../../src/lib/sandbox/ssm-agent.js'
+import {REPOSITORY_VERSION} from '../../../src/lib/sandbox/ssm-agent-commands.js'
 import {testEnv} from '../../support/hooks.js'
 
 /** A session as a CLI process against the sandbox opens it: the test's moto recorded as the sandbox opsctl started. */
@@ -94,6 +95,12 @@ describe("the sandbox's SSM agent stand-in (against moto)", () => {
     expect(await installedVersion(session, servers['postgres-1'])).to.equal('15.8')
     const {invocations: verified} = await runScript(ssm, {InstanceIds: [servers['postgres-1']]}, ['systemctl is-active postgresql', 'psql --version'])
     expect(verified[0].CommandPlugins?.[0].Output).to.equal('active\npsql (PostgreSQL) 15.8')
+  })
+
+  it("upgrades to the newest version of the sandbox's repository when the script names none (yum update -y postgresql)", async () => {
+    const {invocations} = await runScript(ssm, {InstanceIds: [servers['postgres-2']]}, ['yum update -y postgresql'])
+    expect(invocations.map((i) => i.Status)).to.deep.equal(['Success'])
+    expect(await installedVersion(session, servers['postgres-2'])).to.equal(REPOSITORY_VERSION)
   })
 
   it('fails the upgrade of an instance tagged opsctl:sandbox-fail=upgrade and leaves its version as it was', async () => {
