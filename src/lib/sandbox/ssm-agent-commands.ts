@@ -63,20 +63,26 @@ async function upgrade(instance: ManagedInstance, script: string, ctx: StandInCo
   return {stdout: `Upgraded:\n  ${rpmName(target)}\nComplete!`}
 }
 
+/** What a statement about PostgreSQL asks for: the first action named in it. */
+const actionOf = (statement: string) =>
+  actions
+    .map((action) => ({action, at: statement.search(action.pattern)}))
+    .filter(({at}) => at >= 0)
+    .sort((x, y) => x.at - y.at)[0]?.action
+
 /** Runs the command's script on the instance, with its effect on the instance's tags. */
 async function execute(command: Command, instance: ManagedInstance, ctx: StandInContext): Promise<Execution> {
   const script = (command.Parameters?.commands ?? []).join('\n')
+  const statements = command.DocumentName === 'AWS-RunShellScript' ? script.split(/\n|;|&&/).filter((s) => /postgres|psql|\bpg_/i.test(s)) : []
   const lines: string[] = []
-  if (command.DocumentName === 'AWS-RunShellScript') {
-    for (const statement of script.split(/\n|;|&&/).filter((s) => /postgres|psql|\bpg_/i.test(s))) {
-      const action = actions
-        .map((a) => ({a, at: statement.search(a.pattern)}))
-        .filter(({at}) => at >= 0)
-        .sort((x, y) => x.at - y.at)[0]?.a
-      const outcome = (await action?.run(instance, script, ctx)) ?? {}
-      if (outcome.stdout) lines.push(outcome.stdout)
-      if (outcome.failure) return {status: 'Failed', responseCode: outcome.failure.code, stdout: lines.join('\n'), stderr: outcome.failure.stderr}
-    }
+  let upgraded = false
+  for (const action of statements.map(actionOf)) {
+    // An upgrade script's dnf, yum and apt-get branches are alternatives: it upgrades once.
+    if (!action || (action.run === upgrade && upgraded)) continue
+    upgraded ||= action.run === upgrade
+    const outcome = await action.run(instance, script, ctx)
+    if (outcome.stdout) lines.push(outcome.stdout)
+    if (outcome.failure) return {status: 'Failed', responseCode: outcome.failure.code, stdout: lines.join('\n'), stderr: outcome.failure.stderr}
   }
   return {status: 'Success', responseCode: 0, stdout: lines.join('\n'), stderr: ''}
 }

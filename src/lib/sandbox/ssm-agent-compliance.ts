@@ -20,7 +20,13 @@ export async function putComplianceItems(ctx: StandInContext, input: PutComplian
   const written = Object.fromEntries(
     (input.Items ?? []).map(({Id = '', Title, Severity, Status, Details}) => [
       itemTag(type, Id),
-      JSON.stringify({Title, Severity, Status, Details, ExecutionSummary: {...summary, ExecutionTime: summary?.ExecutionTime?.toISOString()}}),
+      JSON.stringify({
+        Title,
+        Severity,
+        Status,
+        Details,
+        ExecutionSummary: {...summary, ExecutionTime: summary?.ExecutionTime && new Date(summary.ExecutionTime).toISOString()},
+      }),
     ]),
   )
   if (input.UploadType !== 'PARTIAL') {

@@ -97,9 +97,18 @@ describe("the sandbox's SSM agent stand-in (against moto)", () => {
     expect(verified[0].CommandPlugins?.[0].Output).to.equal('active\npsql (PostgreSQL) 15.8')
   })
 
-  it("upgrades to the newest version of the sandbox's repository when the script names none (yum update -y postgresql)", async () => {
-    const {invocations} = await runScript(ssm, {InstanceIds: [servers['postgres-2']]}, ['yum update -y postgresql'])
-    expect(invocations.map((i) => i.Status)).to.deep.equal(['Success'])
+  it("upgrades once, to the newest version of the sandbox's repository, with a script of package-manager alternatives naming none", async () => {
+    const upgrade = [
+      'set -eu',
+      "if command -v dnf >/dev/null 2>&1; then dnf -y upgrade 'postgresql*'",
+      "elif command -v yum >/dev/null 2>&1; then yum -y update 'postgresql*'",
+      "elif command -v apt-get >/dev/null 2>&1; then apt-get install -y --only-upgrade $(dpkg-query -W 'postgresql*')",
+      'else exit 1; fi',
+    ]
+    const {invocations} = await runScript(ssm, {InstanceIds: [servers['postgres-2']]}, upgrade)
+    expect(invocations.map((i) => [i.Status, i.CommandPlugins?.[0].Output])).to.deep.equal([
+      ['Success', `Upgraded:\n  postgresql-${REPOSITORY_VERSION}-1.amzn2.x86_64\nComplete!`],
+    ])
     expect(await installedVersion(session, servers['postgres-2'])).to.equal(REPOSITORY_VERSION)
   })
 
