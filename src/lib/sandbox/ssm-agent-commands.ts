@@ -33,16 +33,18 @@ const FIRST_VERSION = /\b\d+(?:\.\d+)+\b/
 const rpmName = (version: string) => `postgresql-${version}-1.amzn2.x86_64`
 
 /**
- * What the stand-in understands of a shell script: statements (lines, `;` and `&&`) about PostgreSQL, each
- * answered by its first action, so that a fallback chain `rpm -q … || dpkg-query … || psql --version` is answered
- * once, as on an rpm host. Every other statement succeeds without output; a failing action ends the script.
+ * What the stand-in understands of a shell script: its statements (lines, `;` and `&&`), each answered by the first
+ * action named in it. Each kind of action runs once a script, as the branches of a script are alternatives: the
+ * dnf, yum and apt-get of an upgrade, the rpm, dpkg-query and psql of a version query (answered as on an rpm host).
+ * Every other statement succeeds without output; a failing action ends the script.
  */
-const actions: {pattern: RegExp; run(instance: ManagedInstance, script: string, ctx: StandInContext): Promise<Outcome>}[] = [
-  {pattern: /\b(?:yum|dnf|apt-get|apt)\b.*\b(?:update|upgrade|install)\b/, run: upgrade},
-  {pattern: /\brpm\s+-q/, run: async (i) => ({stdout: rpmName(versionOf(i))})},
-  {pattern: /\bdpkg-query\b/, run: async (i) => ({stdout: `${versionOf(i)}-1.pgdg22.04+1`})},
-  {pattern: /\b(?:psql|postgres)\s+(?:-V|--version)\b/, run: async (i) => ({stdout: `psql (PostgreSQL) ${versionOf(i)}`})},
-  {pattern: /\b(?:is-active|status)\b/, run: async () => ({stdout: 'active'})},
+type Action = {kind: 'upgrade' | 'version' | 'service'; pattern: RegExp; run(instance: ManagedInstance, script: string, ctx: StandInContext): Promise<Outcome>}
+const actions: Action[] = [
+  {kind: 'upgrade', pattern: /\b(?:yum|dnf|apt-get|apt)\b.*\b(?:update|upgrade|install)\b/, run: upgrade},
+  {kind: 'version', pattern: /\brpm\s+-q/, run: async (i) => ({stdout: rpmName(versionOf(i))})},
+  {kind: 'version', pattern: /\bdpkg-query\b/, run: async (i) => ({stdout: `${versionOf(i)}-1.pgdg22.04+1`})},
+  {kind: 'version', pattern: /\b(?:psql|postgres)\s+(?:-V|--version)\b/, run: async (i) => ({stdout: `psql (PostgreSQL) ${versionOf(i)}`})},
+  {kind: 'service', pattern: /\bsystemctl\s+(?:is-active|status)\b/, run: async () => ({stdout: 'active'})},
 ]
 
 const versionOf = (instance: ManagedInstance) => instance.tags[STAND_IN_TAGS.version] ?? 'unknown'
@@ -63,8 +65,8 @@ async function upgrade(instance: ManagedInstance, script: string, ctx: StandInCo
   return {stdout: `Upgraded:\n  ${rpmName(target)}\nComplete!`}
 }
 
-/** What a statement about PostgreSQL asks for: the first action named in it. */
-const actionOf = (statement: string) =>
+/** What a statement asks for: the first action named in it. */
+const actionOf = (statement: string): Action | undefined =>
   actions
     .map((action) => ({action, at: statement.search(action.pattern)}))
     .filter(({at}) => at >= 0)
@@ -73,13 +75,12 @@ const actionOf = (statement: string) =>
 /** Runs the command's script on the instance, with its effect on the instance's tags. */
 async function execute(command: Command, instance: ManagedInstance, ctx: StandInContext): Promise<Execution> {
   const script = (command.Parameters?.commands ?? []).join('\n')
-  const statements = command.DocumentName === 'AWS-RunShellScript' ? script.split(/\n|;|&&/).filter((s) => /postgres|psql|\bpg_/i.test(s)) : []
+  const statements = command.DocumentName === 'AWS-RunShellScript' ? script.split(/\n|;|&&/) : []
   const lines: string[] = []
-  let upgraded = false
+  const done = new Set<Action['kind']>()
   for (const action of statements.map(actionOf)) {
-    // An upgrade script's dnf, yum and apt-get branches are alternatives: it upgrades once.
-    if (!action || (action.run === upgrade && upgraded)) continue
-    upgraded ||= action.run === upgrade
+    if (!action || done.has(action.kind)) continue
+    done.add(action.kind)
     const outcome = await action.run(instance, script, ctx)
     if (outcome.stdout) lines.push(outcome.stdout)
     if (outcome.failure) return {status: 'Failed', responseCode: outcome.failure.code, stdout: lines.join('\n'), stderr: outcome.failure.stderr}

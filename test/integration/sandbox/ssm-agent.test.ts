@@ -76,8 +76,15 @@ describe("the sandbox's SSM agent stand-in (against moto)", () => {
     expect(one.map((i) => i.InstanceId)).to.deep.equal([servers['postgres-2']])
   })
 
-  it('answers a version query sent to tag targets with the version installed on each instance', async () => {
-    const {invocations} = await runScript(ssm, {Targets: [{Key: 'tag:Role', Values: ['postgres']}]}, ['rpm -q postgresql || psql --version'])
+  it('answers a version query sent to tag targets with the version installed on each instance, once for its rpm, dpkg and psql fallbacks', async () => {
+    const fallbacks = [
+      "p='postgresql'",
+      'v=$(rpm -qa "$p*" 2>/dev/null | sort -V | head -n 1)',
+      `[ -n "$v" ] || v=$(dpkg-query -W -f '\${Version}' "$p" 2>/dev/null)`,
+      '[ -n "$v" ] || v=$(psql --version 2>/dev/null | head -n 1)',
+      'if [ -n "$v" ]; then echo "$v"; else echo "$p is not installed (rpm, dpkg-query and psql know none)"; exit 1; fi',
+    ]
+    const {invocations} = await runScript(ssm, {Targets: [{Key: 'tag:Role', Values: ['postgres']}]}, fallbacks)
     expect(invocations.map((i) => [i.InstanceId, i.Status, i.CommandPlugins?.[0].Output])).to.have.deep.members([
       [servers['postgres-1'], 'Success', 'postgresql-15.6-1.amzn2.x86_64'],
       [servers['postgres-2'], 'Success', 'postgresql-15.8-1.amzn2.x86_64'],
