@@ -32,6 +32,14 @@ const FIRST_VERSION = /\b\d+(?:\.\d+)+\b/
 
 const rpmName = (version: string) => `postgresql-${version}-1.amzn2.x86_64`
 
+/** A version query prints the installed version in its tool's format; without one, PostgreSQL is not installed. */
+function versionQuery(format: (version: string) => string) {
+  return async (instance: ManagedInstance): Promise<Outcome> => {
+    const version = instance.tags[STAND_IN_TAGS.version]
+    return version ? {stdout: format(version)} : {failure: {code: 1, stderr: 'package postgresql is not installed'}}
+  }
+}
+
 /**
  * What the stand-in understands of a shell script: its statements (lines, `;` and `&&`), each answered by the first
  * action named in it. Each kind of action runs once a script, as the branches of a script are alternatives: the
@@ -41,13 +49,11 @@ const rpmName = (version: string) => `postgresql-${version}-1.amzn2.x86_64`
 type Action = {kind: 'upgrade' | 'version' | 'service'; pattern: RegExp; run(instance: ManagedInstance, script: string, ctx: StandInContext): Promise<Outcome>}
 const actions: Action[] = [
   {kind: 'upgrade', pattern: /\b(?:yum|dnf|apt-get|apt)\b.*\b(?:update|upgrade|install)\b/, run: upgrade},
-  {kind: 'version', pattern: /\brpm\s+-q/, run: async (i) => ({stdout: rpmName(versionOf(i))})},
-  {kind: 'version', pattern: /\bdpkg-query\b/, run: async (i) => ({stdout: `${versionOf(i)}-1.pgdg22.04+1`})},
-  {kind: 'version', pattern: /\b(?:psql|postgres)\s+(?:-V|--version)\b/, run: async (i) => ({stdout: `psql (PostgreSQL) ${versionOf(i)}`})},
+  {kind: 'version', pattern: /\brpm\s+-q/, run: versionQuery(rpmName)},
+  {kind: 'version', pattern: /\bdpkg-query\b/, run: versionQuery((version) => `${version}-1.pgdg22.04+1`)},
+  {kind: 'version', pattern: /\b(?:psql|postgres)\s+(?:-V|--version)\b/, run: versionQuery((version) => `psql (PostgreSQL) ${version}`)},
   {kind: 'service', pattern: /\bsystemctl\s+(?:is-active|status)\b/, run: async () => ({stdout: 'active'})},
 ]
-
-const versionOf = (instance: ManagedInstance) => instance.tags[STAND_IN_TAGS.version] ?? 'unknown'
 
 /** The newest PostgreSQL the sandbox's package repository offers: what an upgrade naming no version installs. */
 export const REPOSITORY_VERSION = '15.10'

@@ -95,6 +95,21 @@ describe("the sandbox's SSM agent stand-in (against moto)", () => {
     expect(invocation).to.include({Status: 'Success', ResponseCode: 0, StandardOutputContent: 'psql (PostgreSQL) 14.11'})
   })
 
+  it('fails a version query on a managed instance without PostgreSQL', async () => {
+    const {Instances} = await session.client(EC2Client).send(
+      new RunInstancesCommand({
+        ImageId: 'ami-12c6146b',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'opsctl:sandbox-ssm', Value: 'managed'}]}],
+      }),
+    )
+    const {invocations} = await runScript(ssm, {InstanceIds: [Instances![0].InstanceId!]}, ['psql --version'])
+    expect(invocations.map((i) => [i.Status, i.CommandPlugins?.[0].Output])).to.deep.equal([
+      ['Failed', '\n----------ERROR-------\npackage postgresql is not installed'],
+    ])
+  })
+
   it('upgrades an instance to the version its script names, which later queries then report', async () => {
     const upgrade = ['set -euo pipefail', 'TARGET_VERSION=15.8', 'systemctl stop postgresql', 'yum install -y "postgresql-${TARGET_VERSION}"']
     const {invocations} = await runScript(ssm, {InstanceIds: [servers['postgres-1']]}, upgrade)
