@@ -14,7 +14,7 @@ export default class SandboxSeed extends BaseCommand<typeof SandboxSeed> {
 - legacy-reporting, a deliberately non-compliant instance: unencrypted, single-AZ, 1-day retention, publicly accessible
 - a manual snapshot of each shard (<shard>-baseline)
 - CloudTrail trail opsctl-demo-trail, logging to the S3 bucket opsctl-demo-trail-<account>
-- EC2 instances opsctl-demo-postgres-1 and -2, tagged Role=postgres
+- PostgreSQL servers opsctl-demo-postgres-1, -2 and -3 (EC2, tagged Role=postgres, opsctl:shards, -1 and -2 with opsctl:cluster=opsctl-demo-pg-a), each with a data volume at /dev/sdf, on PostgreSQL 15.6, 15.8 and 14.11 as the sandbox's SSM agent stand-in reports them (-3's upgrade fails, to show a rollback)
 - the tenant store (opsctl-tenants), tenant shards in three locations (Jira in us-east-1, eu-central-1 and ap-southeast-2, Confluence in us-east-1 and eu-west-1, Trello in us-west-2; each tagged opsctl:shard-product and opsctl:shard-capacity, encrypted with alias/opsctl-demo-tenant-shards of its region), and three tenants provisioned the real way: initech (US: Jira, Confluence), hooli (AU: Jira), umbrella (near us-west-2: Jira, Trello)
 Running it again creates nothing new and lists what already existed.`
   static override examples = [

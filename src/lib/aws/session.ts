@@ -16,7 +16,12 @@ export interface AwsSessionOptions {
   runId?: string
   /** HTTP connect and request timeouts, e.g. so an unreachable region fails fast instead of hanging. */
   httpTimeouts?: {connectionTimeoutMs: number; requestTimeoutMs: number}
+  /** Answers, inside the SDK, calls the emulator in use lacks (the sandbox's SSM agent stand-in); never set against AWS. */
+  standIn?: StandIn
 }
+
+/** A middleware added to every client a session builds, given that session (to make calls of its own). */
+export type StandIn = (session: AwsSession) => InitializeMiddleware<object, MetadataBearer>
 
 interface SdkClient {
   middlewareStack: {
@@ -90,6 +95,7 @@ export class AwsSession {
       })
       client.middlewareStack.add(recordCallMiddleware(this.region), {step: 'initialize', name: 'opsctlRecordCall', priority: 'high'})
       client.middlewareStack.add(retryTransientErrors, {step: 'initialize', name: 'opsctlRetryTransientErrors', priority: 'low'})
+      if (this.options.standIn) client.middlewareStack.add(this.options.standIn(this), {step: 'initialize', name: 'opsctlStandIn', priority: 'low'})
       this.clients.set(Client, client)
     }
     return client

@@ -4,6 +4,7 @@ import {AwsSession} from '../aws/session.js'
 import {OpsctlError} from '../errors/errors.js'
 import {color} from '../report/colors.js'
 import {writeWarning} from '../report/format.js'
+import {sandboxStandIn} from '../sandbox/ssm-agent.js'
 import {maskTerminalOutput} from '../secrets/secrets.js'
 import {describeError} from './describe-error.js'
 
@@ -72,10 +73,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.argList = argv as string[]
   }
 
-  /** AWS clients for this command, with the global flags applied. */
-  protected openAwsSession(runId?: string): Promise<AwsSession> {
+  /** AWS clients for this command, with the global flags applied (and, against the sandbox, its SSM agent stand-in). */
+  protected async openAwsSession(runId?: string): Promise<AwsSession> {
     // Without --max-attempts the SDK reads AWS_MAX_ATTEMPTS (and the profile's max_attempts) itself.
-    return AwsSession.open({profile: this.flags.profile, region: this.flags.region, maxAttempts: this.flags['max-attempts'], runId})
+    return AwsSession.open({
+      profile: this.flags.profile,
+      region: this.flags.region,
+      maxAttempts: this.flags['max-attempts'],
+      runId,
+      standIn: await sandboxStandIn(),
+    })
   }
 
   override warn(input: string | Error): string | Error {
