@@ -2,7 +2,8 @@
  * The layering of DESIGN.md, checked in the test command (npm run lint:architecture):
  *   errors (ground) < secrets, time < aws < engine < report < domain rooms < cli < commands
  * Nothing imports a floor above its own; the domain rooms never import each other, except tenants
- * (the tenant context is the shared data); no import circles anywhere.
+ * (the tenant context is the shared data) and runbook for patch (a fleet patch runs the shipped runbook's procedure,
+ * or publishes it to SSM); no import circles anywhere.
  */
 const rooms = ['errors', 'secrets', 'time', 'aws', 'engine', 'report', 'runbook', 'recovery', 'compliance', 'sandbox', 'tenants', 'keys', 'patch', 'cli']
 const domain = ['runbook', 'recovery', 'compliance', 'sandbox', 'tenants', 'keys', 'patch']
@@ -18,6 +19,7 @@ const allowed = {
   engine: ['errors', 'secrets', 'time', 'aws'],
   report: ['errors', 'secrets', 'time', 'engine'],
   ...Object.fromEntries(domain.map((name) => [name, ['errors', 'secrets', 'time', 'aws', 'engine', 'report', ...(name === 'tenants' ? [] : ['tenants'])]])),
+  patch: ['errors', 'secrets', 'time', 'aws', 'engine', 'report', 'tenants', 'runbook'],
   cli: rooms.filter((name) => name !== 'cli'),
 }
 

@@ -4,11 +4,11 @@ import {fleetFlags, fleetRequest} from '../../lib/cli/fleet-flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {UsageError} from '../../lib/errors/errors.js'
+import {PATCH_RUNBOOK} from '../../lib/patch/procedure.js'
 import {
   DEFAULT_WINDOW_NAME,
   type ListedWindow,
   listSchedules,
-  PATCH_RUNBOOK,
   parseWindowName,
   patchScheduleWorkflow,
   type RemoveOutcome,

@@ -111,15 +111,18 @@ class ClusterQueue {
     this.ordered = [...instances].sort(inFleetOrder)
     this.left = this.ordered.length
     const clusters = new Map<string, ClusterLeft>()
+    const all: ClusterLeft[] = []
     this.ordered.forEach((instance, position) => {
-      const cluster = instance.cluster === undefined ? undefined : clusters.get(instance.cluster)
+      const cluster = instance.cluster == null ? undefined : clusters.get(instance.cluster)
       if (cluster) cluster.positions.push(position)
       else {
         const alone = {positions: [position], next: 0}
-        if (instance.cluster !== undefined) clusters.set(instance.cluster, alone)
-        this.push(alone)
+        if (instance.cluster != null) clusters.set(instance.cluster, alone)
+        all.push(alone)
       }
     })
+    // Into the heap only once every cluster is whole: its place depends on how many instances it has.
+    for (const cluster of all) this.push(cluster)
   }
 
   /** Up to `count` instances, at most one of each cluster, in fleet order. */

@@ -73,7 +73,7 @@ export interface ScannedInstance extends FleetInstance {
   verdict: Verdict
 }
 
-const resolveFleetStep: Step<PatchScanContext, {instances: FleetInstance[]; tenantStore: {table: string; region: string; found: boolean}}> = {
+export const resolveFleetStep: Step<PatchScanContext, {instances: FleetInstance[]; tenantStore: {table: string; region: string; found: boolean}}> = {
   id: 'resolve-fleet',
   title: 'Find the running, SSM-managed instances the targets name, with the shards and tenants each serves',
   actions: [...FLEET_ACTIONS, 'dynamodb:DescribeTable'],
@@ -107,7 +107,7 @@ export function lowestVersion(pkg: string, applications: InventoryApplication[])
   return found.sort(compareVersions)[0]
 }
 
-const readInventoryStep: Step<PatchScanContext, {read: VersionRead[]}> = {
+export const readInventoryStep: Step<PatchScanContext, {read: VersionRead[]}> = {
   id: 'read-inventory',
   title: 'Read the installed version from SSM Inventory (AWS:Application): one paginated read per region',
   actions: ['ssm:GetInventory'],
@@ -176,7 +176,7 @@ async function readByCommand(ssm: SSMClient, ctx: PatchScanContext, instanceIds:
   return {commandId, read: instanceIds.map((id) => versionFromInvocation(ctx.package, id, byInstance.get(id)))}
 }
 
-const readByCommandStep: Step<PatchScanContext, {read: VersionRead[]; commands: {region: string; commandId: string; instances: number}[]}> = {
+export const readByCommandStep: Step<PatchScanContext, {read: VersionRead[]; commands: {region: string; commandId: string; instances: number}[]}> = {
   id: 'read-versions-by-command',
   title: 'Ask the instances SSM Inventory has no version for: one read-only Run Command per region and 50 instances',
   actions: ['ssm:SendCommand', 'ssm:ListCommandInvocations'],
@@ -207,7 +207,7 @@ function judge(version: string | undefined, min: Version): Verdict {
 }
 
 /** Every instance of the fleet with its version (inventory first, then the command) and its verdict. */
-function scannedInstances(outputOf: OutputReader, min: Version): ScannedInstance[] {
+export function scannedInstances(outputOf: OutputReader, min: Version): ScannedInstance[] {
   const fromInventory = new Map(outputOf(readInventoryStep)!.read.map((r) => [r.instanceId, r]))
   const fromCommand = new Map((outputOf(readByCommandStep)?.read ?? []).map((r) => [r.instanceId, r]))
   return outputOf(resolveFleetStep)!.instances.map((instance) => {

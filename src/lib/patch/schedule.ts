@@ -9,6 +9,7 @@ import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {PATCH_SCHEDULE_WORKFLOW} from '../engine/workflow-names.js'
 import {UsageError} from '../errors/errors.js'
 import {formatFleetShare, parseMaxErrors, parseWaveSize} from './plan.js'
+import {PATCH_RUNBOOK} from './procedure.js'
 import {parseSchedule} from './schedule-expression.js'
 import {resolveFleet, ssmTargets, type TargetSpec} from './targets.js'
 import {formatVersion, parseVersion} from './version.js'
@@ -19,7 +20,6 @@ import {formatVersion, parseVersion} from './version.js'
  */
 
 /** The runbook the window's task runs (runbooks/opsctl-PatchPostgreSQL.yaml, published with `opsctl runbook publish`). */
-export const PATCH_RUNBOOK = 'opsctl-PatchPostgreSQL'
 export const DEFAULT_WINDOW_NAME = 'opsctl-patch-postgresql'
 /** Windows opsctl made carry this tag with the workflow's name: only those are updated, listed or removed. */
 const OWNER_TAG = 'opsctl:workflow'

@@ -18,10 +18,10 @@ import sinon from 'sinon'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import {PATCH_RUNBOOK} from '../../../src/lib/patch/procedure.js'
 import {
   DEFAULT_WINDOW_NAME,
   listSchedules,
-  PATCH_RUNBOOK,
   patchScheduleWorkflow,
   removeScheduleWorkflow,
   resolveScheduleRequest,

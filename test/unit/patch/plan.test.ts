@@ -115,6 +115,11 @@ describe('patch wave plan', () => {
     expect(waves.map((w) => w.instanceIds.length)).to.deep.equal([25, 25, 25, 25, 4])
   })
 
+  it('takes the canary from the largest cluster even when a lone server sorts before it', () => {
+    const instances = [{instanceId: 'i-0', region: 'us-east-1'}, ...['i-1', 'i-2'].map((instanceId) => ({instanceId, region: 'us-east-1', cluster: 'pg-a'}))]
+    expect(planWaves(instances, {canary: 1, wave: {count: 2}}).map((w) => w.instanceIds)).to.deep.equal([['i-1'], ['i-0', 'i-2']])
+  })
+
   it('keeps every rule on a fleet of 1,000 in 40 clusters, the same plan every time', () => {
     const instances = fleet(1000).map((i, n) => (n < 800 ? {...i, cluster: `cluster-${n % 40}`} : i))
     const waves = planWaves(instances, {canary: 1, wave: {percent: 10}})

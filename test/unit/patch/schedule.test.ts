@@ -21,14 +21,8 @@ import {AwsSession} from '../../../src/lib/aws/session.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
-import {
-  DEFAULT_WINDOW_NAME,
-  PATCH_RUNBOOK,
-  patchScheduleWorkflow,
-  resolveScheduleRequest,
-  type ScheduleFlags,
-  type ScheduleOutcome,
-} from '../../../src/lib/patch/schedule.js'
+import {PATCH_RUNBOOK} from '../../../src/lib/patch/procedure.js'
+import {DEFAULT_WINDOW_NAME, patchScheduleWorkflow, resolveScheduleRequest, type ScheduleFlags, type ScheduleOutcome} from '../../../src/lib/patch/schedule.js'
 import {parseTargets} from '../../../src/lib/patch/targets.js'
 
 // moto has no UpdateMaintenanceWindow, UpdateMaintenanceWindowTarget or UpdateMaintenanceWindowTask: the updates of an

@@ -1,0 +1,176 @@
+import {createHash} from 'node:crypto'
+
+import type {AutomationExecutionMetadata, SSMClient} from '@aws-sdk/client-ssm'
+
+import type {AwsSession} from '../aws/session.js'
+import type {StepIO} from '../engine/types.js'
+import type {LoadedRunbook} from '../runbook/document.js'
+import {publishDocument} from '../runbook/ssm-engine.js'
+import type {PatchLedger} from './ledger.js'
+import type {PatchRequest} from './local-engine.js'
+import {PATCH_RUNBOOK} from './procedure.js'
+import {formatVersion, versionFromOutput} from './version.js'
+import {WaveShell} from './wave-shell.js'
+
+/*
+ * `patch run --engine ssm`: SSM runs the shipped runbook itself. Each wave is one Automation execution per region,
+ * rate-controlled (Targets: the wave's tag, TargetParameterName InstanceId, MaxConcurrency, MaxErrors): SSM fans out to
+ * the instances, each a child execution that opsctl follows and reports. The runbook rolls back on its own; Ctrl-C
+ * cancels the executions in flight, and the runbook's onCancel branches roll back what they were doing.
+ */
+
+export interface SsmEngineContext {
+  session: AwsSession
+  runbook: LoadedRunbook
+  request: PatchRequest
+}
+
+const FINISHED = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'CompletedWithSuccess', 'CompletedWithFailure', 'Exited'])
+
+/** SSM's ClientToken must be a UUID: one derived from the run, wave and region makes a start after a lost answer start nothing new. */
+function clientToken(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('/')).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
+export class SsmPatchEngine {
+  private readonly published = new Map<string, Promise<string>>()
+
+  constructor(
+    private readonly ctx: SsmEngineContext,
+    private readonly io: StepIO,
+    private readonly ledger: PatchLedger,
+  ) {}
+
+  async patchWave(wave: number, members: {instanceId: string; region: string; fromVersion?: string}[]): Promise<void> {
+    const regions = new Map<string, string[]>()
+    for (const {instanceId, region, fromVersion} of members) {
+      regions.set(region, [...(regions.get(region) ?? []), instanceId])
+      this.ledger.start(instanceId, {region, wave, fromVersion})
+    }
+    await this.ledger.save()
+    for (const [region, instanceIds] of regions) {
+      const executionId = await this.start(region, wave, instanceIds)
+      for (const id of instanceIds) this.ledger.note(id, {executionId})
+      await this.ledger.save()
+      await this.follow(region, executionId, instanceIds)
+    }
+  }
+
+  /** A resumed run follows the executions an earlier attempt started (they went on in SSM) to their end; an interrupted one cancels them first (the runbook rolls back). */
+  async settleUnfinished(interrupted: boolean): Promise<void> {
+    const cancel = interrupted
+    const byExecution = new Map<string, {region: string; ids: string[]}>()
+    for (const p of this.ledger.unfinished())
+      if (p.executionId) byExecution.set(p.executionId, {region: p.region, ids: [...(byExecution.get(p.executionId)?.ids ?? []), p.instanceId]})
+    for (const [executionId, {region, ids}] of byExecution) {
+      if (cancel) await this.cancel(region, executionId)
+      await this.follow(region, executionId, ids)
+      if (cancel) for (const id of ids) this.ledger.note(id, {interrupted: true})
+      await this.ledger.save()
+    }
+  }
+
+  private async start(region: string, wave: number, instanceIds: string[]): Promise<string> {
+    const {StartAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
+    const ssm = await this.ssmIn(region)
+    const label = `${this.io.runId}/${wave}`
+    await this.shellIn(region, ssm, label).then((shell) => shell.join(instanceIds))
+    const {package: pkg, minVersion, device, notifyTopic} = this.ctx.request
+    const {AutomationExecutionId} = await ssm.send(
+      new StartAutomationExecutionCommand({
+        DocumentName: PATCH_RUNBOOK,
+        DocumentVersion: await this.publish(region),
+        Parameters: {
+          TargetVersion: [minVersion],
+          Package: [pkg],
+          DataDeviceName: [device],
+          RunId: [this.io.runId],
+          ...(notifyTopic ? {NotificationTopicArn: [notifyTopic]} : {}),
+        },
+        TargetParameterName: 'InstanceId',
+        Targets: [{Key: 'tag:opsctl:patch-wave', Values: [label]}],
+        MaxConcurrency: this.ctx.request.rate.maxConcurrency,
+        MaxErrors: this.ctx.request.rate.maxErrors,
+        ClientToken: clientToken(this.io.runId, String(wave), region),
+      }),
+      {abortSignal: this.io.signal},
+    )
+    return AutomationExecutionId!
+  }
+
+  /** Polls the wave's execution until it ends, reporting each instance's child execution as it changes; then their results. */
+  private async follow(region: string, executionId: string, instanceIds: string[]): Promise<void> {
+    const {GetAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
+    const ssm = await this.ssmIn(region)
+    const told = new Map<string, string>()
+    for (;;) {
+      const {AutomationExecution} = await ssm.send(new GetAutomationExecutionCommand({AutomationExecutionId: executionId}), {abortSignal: this.io.signal})
+      const children = await this.children(ssm, executionId)
+      for (const child of children) {
+        const said = `${child.AutomationExecutionStatus} ${child.CurrentStepName ?? ''}`
+        if (told.get(child.Target ?? '') !== said) this.io.progress(`${child.Target}: ${said.trim()} (${child.AutomationExecutionId})`)
+        told.set(child.Target ?? '', said)
+      }
+      if (FINISHED.has(AutomationExecution?.AutomationExecutionStatus ?? '')) {
+        this.settle(children, instanceIds, AutomationExecution?.FailureMessage)
+        await this.ledger.save()
+        return
+      }
+      await this.io.clock.sleep(this.ctx.request.pollIntervalMs, this.io.signal)
+    }
+  }
+
+  /** Each instance's result from its child execution: succeeded (patched), failed after a rollback (its restored volume is an output), or failed. */
+  private settle(children: AutomationExecutionMetadata[], instanceIds: string[], failure: string | undefined): void {
+    const byTarget = new Map(children.map((c) => [c.Target, c]))
+    for (const id of instanceIds) {
+      const child = byTarget.get(id)
+      const outputs = child?.Outputs ?? {}
+      const version = versionFromOutput(outputs['verifyVersion.Output']?.[0]?.trim().split('\n').at(-1) ?? '', this.ctx.request.package)
+      const details = {snapshotId: outputs['snapshotDataVolume.SnapshotId']?.[0], restoredVolumeId: outputs['createRestoredVolume.VolumeId']?.[0]}
+      if (child?.AutomationExecutionStatus === 'Success') this.ledger.finish(id, 'patched', {...details, toVersion: version && formatVersion(version)})
+      else {
+        const why = `${child ? `execution ${child.AutomationExecutionId} ${child.AutomationExecutionStatus}` : 'SSM started no execution for it'}${(child?.FailureMessage ?? failure) ? `: ${child?.FailureMessage ?? failure}` : ''}`
+        this.ledger.finish(id, details.restoredVolumeId ? 'rolled-back' : 'failed', {...details, reason: why})
+      }
+    }
+  }
+
+  private async children(ssm: SSMClient, executionId: string): Promise<AutomationExecutionMetadata[]> {
+    const {paginateDescribeAutomationExecutions} = await import('@aws-sdk/client-ssm')
+    const children: AutomationExecutionMetadata[] = []
+    const Filters = [{Key: 'ParentExecutionId' as const, Values: [executionId]}]
+    for await (const page of paginateDescribeAutomationExecutions({client: ssm}, {Filters}, {abortSignal: this.io.signal}))
+      children.push(...(page.AutomationExecutionMetadataList ?? []))
+    return children
+  }
+
+  private async cancel(region: string, executionId: string): Promise<void> {
+    const {StopAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
+    await (await this.ssmIn(region)).send(new StopAutomationExecutionCommand({AutomationExecutionId: executionId, Type: 'Cancel'}), {
+      abortSignal: this.io.signal,
+    })
+  }
+
+  /** The runbook published in the region (created or updated only when it differs), once a run; its version. */
+  private publish(region: string): Promise<string> {
+    if (!this.published.has(region))
+      this.published.set(
+        region,
+        publishDocument(this.ctx.session.inRegion(region), this.ctx.runbook, PATCH_RUNBOOK).then((p) => p.version),
+      )
+    return this.published.get(region)!
+  }
+
+  private async ssmIn(region: string): Promise<SSMClient> {
+    const {SSMClient} = await import('@aws-sdk/client-ssm')
+    return this.ctx.session.inRegion(region).client(SSMClient)
+  }
+
+  private async shellIn(region: string, ssm: SSMClient, label: string): Promise<WaveShell> {
+    const {EC2Client} = await import('@aws-sdk/client-ec2')
+    const ec2 = this.ctx.session.inRegion(region).client(EC2Client)
+    return new WaveShell(ssm, ec2, {...this.io, pollIntervalMs: this.ctx.request.pollIntervalMs}, label, this.ctx.request.rate)
+  }
+}
