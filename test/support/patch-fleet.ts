@@ -8,6 +8,7 @@ import {
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2'
 import {
+  CancelCommandCommand,
   type CommandInvocation,
   DescribeInstanceInformationCommand,
   GetInventoryCommand,
@@ -47,6 +48,8 @@ export class PatchFleet {
   readonly ec2 = new EC2Client({})
   readonly sent: SentCommand[] = []
   readonly compliance: PutComplianceItemsCommandInput[] = []
+  /** Commands cancelled (an interrupt while they ran). */
+  readonly cancelled: string[] = []
   /** Instance id → its installed version (an upgrade raises it to the target). */
   readonly versions = new Map<string, string>()
   readonly names = new Map<string, string>()
@@ -66,6 +69,10 @@ export class PatchFleet {
     this.ssm.on(GetInventoryCommand).resolves({Entities: []})
     this.ssm.on(PutComplianceItemsCommand).callsFake(async (input: PutComplianceItemsCommandInput) => {
       this.compliance.push(input)
+      return {}
+    })
+    this.ssm.on(CancelCommandCommand).callsFake(async ({CommandId}: {CommandId: string}) => {
+      this.cancelled.push(this.sent.find((c) => c.commandId === CommandId)!.step)
       return {}
     })
     this.ssm.on(SendCommandCommand).callsFake((input: SendCommandCommandInput) => this.send(input))

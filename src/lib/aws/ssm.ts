@@ -15,11 +15,26 @@ export interface CommandRun {
 
 const finished = new Set(['Success', 'Cancelled', 'TimedOut', 'Failed'])
 
-/** Sends a Run Command (to instances or Targets) and polls its invocations until every one has finished. */
+/**
+ * Sends a Run Command (to instances or Targets) and polls its invocations until every one has finished. Interrupted
+ * while it runs, the command is cancelled on the instances (what comes next, an undo, must not race a script still running).
+ */
 export async function runCommandToEnd(ssm: SSMClient, input: SendCommandCommandInput, polling: Polling, pollIntervalMs = 5000): Promise<CommandRun> {
-  const {ListCommandInvocationsCommand, SendCommandCommand} = await import('@aws-sdk/client-ssm')
+  const {CancelCommandCommand, SendCommandCommand} = await import('@aws-sdk/client-ssm')
   const {Command} = await ssm.send(new SendCommandCommand(input), {abortSignal: polling.signal})
   const commandId = Command!.CommandId!
+  const cancel = () => void ssm.send(new CancelCommandCommand({CommandId: commandId})).catch(() => undefined)
+  polling.signal.addEventListener('abort', cancel, {once: true})
+  try {
+    return await invocationsToEnd(ssm, commandId, polling, pollIntervalMs)
+  } finally {
+    polling.signal.removeEventListener('abort', cancel)
+  }
+}
+
+/** Polls the command's invocations (every page) until every one has finished. */
+async function invocationsToEnd(ssm: SSMClient, commandId: string, polling: Polling, pollIntervalMs: number): Promise<CommandRun> {
+  const {ListCommandInvocationsCommand} = await import('@aws-sdk/client-ssm')
   for (;;) {
     const invocations: CommandInvocation[] = []
     let NextToken: string | undefined

@@ -1,4 +1,6 @@
+import {CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand} from '@aws-sdk/client-cloudwatch'
 import {DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand} from '@aws-sdk/client-ec2'
+import {CreateTopicCommand, SNSClient} from '@aws-sdk/client-sns'
 import {expect} from 'chai'
 
 import {newRunId} from '../../../src/lib/engine/journal.js'
@@ -21,7 +23,18 @@ import {openTestStore} from '../../support/tenants.js'
 
 const WAVE_STEPS = ['stopPostgreSQL', 'upgradePostgreSQL', 'startPostgreSQL', 'verifyVersion']
 
-async function patch(options: {canary?: number; wave?: string; maxErrors?: string; resume?: RunRecord; interrupt?: AbortSignal; dryRun?: boolean} = {}) {
+interface PatchOptions {
+  canary?: number
+  wave?: string
+  maxErrors?: string
+  healthAlarms?: readonly string[]
+  notifyTopic?: string
+  resume?: RunRecord
+  interrupt?: AbortSignal
+  dryRun?: boolean
+}
+
+async function patch(options: PatchOptions = {}) {
   const runId = options.resume?.runId ?? newRunId()
   const session = await testSession(runId)
   return runWorkflow({
@@ -40,8 +53,15 @@ async function patch(options: {canary?: number; wave?: string; maxErrors?: strin
         canary: options.canary ?? 1,
         wave: parseWaveSize(options.wave ?? '1'),
         maxErrors: parseMaxErrors(options.maxErrors ?? '0'),
-        healthAlarms: [],
-        request: {package: 'postgresql', minVersion: '15.8', device: '/dev/sdf', rate: {maxConcurrency: '100%', maxErrors: '100%'}, pollIntervalMs: 1000},
+        healthAlarms: [...(options.healthAlarms ?? [])],
+        request: {
+          package: 'postgresql',
+          minVersion: '15.8',
+          device: '/dev/sdf',
+          notifyTopic: options.notifyTopic,
+          rate: {maxConcurrency: '100%', maxErrors: '100%'},
+          pollIntervalMs: 1000,
+        },
       },
     },
     parameters: {},
@@ -155,6 +175,8 @@ describe('patch run on the local engine (EC2 in moto, the SSM agent by SDK mock)
     }
     const first = await patch({canary: 1, wave: '1', interrupt: interrupt.signal})
     expect(first.record.status).to.equal('interrupted')
+    // The step in flight was cancelled on the instances before the rollback began.
+    expect(fleet.cancelled).to.deep.equal(['startPostgreSQL'])
     const progress = patchRunResults(first.record)!.instances.filter((i) => i.result === 'rolled-back')
     expect(progress.map((i) => i.reason)).to.deep.equal([`interrupted after its snapshot; rolled back to snapshot ${progress[0]?.snapshotId}`])
     fleet.onList = () => {}
@@ -169,4 +191,46 @@ describe('patch run on the local engine (EC2 in moto, the SSM agent by SDK mock)
       .slice(patchedBefore.length)
     expect(upgradedAfter.filter((id) => patchedBefore.includes(id) && id !== progress[0].instanceId)).to.deep.equal([])
   })
+
+  it('stops after the wave whose health gate fails (an alarm not OK), and tells the topic', async () => {
+    const cloudwatch = new CloudWatchClient({})
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'pg-cpu',
+        MetricName: 'CPUUtilization',
+        Namespace: 'AWS/EC2',
+        Statistic: 'Average',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 60,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    )
+    await cloudwatch.send(new SetAlarmStateCommand({AlarmName: 'pg-cpu', StateValue: 'OK', StateReason: 'test'}))
+    const sns = new SNSClient({})
+    const {TopicArn} = await sns.send(new CreateTopicCommand({Name: 'dba'}))
+    // The canary's upgrade heats the database up.
+    fleet.onList = (command) => {
+      if (command.step === 'verifyVersion') void cloudwatch.send(new SetAlarmStateCommand({AlarmName: 'pg-cpu', StateValue: 'ALARM', StateReason: 'cpu 93%'}))
+    }
+    const {record, exitCode} = await patch({canary: 1, wave: '2', healthAlarms: ['pg-cpu'], notifyTopic: TopicArn})
+    expect(exitCode).to.equal(1)
+    expect(record.error?.message).to.match(
+      /^The patch stopped: the health gate after the canary wave failed: alarm pg-cpu is ALARM; 1 remaining wave\(s\) not started/,
+    )
+    expect(Object.values(resultsOf(record, fleet)).sort()).to.deep.equal(['not-needed', 'patched 15.10', 'skipped', 'skipped'])
+    expect(record.steps.find((s) => s.id === 'patch-waves')!.calls.filter((c) => c.operation === 'Publish')).to.have.length(1)
+  })
+
+  for (const [what, options, message] of [
+    ['an unknown health alarm', {healthAlarms: ['no-such-alarm']}, /^No CloudWatch alarm named no-such-alarm in us-east-1/],
+    ['an unknown topic', {notifyTopic: 'arn:aws:sns:us-east-1:123456789012:nobody'}, /^No SNS topic arn:aws:sns:us-east-1:123456789012:nobody/],
+  ] as const) {
+    it(`refuses ${what} with exit 2 before any instance is touched`, async () => {
+      const {record, exitCode} = await patch(options)
+      expect(exitCode).to.equal(2)
+      expect(record.error?.message).to.match(message)
+      expect(fleet.stepsSent()).to.deep.equal(['readVersion pg-a1,pg-a2,pg-b,pg-c'])
+    })
+  }
 })
