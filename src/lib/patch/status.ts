@@ -8,6 +8,8 @@ import {instancePatchStates} from '../aws/ssm-patch-states.js'
 import {listJournals} from '../engine/journal.js'
 import type {RunRecord} from '../engine/types.js'
 import {PATCH_RUN_WORKFLOW} from '../engine/workflow-names.js'
+import type {InstanceResult} from './ledger.js'
+import {type PatchedInstance, patchRunResults} from './run.js'
 import {lowestVersion, patchComplianceType} from './scan.js'
 import {type FleetInstance, resolveFleet, type TargetSpec} from './targets.js'
 import {formatVersion} from './version.js'
@@ -19,12 +21,7 @@ import {formatVersion} from './version.js'
 
 const CONCURRENCY = 4
 
-export type PatchResult = 'patched' | 'rolled-back' | 'failed' | 'not-needed' | 'skipped'
-
-/** The outcome of a `patch run` journal, as far as status reads it. */
-interface PatchRunOutcome {
-  instances?: {instanceId: string; result: PatchResult; fromVersion?: string; toVersion?: string; snapshotId?: string; finishedAt?: string}[]
-}
+export type PatchResult = InstanceResult
 
 export interface LastPatchRun {
   runId: string
@@ -112,19 +109,22 @@ function instancesByRegion(fleet: FleetInstance[]): Map<string, string[]> {
   return regions
 }
 
-/** Each instance's newest patch run that reached it (dry runs aside), from the journals, newest first. */
+/**
+ * Each instance's newest patch run that reached it (dry runs, and runs that stopped before its wave, aside), from the
+ * journals, newest first: a run that stopped or was interrupted says what it did from its journalled progress.
+ */
 async function lastPatchRuns(): Promise<Map<string, LastPatchRun>> {
   const last = new Map<string, LastPatchRun>()
   for (const record of await listJournals(PATCH_RUN_WORKFLOW)) {
     if (record.dryRun) continue
-    for (const instance of (record.outcome as PatchRunOutcome | undefined)?.instances ?? []) {
-      if (!last.has(instance.instanceId)) last.set(instance.instanceId, lastRunOf(record, instance))
+    for (const instance of patchRunResults(record)?.instances ?? []) {
+      if (instance.result !== 'skipped' && !last.has(instance.instanceId)) last.set(instance.instanceId, lastRunOf(record, instance))
     }
   }
   return last
 }
 
-const lastRunOf = (record: RunRecord, instance: NonNullable<PatchRunOutcome['instances']>[number]): LastPatchRun => ({
+const lastRunOf = (record: RunRecord, instance: PatchedInstance): LastPatchRun => ({
   runId: record.runId,
   startedAt: record.startedAt,
   runStatus: record.status,

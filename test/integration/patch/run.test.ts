@@ -14,6 +14,7 @@ import {parseVersion} from '../../../src/lib/patch/version.js'
 import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {PatchFleet} from '../../support/patch-fleet.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 import {openTestStore} from '../../support/tenants.js'
 
 /*
@@ -64,7 +65,18 @@ async function patch(options: PatchOptions = {}) {
         },
       },
     },
-    parameters: {},
+    parameters: {
+      targets: ['tag:Role=postgres'],
+      minVersion: '15.8',
+      package: 'postgresql',
+      canary: options.canary ?? 1,
+      wave: options.wave ?? '1',
+      maxErrors: options.maxErrors ?? '0',
+      healthAlarms: [...(options.healthAlarms ?? [])],
+      notifyTopic: options.notifyTopic,
+      device: '/dev/sdf',
+      engine: 'local',
+    },
     runId,
     resume: options.resume,
     interrupt: options.interrupt,
@@ -112,6 +124,7 @@ describe('patch run on the local engine (EC2 in moto, the SSM agent by SDK mock)
   it('patches wave after wave with one SendCommand per wave and step, snapshots tagged, each instance COMPLIANT', async () => {
     const {record, exitCode} = await patch({canary: 1, wave: '2'})
     expect(exitCode, record.error?.message).to.equal(0)
+    expectMatchesSchema({status: 0, result: JSON.parse(JSON.stringify(record)), warnings: []}, 'patch-run')
     expect(resultsOf(record, fleet)).to.deep.equal({'pg-a1': 'patched 15.10', 'pg-a2': 'patched 15.10', 'pg-b': 'patched 15.10', 'pg-c': 'not-needed'})
     const waves = (record.outcome as unknown as PatchRunOutcome).plan.waves.length
     const waveCommands = fleet.sent.filter((c) => WAVE_STEPS.includes(c.step))

@@ -201,6 +201,36 @@ describe('patch status', () => {
     expect(third.lastRun).to.include({runId: '20261201T031500Z-bbbbbb', result: 'not-needed'})
   })
 
+  it("reads a run that stopped from its journalled progress, and passes over one that stopped before an instance's wave", async () => {
+    await patchRun('20261201T031500Z-cccccc', '2026-12-01T03:15:00.000Z', [{instanceId: I2, region: 'us-east-1', wave: 0, result: 'patched'}])
+    const stopped = {
+      status: 'failed',
+      outcome: undefined,
+      steps: [
+        {
+          id: 'plan-waves',
+          outputs: {
+            waves: [
+              {index: 0, canary: true, instanceIds: [I1]},
+              {index: 1, canary: false, instanceIds: [I2]},
+            ],
+            notNeeded: [],
+            skipped: [],
+            maxErrors: 0,
+          },
+        },
+        {
+          id: 'patch-waves',
+          checkpoint: {instances: [{instanceId: I1, region: 'us-east-1', wave: 0, phase: 'done', result: 'rolled-back', snapshotId: 'snap-1'}]},
+        },
+      ],
+    } as unknown as Partial<RunRecord>
+    await patchRun('20261202T031500Z-dddddd', '2026-12-02T03:15:00.000Z', [], stopped)
+    const [first, second] = (await status()).instances
+    expect(first.lastRun).to.include({runId: '20261202T031500Z-dddddd', runStatus: 'failed', result: 'rolled-back', snapshotId: 'snap-1'})
+    expect(second.lastRun).to.include({runId: '20261201T031500Z-cccccc', result: 'patched'})
+  })
+
   it('reads Patch Manager 50 instances a call and compliance one instance a call, as SSM takes them', async () => {
     await status()
     expect(mocks.ssm.commandCalls(DescribeInstancePatchStatesCommand).map((c) => c.args[0].input.InstanceIds)).to.deep.equal([[I1, I2, I3]])
