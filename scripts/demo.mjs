@@ -158,8 +158,32 @@ const workflows = [
     args: ['key', 'datakeys'],
   },
   {
-    explain: 'Rotate the keys past a limit: a new current key each, the old one kept decrypt-only, in one conditional write.',
+    explain: 'Rotate the keys past a limit: the old key kept decrypt-only, then a new current key by a conditional write.',
     args: ['key', 'datakeys', 'rotate', '--all'],
+  },
+  {
+    explain:
+      'The PostgreSQL servers (tag Role=postgres): the installed version of each, from SSM Inventory or one read-only Run Command, written to SSM Compliance; two are below 15.8, so exit 3.',
+    args: ['patch', 'scan', '--targets', 'tag:Role=postgres', '--min-version', '15.8'],
+    expectExit: 3,
+  },
+  {
+    explain: 'The waves a patch would take (a canary, then waves; the two servers of one cluster never together), nothing changed.',
+    args: ['patch', 'run', '--targets', 'tag:Role=postgres', '--min-version', '15.8', '--dry-run'],
+  },
+  {
+    explain:
+      "Patch them, one server a wave, one failure tolerated: each is stopped, its data volume snapshotted, upgraded, started and verified; opsctl-demo-postgres-3's upgrade fails, so it is rolled back from its snapshot (the replaced volume kept).",
+    args: ['patch', 'run', '--targets', 'tag:Role=postgres', '--min-version', '15.8', '--canary', '0', '--wave', '1', '--max-errors', '1', '--yes', '--poll-interval', '1'],
+  },
+  {
+    explain: 'Per server: the last patch run, the installed version, SSM Compliance and Patch Manager.',
+    args: ['patch', 'status', '--targets', 'tag:Role=postgres'],
+  },
+  {explain: 'Publish the patch runbook to SSM, so that maintenance windows can run it.', args: ['runbook', 'publish', 'runbooks/opsctl-PatchPostgreSQL.yaml']},
+  {
+    explain: 'Schedule the same patch every Sunday at 03:00 in a maintenance window of each region the servers are in (run again: nothing changes).',
+    args: ['patch', 'schedule', '--targets', 'tag:Role=postgres', '--min-version', '15.8', '--cron', 'cron(0 3 ? * SUN *)', '--duration', '3', '--cutoff', '1', '--yes'],
   },
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]

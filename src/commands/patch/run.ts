@@ -9,10 +9,19 @@ import type {RunRecord} from '../../lib/engine/types.js'
 import {OpsctlError, UsageError} from '../../lib/errors/errors.js'
 import {formatFleetShare, parseMaxErrors, parseWaveSize} from '../../lib/patch/plan.js'
 import {PatchProcedure} from '../../lib/patch/procedure.js'
-import {type PatchEngine, type PatchRunOptions, type PatchRunOutcome, patchRunResults, patchRunWorkflow, planWavesStep} from '../../lib/patch/run.js'
-import {renderPatchPlan, renderPatchResults} from '../../lib/patch/run-render.js'
-import {DEFAULT_PACKAGE, parsePackage} from '../../lib/patch/scan.js'
-import {formatVersion, parseVersion} from '../../lib/patch/version.js'
+import {
+  type PatchEngine,
+  type PatchPlan,
+  type PatchRunOptions,
+  type PatchRunOutcome,
+  patchRunResults,
+  patchRunWorkflow,
+  patchWavesStep,
+  planWavesStep,
+} from '../../lib/patch/run.js'
+import {type FleetFacts, renderPatchPlan, renderPatchResults} from '../../lib/patch/run-render.js'
+import {DEFAULT_PACKAGE, parsePackage, scannedInstances} from '../../lib/patch/scan.js'
+import {formatVersion, parseVersion, type Version} from '../../lib/patch/version.js'
 import {outputWidth} from '../../lib/report/format.js'
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/
@@ -116,20 +125,24 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
           yes: flags.yes,
         },
       })
-      this.tell(record, run.request.minVersion)
+      this.tell(record, minVersion)
       return record
     } catch (error) {
-      if (error instanceof OpsctlError && error.result) this.tell(error.result as RunRecord, run.request.minVersion)
+      if (error instanceof OpsctlError && error.result) this.tell(error.result as RunRecord, minVersion)
       throw error
     }
   }
 
   /** The plan of a dry run, or what became of each instance (also of a run that stopped). */
-  private tell(record: RunRecord, minVersion: string): void {
+  private tell(record: RunRecord, minVersion: Version): void {
     if (this.jsonEnabled()) return
-    const plan = record.steps.find((s) => s.id === planWavesStep.id)?.outputs
+    const outputs = (step: {id: string}) => record.steps.find((s) => s.id === step.id)?.outputs as never
+    const plan: PatchPlan | undefined = outputs(planWavesStep)
+    if (!plan) return
+    const facts: FleetFacts = new Map(scannedInstances(outputs, minVersion).map((i) => [i.instanceId, i]))
     const results: PatchRunOutcome | undefined = record.dryRun ? undefined : patchRunResults(record)
-    if (results && record.steps.some((s) => s.id === 'patch-waves' && s.status !== 'pending')) this.say(renderPatchResults(results, outputWidth()))
-    else if (plan) this.say(renderPatchPlan(plan as never, minVersion, outputWidth()))
+    const patched = record.steps.some((s) => s.id === patchWavesStep.id && s.status !== 'pending')
+    const width = outputWidth()
+    this.say(results && patched ? renderPatchResults(results, facts, width) : renderPatchPlan(plan, facts, formatVersion(minVersion), width))
   }
 }
