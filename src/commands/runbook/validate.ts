@@ -11,10 +11,16 @@ export default class RunbookValidate extends BaseCommand<typeof RunbookValidate>
   static override description =
     `Checks the top level (schemaVersion '0.3', parameters and their types, allowedValues, allowedPattern and defaults, variables, outputs, files), every step (name, one of the 23 Automation actions, the inputs each requires, outputs, maxAttempts, timeoutSeconds, onFailure, onCancel, isEnd, nextStep, isCritical) and the graph (duplicate names, jumps to unknown steps, unreachable steps, loops with no way out, {{ }} references to unknown parameters, variables, step outputs or automation variables, required inputs left empty).
 
+An error is what SSM's CreateDocument would refuse or what cannot run. What SSM accepts but is doubtful is a warning: a default outside its own type, allowedValues or allowedPattern (SSM checks values when a run starts), an attachment without a sha256 checksum, onCancel on aws:loop or aws:updateVariable (SSM never uses it), an action found only in AWS-owned documents (aws:installDistributorPackageOnAzure, aws:putServerUpgradeMetrics), unknown fields, unreachable steps, a selector or allowedPattern opsctl cannot evaluate, a document above 64 KB. The forms of AWS's own documents are accepted: {{ }} that is not a reference ({{ print $2 }} in a command), selectors without $., outputs without Type (a String), Service in any case, PT0.5S, numbers written as "600" or '{{ Parameter }}', aws:approve with EnhancedApprovals, aws:executeScript in PowerShell without Handler, InstanceIds and Targets both given when one comes from a parameter.
+
 Every problem is printed as file:line:column with how to fix it. Exit 2 when a document has errors; warnings fail only with --strict.`
   static override examples = [
     {description: 'Validate every document shipped in runbooks/ (what CI runs)', command: '<%= config.bin %> <%= command.id %> runbooks/'},
     {description: 'Fail on warnings too', command: '<%= config.bin %> <%= command.id %> runbooks/patch.yaml --strict'},
+    {
+      description: 'Check a copy of an AWS-owned document: its own forms pass, the doubtful ones are warnings',
+      command: '<%= config.bin %> <%= command.id %> AWS-CreateSnapshot.json',
+    },
     {description: 'As JSON, for editors and scripts', command: '<%= config.bin %> <%= command.id %> runbooks/ --json'},
   ]
   static override strict = false

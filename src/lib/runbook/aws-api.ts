@@ -123,22 +123,17 @@ function plain(value: unknown): unknown {
   return value
 }
 
-/** The inputs the API-calling actions share: a service namespace, a JSONPath PropertySelector, DesiredValues as a list. */
+/** The inputs the API-calling actions share: a service namespace (in any case, as SSM reads it), a PropertySelector, DesiredValues as a list. */
 export function checkApiInputs(inputs: Record<string, unknown>, check: InputCheck): void {
-  if (isLiteral(inputs.Service) && !/^[a-z0-9-]+$/.test(String(inputs.Service)))
+  if (isLiteral(inputs.Service) && !/^[A-Za-z0-9-]+$/.test(String(inputs.Service)))
     check.error(
       'service',
       ['Service'],
       `Service "${inputs.Service}" of step ${check.step} is not a service namespace.`,
-      'use the lowercase namespace, e.g. ec2, rds, ssm, kms.',
+      'use the namespace of the service, e.g. ec2, rds, ssm, kms.',
     )
-  if (inputs.PropertySelector !== undefined && !String(inputs.PropertySelector).startsWith('$'))
-    check.error(
-      'selector',
-      ['PropertySelector'],
-      `PropertySelector of step ${check.step} must be a JSONPath starting with $.`,
-      'write e.g. $.DBInstances[0].DBInstanceStatus.',
-    )
+  if (inputs.PropertySelector !== undefined && (typeof inputs.PropertySelector !== 'string' || inputs.PropertySelector.trim() === ''))
+    check.error('selector', ['PropertySelector'], `PropertySelector of step ${check.step} must be a JSONPath.`, 'write e.g. $.DBInstances[0].DBInstanceStatus.')
   if (inputs.DesiredValues !== undefined && !Array.isArray(inputs.DesiredValues) && !hasReference(inputs.DesiredValues))
     check.error('desired-values', ['DesiredValues'], `DesiredValues of step ${check.step} must be a list.`, 'list the values, e.g. - available.')
 }

@@ -51,14 +51,15 @@ function collect(value: unknown, key: string, into: unknown[]): void {
 /** Throws a UsageError naming the selector when it is outside the supported subset. */
 export function parseJsonPath(selector: string): Segment[] {
   const fail = (why: string) => new UsageError(`Selector "${selector}" ${why}; write it like $.DBInstances[0].DBInstanceStatus.`, 'InvalidSelector')
-  if (!selector.startsWith('$')) throw fail('does not start with $')
+  // SSM reads a selector without $ (SnapshotId, Snapshots[0].State) from the root of the response.
+  const path = selector.startsWith('$') ? selector : `$.${selector}`
   const segments: Segment[] = []
   const token = /\.\.([A-Za-z0-9_$-]+)|\.([A-Za-z0-9_$-]+)|\.\*|\[(-?\d+)\]|\[\*\]|\['([^']+)'\]|\["([^"]+)"\]/y
   let offset = 1
-  while (offset < selector.length) {
+  while (offset < path.length) {
     token.lastIndex = offset
-    const m = token.exec(selector)
-    if (!m) throw fail(`has something unsupported at "${selector.slice(offset)}"`)
+    const m = token.exec(path)
+    if (!m) throw fail(`has something unsupported at "${path.slice(offset)}"`)
     if (m[1] !== undefined) segments.push({descend: m[1]})
     else if (m[2] !== undefined) segments.push({key: m[2]})
     else if (m[3] !== undefined) segments.push({index: Number(m[3])})

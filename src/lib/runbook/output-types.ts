@@ -3,8 +3,9 @@ import {ExitCode} from '../errors/exit-codes.js'
 
 export const outputTypes = ['String', 'Integer', 'Boolean', 'StringList', 'StringMap', 'MapList'] as const
 
-/** Converts a selected value to a step output's declared Type, as SSM does; fails when it cannot. */
-export function coerceOutput(value: unknown, type: string, where: string): unknown {
+/** Converts a selected value to a step output's declared Type (String when it declares none), as SSM does; fails when it cannot. */
+export function coerceOutput(value: unknown, declared: string | undefined, where: string): unknown {
+  const type = declared ?? 'String'
   const fail = () =>
     new OpsctlError(`Output ${where} is ${JSON.stringify(value)}, which is not a ${type}; change its Selector or Type.`, ExitCode.WorkflowFailed, 'OutputType')
   switch (type) {

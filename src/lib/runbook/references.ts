@@ -16,13 +16,19 @@ export type Reference =
   | {kind: 'output'; step: string; output: string; text: string}
   | {kind: 'parameter-store'; text: string}
 
-export function parseReference(text: string): Reference {
-  if (/^(global|automation):/.test(text)) return {kind: 'automation', name: text, text}
-  if (text.startsWith('variable:')) return {kind: 'variable', name: text.slice('variable:'.length).trim(), text}
-  if (text.startsWith('ssm:') || text.startsWith('ssm-secure:')) return {kind: 'parameter-store', text}
-  const dot = text.indexOf('.')
-  if (dot > 0) return {kind: 'output', step: text.slice(0, dot), output: text.slice(dot + 1), text}
-  return {kind: 'parameter', name: text, text}
+/**
+ * The forms SSM resolves: `Name`, `step.Output`, `global:…`, `automation:…`, `variable:…`, `ssm:…` and `ssm-secure:…`.
+ * Anything else between double braces (`{{ print $2 }}` in a shell command, `{{ }}` in a script) is text SSM leaves
+ * as it is: undefined.
+ */
+export function parseReference(text: string): Reference | undefined {
+  if (/^(global|automation):[A-Za-z0-9_]+$/.test(text)) return {kind: 'automation', name: text, text}
+  if (/^variable:[A-Za-z0-9_-]+$/.test(text)) return {kind: 'variable', name: text.slice('variable:'.length), text}
+  if (/^ssm(-secure)?:\S+$/.test(text)) return {kind: 'parameter-store', text}
+  const output = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_.-]+)$/.exec(text)
+  if (output) return {kind: 'output', step: output[1], output: output[2], text}
+  if (/^[A-Za-z0-9_-]+$/.test(text)) return {kind: 'parameter', name: text, text}
+  return undefined
 }
 
 /** A `{{ … }}` in a string: where it starts and ends, and the text between the braces, trimmed. */
@@ -55,7 +61,15 @@ function spansIn(value: string): Span[] {
 
 /** Every `{{ }}` reference in a string. */
 export function referencesIn(value: string): Reference[] {
-  return spansIn(value).map((span) => parseReference(span.text))
+  return referenceSpansIn(value).map((span) => span.reference)
+}
+
+/** The spans of a string that are references, each with what it refers to. */
+function referenceSpansIn(value: string): (Span & {reference: Reference})[] {
+  return spansIn(value).flatMap((span) => {
+    const reference = parseReference(span.text)
+    return reference ? [{...span, reference}] : []
+  })
 }
 
 /** Every string inside a value (for walking inputs), with its path. */
@@ -71,12 +85,12 @@ export function* stringsIn(value: unknown, path: (string | number)[] = []): Gene
  */
 export function interpolate(value: unknown, resolve: (reference: Reference) => unknown): unknown {
   if (typeof value === 'string') {
-    const spans = spansIn(value)
-    if (spans.length === 1 && spans[0].start === 0 && spans[0].end === value.length) return resolve(parseReference(spans[0].text))
+    const spans = referenceSpansIn(value)
+    if (spans.length === 1 && spans[0].start === 0 && spans[0].end === value.length) return resolve(spans[0].reference)
     let text = ''
     let from = 0
     for (const span of spans) {
-      const resolved = resolve(parseReference(span.text))
+      const resolved = resolve(span.reference)
       text += value.slice(from, span.start) + (typeof resolved === 'string' ? resolved : JSON.stringify(resolved))
       from = span.end
     }

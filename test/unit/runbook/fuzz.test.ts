@@ -7,7 +7,9 @@ import {parse, stringify} from 'yaml'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
 import {validateRunbook} from '../../../src/lib/runbook/validate.js'
 
-const dirs = [new URL('../../fixtures/runbooks/valid/', import.meta.url), new URL('../../../runbooks/', import.meta.url)].map((u) => fileURLToPath(u))
+const dirs = ['../../fixtures/runbooks/valid/', '../../fixtures/runbooks/valid-aws-forms/', '../../../runbooks/'].map((d) =>
+  fileURLToPath(new URL(d, import.meta.url)),
+)
 const seeds = dirs.flatMap((dir) =>
   readdirSync(dir)
     .filter((n) => /\.(ya?ml|json)$/.test(n))

@@ -91,7 +91,7 @@ describe('hostile runbooks are refused with file:line:column, and cannot hang op
   it('checks a default against ^(a+)+$ in linear time (a backtracking engine would take hours)', () => {
     const text = document('parameters:', `  P: {type: String, allowedPattern: '^(a+)+$', default: '${backtrackingValue}'}`, 'mainSteps:', sleepStep)
     expect(problems(text)).to.deep.equal([
-      `hostile.yaml:3:57: error: The default of P ("${backtrackingValue}") does not match its allowedPattern ^(a+)+$. Fix: change the default or the pattern. [default-not-allowed]`,
+      `hostile.yaml:3:57: warning: The default of P ("${backtrackingValue}") does not match its allowedPattern ^(a+)+$; a run that does not give P may be refused. Fix: change the default or the pattern. [default-not-allowed]`,
     ])
   })
 

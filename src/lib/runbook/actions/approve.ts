@@ -2,7 +2,9 @@ import type {ActionSpec} from '../action.js'
 
 export const approve: ActionSpec = {
   name: 'aws:approve',
-  requiredInputs: ['Approvers'],
+  requiredInputs: [],
+  // EnhancedApprovals: Change Manager's approvers, in place of Approvers.
+  oneOf: [['Approvers', 'EnhancedApprovals']],
   builtinOutputs: ['ApprovalStatus', 'ApproverDecisions'],
   mutates: () => false,
   calls: (inputs) => (inputs.NotificationArn ? ['sns:Publish'] : []),

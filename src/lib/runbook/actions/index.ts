@@ -20,37 +20,44 @@ import {pause} from './pause.js'
 import {runCommand} from './run-command.js'
 import {runInstances} from './run-instances.js'
 import {sleep} from './sleep.js'
+import {undocumentedActions} from './undocumented.js'
 import {updateVariable} from './update-variable.js'
 import {waitForAwsResourceProperty} from './wait-for-aws-resource-property.js'
 
-/** The 23 documented SSM Automation actions, by name. */
-export const actions: ReadonlyMap<string, ActionSpec> = new Map(
-  [
-    approve,
-    assertAwsResourceProperty,
-    branch,
-    changeInstanceState,
-    copyImage,
-    createImage,
-    createStack,
-    createTags,
-    deleteImage,
-    deleteStack,
-    executeAutomation,
-    executeAwsApi,
-    executeScript,
-    executeStateMachine,
-    invokeLambdaFunction,
-    invokeWebhook,
-    loop,
-    pause,
-    runCommand,
-    runInstances,
-    sleep,
-    updateVariable,
-    waitForAwsResourceProperty,
-  ].map((action) => [action.name, action]),
-)
+/** The 23 documented SSM Automation actions. */
+const documented: ActionSpec[] = [
+  approve,
+  assertAwsResourceProperty,
+  branch,
+  changeInstanceState,
+  copyImage,
+  createImage,
+  createStack,
+  createTags,
+  deleteImage,
+  deleteStack,
+  executeAutomation,
+  executeAwsApi,
+  executeScript,
+  executeStateMachine,
+  invokeLambdaFunction,
+  invokeWebhook,
+  loop,
+  pause,
+  runCommand,
+  runInstances,
+  sleep,
+  updateVariable,
+  waitForAwsResourceProperty,
+]
+
+export const documentedActionNames = documented.map((action) => action.name)
+
+/** Those found only in AWS-owned documents: accepted with a warning (see undocumented.ts). */
+export const undocumentedActionNames: ReadonlySet<string> = new Set(undocumentedActions.map((action) => action.name))
+
+/** Every action a document may use, by name. */
+export const actions: ReadonlyMap<string, ActionSpec> = new Map([...documented, ...undocumentedActions].map((action) => [action.name, action]))
 
 /** Actions people write that do not exist, with what to use instead. */
 export const actionReplacements: Record<string, string> = {

@@ -2,13 +2,13 @@ import {UsageError} from '../../errors/errors.js'
 import type {ActionSpec} from '../action.js'
 import {isLiteral} from '../validate/values.js'
 
-/** ISO 8601 durations as SSM accepts them: PT10S, PT5M, PT1H30M, P1D (at most 7 days). */
+/** ISO 8601 durations as SSM accepts them: PT10S, PT0.5S, PT5M, PT1H30M, P1D (at most 7 days). */
 export function durationMs(duration: string): number {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(duration)
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(duration)
   if (!m || duration === 'P' || duration.endsWith('T'))
     throw new UsageError(`Duration "${duration}" is not an ISO 8601 duration; write it like PT10S, PT5M or PT1H.`, 'InvalidDuration')
   const [, d, h, min, s] = m.map(Number)
-  return ((((d || 0) * 24 + (h || 0)) * 60 + (min || 0)) * 60 + (s || 0)) * 1000
+  return Math.round(((((d || 0) * 24 + (h || 0)) * 60 + (min || 0)) * 60 + (s || 0)) * 1000)
 }
 
 export const sleep: ActionSpec = {

@@ -98,6 +98,11 @@ function checkPattern(name: string, pattern: unknown, path: (string | number)[],
   return undefined
 }
 
+/**
+ * A default that does not fit its own type, allowedValues or allowedPattern is a warning, not an error: SSM checks
+ * the values of an execution when it starts, not defaults when the document is created, and a run that is given
+ * the parameter never uses the default.
+ */
 function checkDefault(
   name: string,
   type: string,
@@ -108,10 +113,10 @@ function checkDefault(
 ): void {
   const value = definition.default
   if (!fitsParameterType(value, type)) {
-    d.error(
+    d.warning(
       'default-type',
       path,
-      `The default of ${name} is not ${article(type)} ${type}.`,
+      `The default of ${name} is not ${article(type)} ${type}; a run that does not give ${name} may be refused.`,
       `give ${article(type)} ${type} default${type === 'StringList' ? ' (a list)' : ''}, or change the type.`,
     )
     return
@@ -121,18 +126,18 @@ function checkDefault(
   const {allowedValues} = definition
   const allowed = Array.isArray(allowedValues) ? new Set(allowedValues.map(String)) : undefined
   if (allowed && items.some((v) => !allowed.has(String(v)))) {
-    d.error(
+    d.warning(
       'default-not-allowed',
       path,
-      `The default of ${name} (${JSON.stringify(value)}) is not one of its allowedValues.`,
+      `The default of ${name} (${JSON.stringify(value)}) is not one of its allowedValues; a run that does not give ${name} may be refused.`,
       `use one of ${[...allowed].join(', ')}.`,
     )
   }
   if (pattern && items.some((v) => typeof v === 'string' && v !== '' && !pattern.matches(v))) {
-    d.error(
+    d.warning(
       'default-not-allowed',
       path,
-      `The default of ${name} (${JSON.stringify(value)}) does not match its allowedPattern ${definition.allowedPattern}.`,
+      `The default of ${name} (${JSON.stringify(value)}) does not match its allowedPattern ${definition.allowedPattern}; a run that does not give ${name} may be refused.`,
       'change the default or the pattern.',
     )
   }

@@ -1,4 +1,4 @@
-import {actions} from '../actions/index.js'
+import {actions, undocumentedActionNames} from '../actions/index.js'
 import type {StepNode} from '../graph.js'
 import type {Diagnostics} from './diagnostics.js'
 import {isMapping} from './values.js'
@@ -11,7 +11,7 @@ export interface DocumentIndex {
   /** The first step of each name. */
   steps: Map<string, StepNode>
   stepNames: string[]
-  /** The outputs a step declares or its action has built in; undefined when its action is unknown (already reported). */
+  /** The outputs a step declares or its action has built in; undefined when its action is unknown or undocumented (its outputs are not known). */
   outputsOf(node: StepNode): string[] | undefined
 }
 
@@ -49,7 +49,7 @@ export function indexDocument(
 
 function declaredOutputs(node: StepNode): string[] | undefined {
   const spec = typeof node.step.action === 'string' ? actions.get(node.step.action) : undefined
-  if (!spec) return undefined
+  if (!spec || undocumentedActionNames.has(spec.name)) return undefined
   const declared = Array.isArray(node.step.outputs) ? node.step.outputs.filter(isMapping).map((o) => String(o.Name)) : []
   return [...declared, ...spec.builtinOutputs]
 }

@@ -1,5 +1,5 @@
 import type {ActionSpec, InputCheck} from '../action.js'
-import {actionReplacements, actions} from '../actions/index.js'
+import {actionReplacements, actions, documentedActionNames, undocumentedActionNames} from '../actions/index.js'
 import type {NodePath} from '../document.js'
 import {isTrue, jumpsFrom, jumpTarget, type StepNode} from '../graph.js'
 import {parseJsonPath} from '../jsonpath.js'
@@ -9,7 +9,7 @@ import {checkCondition} from './conditions.js'
 import type {Diagnostics} from './diagnostics.js'
 import type {DocumentIndex} from './document-index.js'
 import {checkReferences} from './references.js'
-import {isEmpty, isMapping, isWholeNumber} from './values.js'
+import {isEmpty, isLiteral, isMapping, isWholeNumber} from './values.js'
 
 const stepFields = [
   'name',
@@ -120,11 +120,11 @@ function checkOutputDeclaration(node: StepNode, output: unknown, i: number, d: D
       `Output ${i + 1} of step ${node.name} has no valid Name.`,
       'give it a Name of letters, digits and _.',
     )
-  if (typeof output.Selector !== 'string' || !output.Selector.startsWith('$')) {
+  if (typeof output.Selector !== 'string' || output.Selector.trim() === '') {
     d.error(
       'step-output',
       output.Selector === undefined ? path : [...path, 'Selector'],
-      `Output ${name} of step ${node.name} needs a Selector starting with $.`,
+      `Output ${name} of step ${node.name} needs a Selector.`,
       'write a JSONPath such as $.DBInstances[0].DBInstanceStatus.',
     )
   } else {
@@ -139,12 +139,13 @@ function checkOutputDeclaration(node: StepNode, output: unknown, i: number, d: D
       )
     }
   }
-  if (typeof output.Type !== 'string' || !(outputTypes as readonly string[]).includes(output.Type)) {
+  // No Type is a String, as SSM takes it.
+  if (output.Type !== undefined && !(outputTypes as readonly unknown[]).includes(output.Type)) {
     d.error(
       'step-output',
-      output.Type === undefined ? path : [...path, 'Type'],
-      `Output ${name} of step ${node.name} has no valid Type.`,
-      `use one of ${outputTypes.join(', ')}.`,
+      [...path, 'Type'],
+      `Output ${name} of step ${node.name} has the unknown Type ${JSON.stringify(output.Type)}.`,
+      `use one of ${outputTypes.join(', ')}, or leave Type out for a String.`,
     )
   }
   for (const field of Object.keys(output)) {
@@ -177,10 +178,17 @@ function checkAction(node: StepNode, index: DocumentIndex, d: Diagnostics): void
       'unknown-action',
       [...path, 'action'],
       `Step ${node.name} uses ${step.action}, which is not an Automation action.`,
-      `${actionReplacements[step.action] ?? d.suggest(step.action, [...actions.keys()], 'action')}`,
+      `${actionReplacements[step.action] ?? d.suggest(step.action, documentedActionNames, 'action')}`,
     )
     return
   }
+  if (undocumentedActionNames.has(spec.name))
+    d.warning(
+      'undocumented-action',
+      [...path, 'action'],
+      `Step ${node.name} uses ${spec.name}, which is not a documented action; SSM may reject it outside AWS-owned documents.`,
+      'keep it only in a copy of the AWS-owned document it comes from, or use a documented action.',
+    )
   const inputs = step.inputs
   if (inputs !== undefined && inputs !== null && !isMapping(inputs)) {
     d.error('inputs', [...path, 'inputs'], `inputs of step ${node.name} must be a mapping.`, 'write each input as Name: value.')
@@ -194,33 +202,51 @@ function checkAction(node: StepNode, index: DocumentIndex, d: Diagnostics): void
     if (inner[0] === 'Steps' && spec.name === 'aws:loop') continue
     checkReferences(value, [...inputsPath, ...inner], node, index, d)
   }
-  if (spec.noOnCancel && typeof step.onCancel === 'string') {
-    d.error('on-failure', [...path, 'onCancel'], `${spec.name} does not support onCancel (step ${node.name}).`, 'remove onCancel from this step.')
-  }
+  if (spec.noOnCancel && typeof step.onCancel === 'string')
+    d.warning(
+      'on-cancel',
+      [...path, 'onCancel'],
+      `${spec.name} does not support onCancel (step ${node.name}): SSM accepts it and never uses it.`,
+      `remove onCancel from this step${spec.name === 'aws:loop' ? ', or set it on the steps inside the loop' : ''}.`,
+    )
   spec.checkInputs?.(given, inputCheck(node, index, inputsPath, d))
 }
 
+const inputAt = (node: StepNode, name: string) => [...node.path, 'inputs', name]
+
 function checkRequiredInputs(node: StepNode, spec: ActionSpec, given: Record<string, unknown>, where: NodePath, d: Diagnostics): void {
-  const at = (name: string) => [...node.path, 'inputs', name]
   for (const name of spec.requiredInputs) {
     if (!(name in given)) d.error('missing-input', where, `Step ${node.name} (${spec.name}) has no ${name} input.`, `add inputs.${name}.`)
     else if (isEmpty(given[name]))
       d.error(
         'empty-input',
-        at(name),
+        inputAt(node, name),
         `Input ${name} of step ${node.name} is empty.`,
         `give it a value, for example a parameter reference such as '{{ InstanceId }}'.`,
       )
   }
-  for (const group of spec.oneOf ?? []) {
-    const present = group.filter((name) => name in given)
-    if (present.length === 0)
-      d.error('missing-input', where, `Step ${node.name} (${spec.name}) needs ${group.join(' or ')}.`, `add one of inputs.${group.join(', inputs.')}.`)
-    else if (present.length > 1)
-      d.error('conflicting-inputs', at(present[1]), `Step ${node.name} gives both ${present.join(' and ')}.`, `keep only one of ${present.join(', ')}.`)
-    else if (isEmpty(given[present[0]]))
-      d.error('empty-input', at(present[0]), `Input ${present[0]} of step ${node.name} is empty.`, `give it a value, for example '{{ InstanceId }}'.`)
-  }
+  for (const group of spec.oneOf ?? []) checkOneOf(node, spec, group, given, where, d)
+}
+
+/**
+ * Exactly one input of the group. Two given is an error only when both are written out: a reference may be
+ * empty when the run starts, as AWS's documents give InstanceIds and Targets each from a parameter, one left empty.
+ */
+function checkOneOf(node: StepNode, spec: ActionSpec, group: string[], given: Record<string, unknown>, where: NodePath, d: Diagnostics): void {
+  const present = group.filter((name) => name in given)
+  const filled = present.filter((name) => !isEmpty(given[name]))
+  const written = filled.filter((name) => isLiteral(given[name]))
+  if (present.length === 0)
+    d.error('missing-input', where, `Step ${node.name} (${spec.name}) needs ${group.join(' or ')}.`, `add one of inputs.${group.join(', inputs.')}.`)
+  else if (filled.length === 0)
+    d.error('empty-input', inputAt(node, present[0]), `Input ${present[0]} of step ${node.name} is empty.`, `give it a value, for example '{{ InstanceId }}'.`)
+  else if (written.length > 1)
+    d.error(
+      'conflicting-inputs',
+      inputAt(node, written[1]),
+      `Step ${node.name} gives both ${written.join(' and ')}.`,
+      `keep only one of ${written.join(', ')}.`,
+    )
 }
 
 function inputCheck(node: StepNode, index: DocumentIndex, inputsPath: NodePath, d: Diagnostics): InputCheck {

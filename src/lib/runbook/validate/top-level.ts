@@ -53,15 +53,28 @@ export function checkTopLevel(document: RunbookDocument, bytes: number, d: Diagn
   }
 }
 
+/**
+ * files: attachment names to their checksums (and, in AWS's own documents, their size). The attachments themselves are
+ * not in the document, so a checksum SSM could compare is all there is to check, and a missing one only a warning.
+ */
 function checkFiles(files: unknown, d: Diagnostics): void {
   if (!isMapping(files)) {
     d.error('files', ['files'], 'files must be a mapping of attachment names to checksums.', 'write files: {script.zip: {checksums: {sha256: <hash>}}}.')
     return
   }
   for (const [name, file] of Object.entries(files)) {
-    if (!isMapping(file) || !isMapping(file.checksums) || typeof file.checksums.sha256 !== 'string') {
-      d.error('files', ['files', name], `Attachment ${name} has no checksums.sha256.`, 'add checksums: {sha256: <hex digest of the file>}.')
+    if (!isMapping(file)) {
+      d.error('files', ['files', name], `Attachment ${name} is not a mapping.`, 'write it as checksums: {sha256: <hex digest of the file>}.')
+      continue
     }
+    const checksums = isMapping(file.checksums) ? file.checksums : {}
+    if (!Object.entries(checksums).some(([algorithm, hash]) => algorithm.toLowerCase() === 'sha256' && typeof hash === 'string'))
+      d.warning(
+        'files',
+        ['files', name],
+        `Attachment ${name} has no checksums.sha256, so nothing shows that the file attached is the one meant.`,
+        'add checksums: {sha256: <hex digest of the file>}.',
+      )
   }
 }
 
