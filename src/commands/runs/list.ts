@@ -17,13 +17,15 @@ export interface RunListing {
   startedAt: string
   durationMs?: number
   parameters: Record<string, unknown>
+  /** The SSM Automation execution that ran the steps, for a runbook run with --engine ssm. */
+  executionId?: string
 }
 
 export default class RunsList extends BaseCommand<typeof RunsList> {
   static override baseFlags = BaseCommand.localBaseFlags
   static override summary = 'List past runs from the journals in $OPSCTL_HOME/runs, newest first.'
   static override description =
-    'One line per run, within the terminal\'s width (100 columns when not on a terminal): the workflow and parameters are cut with "…" when they do not fit. The run id starts with the run\'s start time (UTC). --json has every field whole; "opsctl runs show <run>" shows one run.'
+    'One line per run, within the terminal\'s width (100 columns when not on a terminal): the workflow and parameters are cut with "…" when they do not fit. The run id starts with the run\'s start time (UTC). A runbook run in SSM (--engine ssm) lists its automation execution first among the parameters (execution=<id>; "opsctl runbook status <id>" reads it from SSM). --json has every field whole; "opsctl runs show <run>" shows one run.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     {description: 'Only snapshot runs, as JSON', command: '<%= config.bin %> <%= command.id %> --workflow snapshot-create --json'},
@@ -43,7 +45,7 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
       )
     }
     const records = (await listJournals(workflow)).slice(0, this.flags.limit)
-    const runs = records.map(({runId, workflow, status, dryRun, objective, startedAt, durationMs, parameters}) => ({
+    const runs = records.map(({runId, workflow, status, dryRun, objective, startedAt, durationMs, parameters, executionId}) => ({
       runId,
       workflow,
       status,
@@ -52,6 +54,7 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
       startedAt,
       durationMs,
       parameters,
+      executionId,
     }))
     // The run id starts with the run's UTC start time, so no column of its own; --json has startedAt and the parameters whole.
     this.say(
@@ -64,7 +67,7 @@ export default class RunsList extends BaseCommand<typeof RunsList> {
               r.workflow,
               r.objectiveMet === false ? 'objective missed' : `${r.status}${r.dryRun ? ' (dry run)' : ''}`,
               formatDuration(r.durationMs),
-              Object.entries(r.parameters)
+              Object.entries({execution: r.executionId, ...r.parameters})
                 .filter(([, v]) => v !== undefined)
                 .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
                 .join(' '),

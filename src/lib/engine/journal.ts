@@ -17,15 +17,15 @@ export function runsDir(): string {
   return join(opsctlHome(), 'runs')
 }
 
-const runIdPattern = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/
+export const isRunId = (text: string) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(text)
 
-/** Sortable by time, short enough for a resource name: 20261123T192515Z-4f9a1c. */
-export function newRunId(now = new Date()): string {
+/** Sortable by time, short enough for a resource name: 20261123T192515Z-4f9a1c; `tag` (six hex digits) instead of random ones names a run after what it records. */
+export function newRunId(now = new Date(), tag = randomBytes(3).toString('hex')): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '')
-  return `${stamp}-${randomBytes(3).toString('hex')}`
+  return `${stamp}-${tag}`
 }
 
 /** Written to a temporary file and renamed over the journal, so a reader or a crash never sees half a record. */
@@ -38,7 +38,7 @@ export async function writeJournal(record: RunRecord): Promise<void> {
 }
 
 export async function readJournal(runId: string): Promise<RunRecord> {
-  if (!runIdPattern.test(runId)) {
+  if (!isRunId(runId)) {
     throw new UsageError(`"${runId}" is not a run id; run ids look like 20261123T192515Z-4f9a1c (see "opsctl runs list").`, 'InvalidRunId')
   }
   try {

@@ -1,6 +1,6 @@
 import {isDeepStrictEqual} from 'node:util'
 
-import {withinCallScope} from '../aws/call-log.js'
+import {type AwsCall, withinCallScope} from '../aws/call-log.js'
 import {isNotFound} from '../aws/idempotent.js'
 import {OpsctlError, RefusedWriteError, StepTimeoutError, UsageError} from '../errors/errors.js'
 import {ExitCode} from '../errors/exit-codes.js'
@@ -35,6 +35,10 @@ export interface RecorderOptions {
   region?: string
   /** A nested document's run lives in its parent's step: no journal of its own. */
   journal?: boolean
+  /** When the run started, if not now: an SSM Automation execution recorded after the fact. */
+  startedAt?: string
+  /** The SSM Automation execution whose steps this run records (--engine ssm, runbook status). */
+  executionId?: string
 }
 
 export interface RunOutcome {
@@ -53,6 +57,16 @@ export interface Settlement {
   objective?: string[]
   /** The note of a step the run never reached; without it such a step stays pending ("not run"). */
   unreached?(step: StepResult): string | undefined
+  /** When the run ended, if not now: as SSM reports an execution's end. */
+  endedAt?: string
+  /** The run goes on elsewhere (an SSM execution looked at while it runs): the record stays running. */
+  ongoing?: boolean
+}
+
+/** What a driver following steps that run elsewhere (in SSM) saw of a step's end: when it was, and the calls that read it. */
+export interface SeenEnd {
+  endedAt?: string
+  calls?: AwsCall[]
 }
 
 /** The time limits of one piece of step code: the signal it answers to, and how long it may take. */
@@ -97,8 +111,9 @@ export class RunRecorder {
       status: 'running',
       dryRun: options.dryRun ?? false,
       parameters,
-      startedAt: this.isoNow(),
+      startedAt: options.startedAt ?? this.isoNow(),
       region: options.region,
+      executionId: options.executionId,
       metrics: {...previous?.metrics},
       warnings: [],
       steps: options.steps.map(({id, title, mutates, actions}) => ({id, title, mutates, actions, status: 'pending', calls: []})),
@@ -143,18 +158,26 @@ export class RunRecorder {
     }
   }
 
-  async succeed(result: StepResult, outputs?: object | void, endedAt?: string): Promise<void> {
+  async succeed(result: StepResult, outputs?: object | void, seen?: SeenEnd): Promise<void> {
     if (outputs) {
       this.outputs.set(result.id, outputs as StepOutputs)
       result.outputs = redact(outputs as StepOutputs, this.secrets)
     }
     result.status = 'succeeded'
-    await this.end(result, endedAt)
+    await this.end(result, seen)
   }
 
-  async fail(result: StepResult, error: unknown, endedAt?: string): Promise<void> {
+  async fail(result: StepResult, error: unknown, seen?: SeenEnd): Promise<void> {
     Object.assign(result, {status: 'failed', error: toStepError(error)})
-    await this.end(result, endedAt)
+    await this.end(result, seen)
+  }
+
+  /** A step found as the run goes, after the last one: a child execution SSM started for a target or a target location. */
+  add(step: Pick<StepResult, 'id' | 'title' | 'mutates' | 'actions'>): StepResult {
+    const result: StepResult = {...step, status: 'pending', calls: []}
+    this.record.steps.push(result)
+    this.byId.set(result.id, result)
+    return result
   }
 
   /** A step an earlier attempt completed: skipped, its outputs and its miss kept. */
@@ -239,14 +262,16 @@ export class RunRecorder {
     }
   }
 
-  private async end(result: StepResult, endedAt?: string): Promise<void> {
-    this.timed(result, endedAt)
+  private async end(result: StepResult, seen: SeenEnd = {}): Promise<void> {
+    result.calls.push(...(seen.calls ?? []))
+    this.timed(result, seen.endedAt)
     this.reporter.stepFinished(result)
     await this.save()
   }
 
-  private async finish({failure, outcome, objective, unreached}: Settlement): Promise<RunOutcome> {
+  private async finish({failure, outcome, objective, unreached, endedAt, ongoing}: Settlement): Promise<RunOutcome> {
     const {record} = this
+    if (ongoing) return {record, exitCode: ExitCode.Success, outputs: this.outputs}
     for (const step of record.steps) {
       const note = ['pending', 'running'].includes(step.status) ? unreached?.(step) : undefined
       if (note === undefined) continue
@@ -260,7 +285,7 @@ export class RunRecorder {
       record.status = this.exitCodeOf(failure) === ExitCode.Interrupted ? 'interrupted' : 'failed'
       record.error = toStepError(failure)
     }
-    this.timed(record)
+    this.timed(record, endedAt)
     await this.save()
     await this.reporter.runFinished(record)
     const exitCode = failure !== undefined ? this.exitCodeOf(failure) : record.objective?.met === false ? ExitCode.ObjectiveMissed : ExitCode.Success

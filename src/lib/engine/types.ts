@@ -127,6 +127,8 @@ export interface RunRecord {
   endedAt?: string
   durationMs?: number
   region?: string
+  /** The SSM Automation execution whose steps this run records: a runbook run with --engine ssm, or runbook status. */
+  executionId?: string
   /** Measured figures, e.g. {rtoSeconds: 74}. */
   metrics: Record<string, number>
   /** Warnings raised during the run (also shown as they happen). */

@@ -1,11 +1,9 @@
-import {createHash} from 'node:crypto'
-
 import type {AutomationExecutionMetadata, SSMClient} from '@aws-sdk/client-ssm'
 
 import type {AwsSession} from '../aws/session.js'
 import type {StepIO} from '../engine/types.js'
 import type {LoadedRunbook} from '../runbook/document.js'
-import {publishDocument} from '../runbook/ssm-engine.js'
+import {clientToken, publishDocument} from '../runbook/ssm-engine.js'
 import type {PatchLedger} from './ledger.js'
 import type {PatchRequest} from './local-engine.js'
 import {PATCH_RUNBOOK} from './procedure.js'
@@ -26,12 +24,6 @@ export interface SsmEngineContext {
 }
 
 const FINISHED = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'CompletedWithSuccess', 'CompletedWithFailure', 'Exited'])
-
-/** SSM's ClientToken must be a UUID: one derived from the run, wave and region makes a start after a lost answer start nothing new. */
-function clientToken(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('/')).digest('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
-}
 
 export class SsmPatchEngine {
   private readonly published = new Map<string, Promise<string>>()

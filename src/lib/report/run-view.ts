@@ -18,16 +18,18 @@ const callCount = (step: StepResult) => {
 
 /**
  * `runs show`: the run's verdict, error and warnings, its parameters, metrics and outcome, and a line per
- * step, within `width` columns. Long values and the AWS request ids are in the step detail (renderStep).
+ * step, within `width` columns. Long values and the AWS request ids are in the step detail (renderStep), which
+ * `shownBy` shows with `--step`.
  */
-export function renderRun(record: RunRecord, width: number): string {
+export function renderRun(record: RunRecord, width: number, shownBy = `opsctl runs show ${record.runId}`): string {
+  const ranBy = record.executionId ? `as SSM automation execution ${record.executionId}` : `by opsctl ${record.opsctlVersion}`
   const resumed = record.resumedFrom ? `; resumes the attempts started ${record.resumedFrom.join(', ')}` : ''
   const metrics = Object.entries(record.metrics)
     .map(([name, value]) => `${name} ${value}`)
     .join(', ')
   return [
     runVerdict(record),
-    `Started ${record.startedAt}${record.region ? ` in ${record.region}` : ''} by opsctl ${record.opsctlVersion}${resumed}.`,
+    `Started ${record.startedAt}${record.region ? ` in ${record.region}` : ''} ${ranBy}${resumed}.`,
     ...(record.error ? [`Error: ${record.error.message}`] : []),
     ...record.warnings.map((warning) => `Warning: ${warning}`),
     'Parameters:',
@@ -41,7 +43,7 @@ export function renderRun(record: RunRecord, width: number): string {
       {width, columns: {STEP: 16, DETAIL: 24}},
     ),
     '',
-    `Each step's outputs and AWS request ids: opsctl runs show ${record.runId} --step <step>`,
+    `Each step's outputs and AWS request ids: ${shownBy} --step <step>`,
   ].join('\n')
 }
 

@@ -1,14 +1,12 @@
+import {createHash} from 'node:crypto'
 import {isDeepStrictEqual} from 'node:util'
 
 import {
   CreateDocumentCommand,
-  DescribeAutomationStepExecutionsCommand,
-  GetAutomationExecutionCommand,
   GetDocumentCommand,
   InvalidDocument,
   SSMClient,
   StartAutomationExecutionCommand,
-  type StepExecution,
   StopAutomationExecutionCommand,
   type TargetLocation,
   UpdateDocumentCommand,
@@ -17,17 +15,17 @@ import {
 import {parse} from 'yaml'
 
 import type {AwsSession} from '../aws/session.js'
-import {RunRecorder, type Settlement} from '../engine/recorder.js'
+import {RunRecorder} from '../engine/recorder.js'
 import type {RunReporter} from '../engine/reporter.js'
 import type {RunRecord} from '../engine/types.js'
 import {runbookWorkflow} from '../engine/workflow-names.js'
-import {NotFoundError, OpsctlError} from '../errors/errors.js'
-import {ExitCode} from '../errors/exit-codes.js'
+import type {ExitCode} from '../errors/exit-codes.js'
 import type {Clock} from '../time/clock.js'
 import type {LoadedRunbook} from './document.js'
 import {stepNodes} from './graph.js'
 import {documentNameOf} from './load.js'
-import {runbookSteps, unreachedNote} from './step-results.js'
+import {ExecutionRecording, lookAt} from './ssm-execution.js'
+import {runbookSteps} from './step-results.js'
 
 export interface PublishedDocument {
   name: string
@@ -73,24 +71,6 @@ export interface SsmRunOptions {
   interrupt?: AbortSignal
 }
 
-const stepStatus = (s: StepExecution['StepStatus']): 'running' | 'succeeded' | 'failed' | undefined =>
-  s === 'Success'
-    ? 'succeeded'
-    : s === 'Failed' || s === 'TimedOut' || s === 'Cancelled'
-      ? 'failed'
-      : s === 'InProgress' || s === 'Waiting'
-        ? 'running'
-        : undefined
-const finalStatus: Record<string, 'succeeded' | 'failed' | 'interrupted'> = {
-  Success: 'succeeded',
-  CompletedWithSuccess: 'succeeded',
-  Failed: 'failed',
-  TimedOut: 'failed',
-  CompletedWithFailure: 'failed',
-  Cancelled: 'interrupted',
-  Exited: 'failed',
-}
-
 /** SSM wants every parameter value as a list of strings. */
 const asSsmParameters = (parameters: Record<string, unknown>) =>
   Object.fromEntries(
@@ -114,16 +94,18 @@ export async function runInSsm(options: SsmRunOptions): Promise<{record: RunReco
       TargetLocations: options.targetLocations,
       MaxConcurrency: options.maxConcurrency,
       MaxErrors: options.maxErrors,
-      ClientToken: options.runId,
+      ClientToken: clientToken(options.runId),
     }),
   )
   const executionId = AutomationExecutionId!
-  const {steps, idOf} = runbookSteps(stepNodes(options.runbook.document!))
+  // A fan-out runs the document in child executions, each recorded as a step when SSM starts it.
+  const {steps, idOf} = runbookSteps(options.targetLocations?.length ? [] : stepNodes(options.runbook.document!))
   const recorder = new RunRecorder({
     workflow: runbookWorkflow(published.name),
     steps,
     runId: options.runId,
-    parameters: {...options.parameters, executionId},
+    parameters: options.parameters,
+    executionId,
     clock: options.clock,
     reporter: options.reporter,
     region: options.session.region,
@@ -135,99 +117,19 @@ export async function runInSsm(options: SsmRunOptions): Promise<{record: RunReco
     () => void ssm.send(new StopAutomationExecutionCommand({AutomationExecutionId: executionId, Type: 'Cancel'})).catch(() => undefined),
     {once: true},
   )
-  const {record, exitCode} = await recorder.run(() => follow(ssm, executionId, recorder, idOf, options.pollIntervalMs ?? 5000))
+  const recording = new ExecutionRecording(recorder, idOf)
+  const {record, exitCode} = await recorder.run(async () => {
+    for (;;) {
+      const settled = await recording.record(await lookAt(ssm, executionId, options.session.region))
+      if (settled) return settled
+      await recorder.clock.sleep(options.pollIntervalMs ?? 5000)
+    }
+  })
   return {record, exitCode, executionId}
 }
 
-/** The step executions of the automation, every page. */
-async function stepExecutions(ssm: SSMClient, executionId: string): Promise<StepExecution[]> {
-  const steps: StepExecution[] = []
-  let NextToken: string | undefined
-  do {
-    const page = await ssm.send(new DescribeAutomationStepExecutionsCommand({AutomationExecutionId: executionId, NextToken}))
-    steps.push(...(page.StepExecutions ?? []))
-    NextToken = page.NextToken
-  } while (NextToken)
-  return steps
-}
-
-/** Records a step execution as it changes; a step of a nested document or a target is reported by its own execution. */
-async function recordStep(recorder: RunRecorder, step: StepExecution, id: string | undefined): Promise<void> {
-  const status = stepStatus(step.StepStatus)
-  if (!status || !id) return
-  const result = recorder.result(id)
-  const startedAt = step.ExecutionStartTime?.toISOString()
-  if (status === 'running' || !result.startedAt) recorder.begin(result, startedAt)
-  if (status === 'succeeded') await recorder.succeed(result, step.Outputs, step.ExecutionEndTime?.toISOString())
-  if (status === 'failed')
-    await recorder.fail(
-      result,
-      new OpsctlError(step.FailureMessage ?? `${step.StepName} ${step.StepStatus}`, ExitCode.WorkflowFailed, step.StepStatus ?? 'Failed'),
-      step.ExecutionEndTime?.toISOString(),
-    )
-}
-
-/** Polls the execution until it ends, turning each step execution into a step result as it changes. */
-async function follow(ssm: SSMClient, executionId: string, recorder: RunRecorder, idOf: Map<string, string>, pollIntervalMs: number): Promise<Settlement> {
-  const seen = new Map<string, string>()
-  for (;;) {
-    const {AutomationExecution: execution} = await ssm.send(new GetAutomationExecutionCommand({AutomationExecutionId: executionId}))
-    for (const step of await stepExecutions(ssm, executionId)) {
-      const key = `${step.StepExecutionId}:${step.StepStatus}`
-      if (seen.get(step.StepExecutionId ?? step.StepName ?? '') === key) continue
-      seen.set(step.StepExecutionId ?? step.StepName ?? '', key)
-      await recordStep(recorder, step, idOf.get(step.StepName ?? ''))
-    }
-    const status = finalStatus[execution?.AutomationExecutionStatus ?? '']
-    if (status === 'succeeded') return {outcome: (execution?.Outputs as Record<string, unknown> | undefined) ?? {}, unreached: () => unreachedNote(status)}
-    if (status) {
-      const message = `Automation execution ${executionId} ended ${execution?.AutomationExecutionStatus}${execution?.FailureMessage ? `: ${execution.FailureMessage}` : ''}.`
-      const failure = new OpsctlError(
-        message,
-        status === 'interrupted' ? ExitCode.Interrupted : ExitCode.WorkflowFailed,
-        execution?.AutomationExecutionStatus ?? 'Failed',
-      )
-      return {failure, unreached: () => unreachedNote(status)}
-    }
-    await recorder.clock.sleep(pollIntervalMs)
-  }
-}
-
-export interface AutomationStatus {
-  executionId: string
-  documentName: string
-  status: string
-  startedAt?: string
-  endedAt?: string
-  outputs?: Record<string, string[]>
-  failureMessage?: string
-  steps: {name: string; action?: string; status: string; startedAt?: string; endedAt?: string; outputs?: Record<string, string[]>; failureMessage?: string}[]
-}
-
-/** An automation execution and its step executions, as SSM reports them. */
-export async function automationStatus(session: AwsSession, executionId: string): Promise<AutomationStatus> {
-  const ssm = session.client(SSMClient)
-  const {AutomationExecution: e} = await ssm.send(new GetAutomationExecutionCommand({AutomationExecutionId: executionId})).catch((error) => {
-    if (error?.name === 'AutomationExecutionNotFoundException')
-      throw new NotFoundError(`No automation execution ${executionId} in ${session.region}; check the id or pass --region.`)
-    throw error
-  })
-  return {
-    executionId,
-    documentName: e?.DocumentName ?? '',
-    status: e?.AutomationExecutionStatus ?? 'Unknown',
-    startedAt: e?.ExecutionStartTime?.toISOString(),
-    endedAt: e?.ExecutionEndTime?.toISOString(),
-    outputs: e?.Outputs,
-    failureMessage: e?.FailureMessage,
-    steps: (e?.StepExecutions ?? []).map((s) => ({
-      name: s.StepName ?? '',
-      action: s.Action,
-      status: s.StepStatus ?? 'Pending',
-      startedAt: s.ExecutionStartTime?.toISOString(),
-      endedAt: s.ExecutionEndTime?.toISOString(),
-      outputs: s.Outputs,
-      failureMessage: s.FailureMessage,
-    })),
-  }
+/** SSM's ClientToken is a UUID: one derived from the run (and what else it starts) makes a start whose answer was lost start nothing new. */
+export function clientToken(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('/')).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }

@@ -16,6 +16,14 @@ export function stepIdOf(name: string): string {
 
 type StepShape = Pick<StepResult, 'id' | 'title' | 'mutates' | 'actions'>
 
+/** The kebab-case id of a step named `name` that none in `used` has yet (then added to it): `-2`, `-3` … after a taken one. */
+function uniqueStepId(name: string, used: Set<string>): string {
+  let id = stepIdOf(name)
+  for (let n = 2; used.has(id); n++) id = `${stepIdOf(name)}-${n}`
+  used.add(id)
+  return id
+}
+
 /**
  * A document's steps as a run records them, whichever engine runs it: one result per document step (a step
  * that runs again keeps its latest result), with a unique kebab-case id, and the id of each step by its name.
@@ -24,9 +32,7 @@ export function runbookSteps(nodes: StepNode[]): {steps: StepShape[]; idOf: Map<
   const idOf = new Map<string, string>()
   const used = new Set<string>()
   const steps = nodes.map((node): StepShape => {
-    let id = stepIdOf(node.name)
-    for (let n = 2; used.has(id); n++) id = `${stepIdOf(node.name)}-${n}`
-    used.add(id)
+    const id = uniqueStepId(node.name, used)
     idOf.set(node.name, id)
     const action = String(node.step.action)
     const spec = actions.get(action)
@@ -40,6 +46,19 @@ export function runbookSteps(nodes: StepNode[]): {steps: StepShape[]; idOf: Map<
     }
   })
   return {steps, idOf}
+}
+
+/**
+ * A child execution of a fan-out run (SSM starts one per target of a rate-controlled run, and per account and Region of
+ * a target-location run) as a step of its parent's run, named by its target; it runs the whole document, so it may change things.
+ */
+export function childStep(child: {target: string; executionId: string; documentName: string}, used: Set<string>): StepShape {
+  return {
+    id: uniqueStepId(child.target, used),
+    title: `${child.target}: child execution ${child.executionId} of ${child.documentName}`,
+    mutates: true,
+    actions: [],
+  }
 }
 
 /** The note of a step the run never reached, by how the run ended. */

@@ -1,5 +1,6 @@
 import {
   CreateDocumentCommand,
+  DescribeAutomationExecutionsCommand,
   DescribeAutomationStepExecutionsCommand,
   GetAutomationExecutionCommand,
   GetDocumentCommand,
@@ -15,7 +16,7 @@ import {type AwsStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 import {readJournal} from '../../../src/lib/engine/journal.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
-import {automationStatus, runInSsm} from '../../../src/lib/runbook/ssm-engine.js'
+import {runInSsm, type SsmRunOptions} from '../../../src/lib/runbook/ssm-engine.js'
 import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 
@@ -31,6 +32,7 @@ mainSteps:
     inputs: {Service: rds, Api: DescribeDBInstances, DBInstanceIdentifier: '{{ DBInstanceIdentifier }}', PropertySelector: '$.DBInstances[0].DBInstanceStatus', DesiredValues: [available]}
 `
 const executionId = '4f1c2a3b-1234-4d5e-8f90-0123456789ab'
+const childIds = ['5a000000-0000-4000-8000-000000000001', '5a000000-0000-4000-8000-000000000002']
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s))
 
 describe('runbook SSM engine (SDK mocks: moto has no automation executions)', () => {
@@ -46,17 +48,14 @@ describe('runbook SSM engine (SDK mocks: moto has no automation executions)', ()
   })
   after(() => ssm.restore())
 
-  const run = async (interrupt?: AbortSignal) =>
+  const run = async (options: Partial<SsmRunOptions> = {}) =>
     runInSsm({
       runbook: parseRunbook(text, '/tmp/opsctl-Failover.yaml'),
       parameters: {DBInstanceIdentifier: 'tenant-shard-001'},
       session: await testSession(),
       runId: '20260101T000000Z-abcdef',
       clock: new VirtualClock(),
-      maxConcurrency: '1',
-      maxErrors: '0',
-      targetLocations: [{Accounts: ['111111111111'], Regions: ['eu-west-1']}],
-      interrupt,
+      ...options,
     })
 
   it('publishes, starts the automation with its parameters and maps each step execution to the same step results', async () => {
@@ -83,21 +82,55 @@ describe('runbook SSM engine (SDK mocks: moto has no automation executions)', ()
     const {record, exitCode} = await run()
     expect(exitCode).to.equal(0)
     const start = ssm.commandCalls(StartAutomationExecutionCommand)[0].args[0].input
-    expect(start).to.deep.include({
-      DocumentName: 'opsctl-Failover',
-      DocumentVersion: '1',
-      Parameters: {DBInstanceIdentifier: ['tenant-shard-001']},
-      MaxConcurrency: '1',
-      MaxErrors: '0',
-    })
-    expect(start.TargetLocations).to.deep.equal([{Accounts: ['111111111111'], Regions: ['eu-west-1']}])
+    expect(start).to.deep.include({DocumentName: 'opsctl-Failover', DocumentVersion: '1', Parameters: {DBInstanceIdentifier: ['tenant-shard-001']}})
     expect(record.steps.map((s) => [s.id, s.status, s.durationMs])).to.deep.equal([
       ['reboot-with-failover', 'succeeded', 2000],
       ['wait-available', 'succeeded', 72_000],
     ])
     expect(record.steps[0].actions).to.deep.equal(['rds:RebootDBInstance'])
     expect(record.outcome).to.deep.equal({'waitAvailable.Status': ['available']})
-    expect((await readJournal(record.runId)).status).to.equal('succeeded')
+    expect(record.parameters).to.deep.equal({DBInstanceIdentifier: 'tenant-shard-001'})
+    expect(await readJournal(record.runId)).to.deep.include({status: 'succeeded', executionId})
+  })
+
+  it('starts with a UUID client token derived from the run, so a start whose answer was lost starts nothing new', async () => {
+    ssm.on(GetAutomationExecutionCommand).resolves({AutomationExecution: {AutomationExecutionStatus: 'Success'}})
+    ssm.on(DescribeAutomationStepExecutionsCommand).resolves({StepExecutions: []})
+    await run()
+    await run()
+    const [first, second] = ssm.commandCalls(StartAutomationExecutionCommand).map((call) => call.args[0].input.ClientToken)
+    expect(first).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    expect(second).to.equal(first)
+  })
+
+  it('records each child execution of a target-location run as a step when SSM starts it, not the document steps', async () => {
+    const targetLocations = [{Accounts: ['111111111111', '222222222222'], Regions: ['eu-west-1']}]
+    const child = (id: string, AutomationExecutionStatus: 'InProgress' | 'Success', end?: number) => ({
+      AutomationExecutionId: id,
+      AutomationExecutionStatus,
+      ExecutionStartTime: at(1),
+      ExecutionEndTime: end === undefined ? undefined : at(end),
+    })
+    ssm
+      .on(GetAutomationExecutionCommand)
+      .resolvesOnce({AutomationExecution: {AutomationExecutionStatus: 'InProgress', TargetLocations: targetLocations}})
+      .resolves({AutomationExecution: {AutomationExecutionStatus: 'Success', TargetLocations: targetLocations}})
+    ssm
+      .on(DescribeAutomationExecutionsCommand)
+      .resolvesOnce({AutomationExecutionMetadataList: [child(childIds[0], 'InProgress')]})
+      .resolves({AutomationExecutionMetadataList: [child(childIds[0], 'Success', 30), child(childIds[1], 'Success', 40)]})
+    const {record, exitCode} = await run({targetLocations, maxConcurrency: '1', maxErrors: '0'})
+    expect(exitCode).to.equal(0)
+    expect(ssm.commandCalls(StartAutomationExecutionCommand)[0].args[0].input).to.deep.include({
+      TargetLocations: targetLocations,
+      MaxConcurrency: '1',
+      MaxErrors: '0',
+    })
+    expect(record.steps.map((s) => [s.id, s.status, s.durationMs, s.outputs?.ExecutionId])).to.deep.equal([
+      [childIds[0], 'succeeded', 29_000, [childIds[0]]],
+      [childIds[1], 'succeeded', 39_000, [childIds[1]]],
+    ])
+    expect(ssm.commandCalls(DescribeAutomationStepExecutionsCommand)).to.have.length(0)
   })
 
   it('maps a failed execution to exit 1 with the failing step and its message', async () => {
@@ -125,44 +158,14 @@ describe('runbook SSM engine (SDK mocks: moto has no automation executions)', ()
 
   it('stops the execution in SSM when interrupted and exits 130 once SSM reports it cancelled', async () => {
     const interrupt = new AbortController()
-    ssm.on(GetAutomationExecutionCommand).callsFake(() => {
+    ssm.on(GetAutomationExecutionCommand).callsFake(async () => {
       interrupt.abort()
       return {AutomationExecution: {AutomationExecutionStatus: ssm.commandCalls(StopAutomationExecutionCommand).length > 0 ? 'Cancelled' : 'InProgress'}}
     })
     ssm.on(DescribeAutomationStepExecutionsCommand).resolves({StepExecutions: []})
     ssm.on(StopAutomationExecutionCommand).resolves({})
-    const {exitCode} = await run(interrupt.signal)
+    const {exitCode} = await run({interrupt: interrupt.signal})
     expect(ssm.commandCalls(StopAutomationExecutionCommand)[0].args[0].input).to.deep.equal({AutomationExecutionId: executionId, Type: 'Cancel'})
     expect(exitCode).to.equal(130)
-  })
-
-  it('reports an execution and its steps for runbook status, and a missing one as not found', async () => {
-    ssm.on(GetAutomationExecutionCommand, {AutomationExecutionId: executionId}).resolves({
-      AutomationExecution: {
-        DocumentName: 'opsctl-Failover',
-        AutomationExecutionStatus: 'Success',
-        ExecutionStartTime: at(0),
-        ExecutionEndTime: at(80),
-        StepExecutions: [{StepName: 'rebootWithFailover', Action: 'aws:executeAwsApi', StepStatus: 'Success'}],
-      },
-    })
-    const status = await automationStatus(await testSession(), executionId)
-    expect(status).to.deep.include({documentName: 'opsctl-Failover', status: 'Success', endedAt: '2026-01-01T00:01:20.000Z'})
-    expect(status.steps).to.deep.equal([
-      {
-        name: 'rebootWithFailover',
-        action: 'aws:executeAwsApi',
-        status: 'Success',
-        startedAt: undefined,
-        endedAt: undefined,
-        outputs: undefined,
-        failureMessage: undefined,
-      },
-    ])
-    ssm
-      .on(GetAutomationExecutionCommand, {AutomationExecutionId: '00000000-0000-0000-0000-000000000000'})
-      .rejects(Object.assign(new Error('no such execution'), {name: 'AutomationExecutionNotFoundException'}))
-    const missing = await automationStatus(await testSession(), '00000000-0000-0000-0000-000000000000').catch((e) => e)
-    expect(missing).to.include({exitCode: 2, code: 'NotFound'})
   })
 })
