@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {parseJsonPath, selectJsonPath} from '../../../src/lib/runbook/jsonpath.js'
+import {coerceOutput} from '../../../src/lib/runbook/output-types.js'
 
 /** A DescribeInstances response as the local engine hands it to Selectors (plain JSON). */
 const described = {
@@ -109,5 +110,16 @@ describe('JSONPath filters, as SSM evaluates Selectors and PropertySelectors', (
     expect(refusal("$.Volumes[?('a')]").message).to.contain(`unsupported in its filter at "'a'"`)
     expect(refusal('$.Volumes[1:2]').message).to.contain('has something unsupported at "[1:2]"')
     expect(refusal('').message).to.contain('is empty')
+  })
+})
+
+describe('a selected list of one as a String, Integer or Boolean output', () => {
+  it('is its one value, as SSM converts it; a longer list is not', () => {
+    const running = selectJsonPath(described, "$.Reservations[*].Instances[?(@.State.Name == 'stopped')].InstanceId")
+    expect(coerceOutput(running, 'String', 'find.InstanceId')).to.equal('i-2')
+    expect(coerceOutput(selectJsonPath(described, '$.Volumes[?(@.Size > 8)].Size'), 'Integer', 'find.Size')).to.equal(100)
+    expect(coerceOutput([true], 'Boolean', 'find.Optimized')).to.equal(true)
+    expect(() => coerceOutput([8, 100], 'Integer', 'find.Sizes')).to.throw('Output find.Sizes is [8,100], which is not a Integer')
+    expect(coerceOutput(['i-1', 'i-3'], 'String', 'find.Ids')).to.equal('["i-1","i-3"]')
   })
 })
