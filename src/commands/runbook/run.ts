@@ -70,7 +70,9 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     if (flags.engine === 'local' && misplaced.length > 0) throw new UsageError(`--${misplaced.join(', --')} only apply with --engine ssm.`)
     const localOnly = [this.dryRun && '--dry-run', flags.resume !== undefined && '--resume'].filter(Boolean)
     if (flags.engine === 'ssm' && localOnly.length > 0)
-      throw new UsageError(`${localOnly.join(' and ')} only apply with --engine local: SSM can neither dry-run nor resume an execution.`)
+      throw new UsageError(
+        `${localOnly.join(' and ')} only appl${localOnly.length > 1 ? 'y' : 'ies'} with --engine local: SSM can neither dry-run nor resume an execution.`,
+      )
     const targetLocations = flags['target-locations'] === undefined ? undefined : parseTargetLocations(flags['target-locations'])
     if (flags.engine === 'local') {
       // A dry run plans approvals instead of asking for them.
