@@ -114,7 +114,8 @@ class LocalRun {
   async walkDocument(): Promise<Settlement> {
     if (JSON.stringify(this.options.runbook.document).includes('global:ACCOUNT_ID')) await this.readAccountId()
     const mainSteps = this.nodes.filter((n) => !n.loop)
-    const ended = await this.walk(mainSteps, this.recorder.interrupts.run, this.carryOnFromEarlierAttempt(mainSteps))
+    const start = this.carryOnFromEarlierAttempt(mainSteps)
+    const ended: Walked = start ? await this.walk(mainSteps, this.recorder.interrupts.run, start) : {status: 'ended'}
     if (ended.status === 'planned') {
       for (const node of stepsAhead(ended.from, this.nodes)) this.recorder.plan(this.resultOf(node))
     }
@@ -125,8 +126,8 @@ class LocalRun {
   }
 
   /**
-   * Where a resumed run carries on: after the last step the earlier attempt finished, with that step's variables and
-   * every finished step's outputs. The finished steps the run cannot come back to are skipped as completed.
+   * Where a resumed run carries on (undefined: its path had ended): after the last step the earlier attempt finished,
+   * with that step's variables and every finished step's outputs. The finished steps it cannot come back to are skipped as completed.
    */
   private carryOnFromEarlierAttempt(mainSteps: StepNode[]): StepNode | undefined {
     const previous = this.options.resume

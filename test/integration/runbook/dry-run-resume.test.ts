@@ -4,7 +4,7 @@ import {CreateVolumeCommand, DescribeSnapshotsCommand, EC2Client} from '@aws-sdk
 import {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
 import {expect} from 'chai'
 
-import {readJournal} from '../../../src/lib/engine/journal.js'
+import {readJournal, writeJournal} from '../../../src/lib/engine/journal.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import type {RunRecord, StepResult} from '../../../src/lib/engine/types.js'
 import {parseRunbook} from '../../../src/lib/runbook/document.js'
@@ -188,6 +188,19 @@ mainSteps:
       expect(third.exitCode, JSON.stringify(third.record.error)).to.equal(0)
       expect(statuses(third.record)).to.include({snapshot: 'skipped', note: 'succeeded', 'tag-snapshot': 'succeeded'})
       expect(third.record.resumedFrom).to.have.length(2)
+      expect(await snapshots()).to.have.length(1)
+    })
+
+    it('settles a run killed after its last step had finished, running nothing again', async () => {
+      await bigVolume()
+      const done = await run(snapshotBigVolume, {})
+      // What kill -9 leaves between the last step's journal write and the run's own.
+      await writeJournal({...(await readJournal(done.record.runId)), status: 'running', endedAt: undefined})
+      const {record, exitCode} = await run(snapshotBigVolume, {}, {resume: await readJournal(done.record.runId)})
+      expect(exitCode, JSON.stringify(record.error)).to.equal(0)
+      expect(record.status).to.equal('succeeded')
+      expect(record.steps.map((s) => s.status)).to.deep.equal(Array(7).fill('skipped'))
+      expect(record.steps.flatMap((s) => s.calls)).to.deep.equal([])
       expect(await snapshots()).to.have.length(1)
     })
 
