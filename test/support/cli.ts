@@ -36,3 +36,17 @@ export function parseJson<T = any>(result: CliResult): {status: number; result: 
     throw new Error(`stdout is not JSON alone:\n${result.stdout}\nstderr:\n${result.stderr}`)
   }
 }
+
+/** For `onSpawn`: sends the signal once the process's plain output shows `line`. */
+export function killWhen(line: string, signal: NodeJS.Signals) {
+  return (pid: number, stdout: NodeJS.ReadableStream) => {
+    let output = ''
+    const watch = (chunk: Buffer) => {
+      output += chunk
+      if (!output.includes(line)) return
+      stdout.off('data', watch)
+      process.kill(pid, signal)
+    }
+    stdout.on('data', watch)
+  }
+}

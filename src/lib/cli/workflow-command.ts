@@ -50,7 +50,7 @@ export interface RunStart {
 interface DriveOptions<R extends object> extends RunTelling<R> {
   /** The question asked before the first change (see WorkflowRun.confirm), when there is one to ask. */
   ask?: Confirmation
-  /** Whether a failed run can be resumed (runbook runs cannot yet). */
+  /** Whether a failed run can be resumed (an SSM execution cannot). */
   resumable: boolean
 }
 
@@ -65,7 +65,7 @@ const resumeFlags = {
 
 /**
  * A command that runs steps and records them (a journal, the live list, JUnit and Markdown reports), whichever
- * driver walks them: runbook runs directly, every workflow through WorkflowCommand.
+ * driver walks them: the linear runner through WorkflowCommand.runWorkflow, the runbook engines through drive.
  */
 export abstract class RunCommand<T extends typeof Command> extends BaseCommand<T> {
   static override baseFlags = {...BaseCommand.baseFlags, ...reportFlags}

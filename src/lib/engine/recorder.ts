@@ -180,7 +180,7 @@ export class RunRecorder {
     return result
   }
 
-  /** A step an earlier attempt completed: skipped, its outputs and its miss kept. */
+  /** A step an earlier attempt completed: skipped, its outputs, miss and checkpoint kept (a resume of this run reads them too). */
   reuse(result: StepResult, earlier: StepResult): void {
     const completedAt = earlier.completedAt ?? earlier.endedAt
     Object.assign(result, {
@@ -189,6 +189,7 @@ export class RunRecorder {
       completedAt,
       outputs: earlier.outputs,
       missed: earlier.missed,
+      checkpoint: earlier.checkpoint,
     })
     if (earlier.outputs) this.outputs.set(earlier.id, earlier.outputs)
     this.reporter.stepFinished(result)

@@ -75,3 +75,28 @@ export function jumpsFrom(node: StepNode): Jump[] {
   }
   return jumps
 }
+
+/** Names of the steps that any jump (success, choice, failure, cancel) can reach from the first, within its list of steps. */
+export function reachableFrom(first: StepNode, inScope: Map<string, StepNode>): Set<string> {
+  const reached = new Set([first.name])
+  const queue = [first]
+  for (let next = 0; next < queue.length; next++) {
+    for (const jump of jumpsFrom(queue[next])) {
+      const target = inScope.get(jump.target)
+      if (target && !reached.has(target.name)) {
+        reached.add(target.name)
+        queue.push(target)
+      }
+    }
+  }
+  return reached
+}
+
+/** The step and every step a run may go on to from it among its siblings, with the steps inside the loops among them, in document order. */
+export function stepsAhead(first: StepNode, nodes: StepNode[]): StepNode[] {
+  const reached = reachableFrom(first, new Map(first.scope.map((n) => [n.name, n])))
+  const ahead = new Set<string>()
+  // stepNodes lists a loop's steps after the loop.
+  for (const node of nodes) if (reached.has(node.name) || (node.loop !== undefined && ahead.has(node.loop))) ahead.add(node.name)
+  return nodes.filter((n) => ahead.has(n.name))
+}

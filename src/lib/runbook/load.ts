@@ -15,6 +15,9 @@ export const documentNameOf = (file: string) => basename(file, extname(file))
 /** The documents shipped with opsctl (runbooks/ beside dist/ and src/). */
 export const shippedRunbooksDir = fileURLToPath(new URL('../../../runbooks/', import.meta.url))
 
+/** aws:approve and aws:pause wait for a person's answer. */
+export const asksAPerson = (action: string) => action === 'aws:approve' || action === 'aws:pause'
+
 /** Finds `<name>.yaml|.yml|.json` in the directories; undefined when none has it. */
 export function findDocument(name: string, dirs: string[]): string | undefined {
   for (const dir of dirs) {
@@ -38,7 +41,7 @@ export async function assertRunnableLocally(runbook: LoadedRunbook, dirs: string
     const where = `${runbook.file}:${runbook.at([...node.path, 'action']).line}`
     if (!spec.run)
       throw new UsageError(`Step ${node.name} (${where}) uses ${spec.name}, which the local engine cannot run; run it with --engine ssm.`, 'NotRunnableLocally')
-    if (!options.canApprove && (spec.name === 'aws:approve' || spec.name === 'aws:pause')) {
+    if (!options.canApprove && asksAPerson(spec.name)) {
       throw new UsageError(
         `Step ${node.name} (${where}) waits for an approval and there is no terminal to ask on; pass --approve to approve it. Nothing was run.`,
         'ConfirmationRequired',

@@ -13,11 +13,12 @@ import type {ActionResult, LocalStepContext} from './action.js'
 import {actions} from './actions/index.js'
 import {evaluateCondition} from './conditions.js'
 import type {LoadedRunbook, RunbookStep} from './document.js'
-import {isTrue, jumpTarget, nextOnSuccess, type StepNode, stepNodes} from './graph.js'
+import {isTrue, jumpTarget, nextOnSuccess, type StepNode, stepNodes, stepsAhead} from './graph.js'
 import {selectJsonPath} from './jsonpath.js'
-import {documentNameOf, findDocument, loadValidRunbook} from './load.js'
+import {asksAPerson, documentNameOf, findDocument, loadValidRunbook} from './load.js'
 import {coerceOutput} from './output-types.js'
 import {interpolate, type Reference, referencesIn, stringsIn} from './references.js'
+import {assertResumableLocally, finished, lastPosition, type WalkPosition} from './resume.js'
 import {runbookSteps, unreachedNote} from './step-results.js'
 
 export interface LocalRunOptions {
@@ -35,6 +36,10 @@ export interface LocalRunOptions {
   interrupt?: AbortSignal
   /** false for nested documents, which live inside their parent's step. */
   journal?: boolean
+  /** Runs the steps that neither change anything nor ask a person; from the first that does, plans every step the run may go on to. */
+  dryRun?: boolean
+  /** The journal of an earlier attempt: the run carries on after the last step it finished, with the outputs and variables it had. */
+  resume?: RunRecord
 }
 
 export interface LocalRunOutcome {
@@ -62,14 +67,18 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunOutc
     region: options.session.region,
     interrupt: options.interrupt,
     journal: options.journal,
+    dryRun: options.dryRun,
+    resume: options.resume,
   })
+  if (options.resume) assertResumableLocally(options.resume, steps)
   const run = new LocalRun(options, recorder, nodes, idOf)
   const {record, exitCode} = await recorder.run(() => run.walkDocument())
   return {record, exitCode, outputs: run.documentOutputs()}
 }
 
-type StepOutcome = {status: 'succeeded'; nextStep?: string} | {status: 'failed'; error: unknown}
-type Walked = {status: 'ended'} | {status: 'failed'; error: unknown}
+type StepOutcome = {status: 'succeeded'; nextStep?: string} | {status: 'failed'; error: unknown} | {status: 'planned'}
+/** How a walk ended: at the end of its path, at a failure, or (in a dry run) at the step planning started from. */
+type Walked = {status: 'ended'} | {status: 'failed'; error: unknown} | {status: 'planned'; from: StepNode}
 
 /** One local run of a document: the graph walk, the values references resolve to, and each step's attempts. */
 class LocalRun {
@@ -79,6 +88,8 @@ class LocalRun {
   private readonly parameterStore = new Map<string, unknown>()
   private readonly globals: Record<string, unknown>
   private readonly runs = new Map<string, number>()
+  /** How many steps of the run's walk have finished, earlier attempts included: orders the journalled positions. */
+  private finished = 0
   private criticalFailure?: unknown
 
   constructor(
@@ -102,13 +113,46 @@ class LocalRun {
 
   async walkDocument(): Promise<Settlement> {
     if (JSON.stringify(this.options.runbook.document).includes('global:ACCOUNT_ID')) await this.readAccountId()
-    const ended = await this.walk(
-      this.nodes.filter((n) => !n.loop),
-      this.recorder.interrupts.run,
-    )
+    const mainSteps = this.nodes.filter((n) => !n.loop)
+    const start = this.carryOnFromEarlierAttempt(mainSteps)
+    const ended: Walked = start ? await this.walk(mainSteps, this.recorder.interrupts.run, start) : {status: 'ended'}
+    if (ended.status === 'planned') {
+      for (const node of stepsAhead(ended.from, this.nodes)) this.recorder.plan(this.resultOf(node))
+    }
     const failure = ended.status === 'failed' ? ended.error : this.criticalFailure
     const status = failure === undefined ? 'succeeded' : failure instanceof InterruptedError ? 'interrupted' : 'failed'
-    return {failure, outcome: failure === undefined ? this.documentOutputs() : undefined, unreached: () => unreachedNote(status)}
+    const complete = failure === undefined && ended.status === 'ended'
+    return {failure, outcome: complete ? this.documentOutputs() : undefined, unreached: () => unreachedNote(status)}
+  }
+
+  /**
+   * Where a resumed run carries on (undefined: its path had ended): after the last step the earlier attempt finished,
+   * with that step's variables and every finished step's outputs. The finished steps it cannot come back to are skipped as completed.
+   */
+  private carryOnFromEarlierAttempt(mainSteps: StepNode[]): StepNode | undefined {
+    const previous = this.options.resume
+    const position = previous && lastPosition(previous)
+    if (!position) return mainSteps[0]
+    Object.assign(this.variables, position.variables)
+    this.finished = position.finished
+    const next = position.next === null ? undefined : this.byName.get(position.next)
+    const ahead = new Set(next ? stepsAhead(next, this.nodes) : [])
+    for (const earlier of previous.steps.filter(finished)) {
+      const node = this.nodes.find((n) => this.idOf.get(n.name) === earlier.id)!
+      this.stepOutputs.set(node.name, earlier.outputs ?? {})
+      if (!ahead.has(node)) this.recorder.reuse(this.resultOf(node), earlier)
+    }
+    return next
+  }
+
+  private resultOf(node: StepNode): StepResult {
+    return this.recorder.result(this.idOf.get(node.name)!)
+  }
+
+  /** What a dry run runs: a step that neither changes anything nor asks a person; a loop only when every step inside it is such. */
+  private runsInDryRun(node: StepNode): boolean {
+    if (this.resultOf(node).mutates || asksAPerson(String(node.step.action))) return false
+    return this.nodes.filter((n) => n.loop === node.name).every((n) => this.runsInDryRun(n))
   }
 
   /** The document's outputs, as far as they resolve. */
@@ -156,12 +200,13 @@ class LocalRun {
     }
   }
 
-  /** Walks one list of steps (mainSteps or a loop's Steps) from its first step until the path ends. */
-  private async walk(scope: StepNode[], signal: AbortSignal): Promise<Walked> {
+  /** Walks one list of steps (mainSteps or a loop's Steps) from its first step (or `from`) until the path ends. */
+  private async walk(scope: StepNode[], signal: AbortSignal, from = scope[0]): Promise<Walked> {
     const inScope = new Map(scope.map((n) => [n.name, n]))
-    let current: StepNode | undefined = scope[0]
+    let current: StepNode | undefined = from
     while (current) {
       const outcome = await this.execute(current, signal)
+      if (outcome.status === 'planned') return {status: 'planned', from: current}
       if (outcome.status === 'failed' && outcome.error instanceof InterruptedError) return this.cancelled(current, outcome, scope)
       const next: string | undefined | false =
         outcome.status === 'succeeded' ? (outcome.nextStep ?? nextOnSuccess(current)) : this.afterFailure(current, outcome.error)
@@ -195,7 +240,8 @@ class LocalRun {
 
   /** One execution of a step: up to maxAttempts attempts, each within its timeoutSeconds. */
   private async execute(node: StepNode, runSignal: AbortSignal): Promise<StepOutcome> {
-    const result = this.recorder.result(this.idOf.get(node.name)!)
+    if (this.options.dryRun && !this.runsInDryRun(node)) return {status: 'planned'}
+    const result = this.resultOf(node)
     const runs = (this.runs.get(node.name) ?? 0) + 1
     this.runs.set(node.name, runs)
     this.recorder.begin(result, undefined, runs > 1 ? `ran ${runs} times` : undefined)
@@ -207,11 +253,10 @@ class LocalRun {
         break
       }
       try {
-        const response = await this.attempt(node, result, runSignal)
-        const outputs = {...response.outputs, ...this.selectOutputs(node, response)}
+        const {outputs, nextStep} = await this.attempt(node, result, runSignal)
         this.stepOutputs.set(node.name, outputs)
         await this.recorder.succeed(result, outputs)
-        return {status: 'succeeded', nextStep: response.nextStep}
+        return {status: 'succeeded', nextStep}
       } catch (error) {
         failure = error
         if (error instanceof InterruptedError || error instanceof UsageError) break
@@ -222,14 +267,21 @@ class LocalRun {
     return {status: 'failed', error: failure}
   }
 
-  private attempt(node: StepNode, result: StepResult, parent: AbortSignal): Promise<ActionResult> {
+  /** One attempt: the step's outputs and the step it chose; a step of mainSteps journals where the run goes on, for a resume. */
+  private attempt(node: StepNode, result: StepResult, parent: AbortSignal): Promise<{outputs: Record<string, unknown>; nextStep?: string}> {
     const spec = actions.get(String(node.step.action))!
     const ms = node.step.timeoutSeconds === undefined ? undefined : Number(node.step.timeoutSeconds) * 1000
     return this.recorder.within(result, {parent, ms, expired: () => new StepTimeoutError(node.name, ms!)}, async (io) => {
       const raw = (node.step.inputs ?? {}) as Record<string, unknown>
       await this.fetchParameterStoreValues(raw)
       const inputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, spec.rawInputs?.includes(k) ? v : interpolate(v, (r) => this.resolve(r))]))
-      return spec.run!(inputs, this.contextFor(node, io))
+      const response = await spec.run!(inputs, this.contextFor(node, io))
+      const outputs = {...response.outputs, ...this.selectOutputs(node, response)}
+      if (!node.loop) {
+        const position: WalkPosition = {finished: ++this.finished, next: response.nextStep ?? nextOnSuccess(node) ?? null, variables: {...this.variables}}
+        await io.checkpoint(position)
+      }
+      return {outputs, nextStep: response.nextStep}
     })
   }
 

@@ -6,6 +6,8 @@ export const outputTypes = ['String', 'Integer', 'Boolean', 'StringList', 'Strin
 /** Converts a selected value to a step output's declared Type (String when it declares none), as SSM does; fails when it cannot. */
 export function coerceOutput(value: unknown, declared: string | undefined, where: string): unknown {
   const type = declared ?? 'String'
+  // A list of one (what a filter or wildcard selects when one thing matches) is that one value.
+  if (Array.isArray(value) && value.length === 1 && ['String', 'Integer', 'Boolean'].includes(type)) return coerceOutput(value[0], type, where)
   const fail = () =>
     new OpsctlError(`Output ${where} is ${JSON.stringify(value)}, which is not a ${type}; change its Selector or Type.`, ExitCode.WorkflowFailed, 'OutputType')
   switch (type) {

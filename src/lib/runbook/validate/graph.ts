@@ -1,4 +1,4 @@
-import {jumpsFrom, nextOnSuccess, type StepNode} from '../graph.js'
+import {jumpsFrom, nextOnSuccess, reachableFrom, type StepNode} from '../graph.js'
 import type {Diagnostics} from './diagnostics.js'
 
 /**
@@ -8,7 +8,7 @@ import type {Diagnostics} from './diagnostics.js'
 export function checkGraph(scope: StepNode[], d: Diagnostics): void {
   if (scope.length === 0) return
   const inScope = new Map(scope.map((n) => [n.name, n]))
-  const reached = reachable(scope[0], inScope)
+  const reached = reachableFrom(scope[0], inScope)
   for (const node of scope) {
     if (!reached.has(node.name))
       d.warning(
@@ -28,22 +28,6 @@ export function checkGraph(scope: StepNode[], d: Diagnostics): void {
       'add a branch choice or Default that leaves the loop, set isEnd: true on a step, or use aws:loop with MaxIterations.',
     )
   }
-}
-
-/** Names of the steps that any jump (success, choice, failure, cancel) can reach from the first. */
-function reachable(first: StepNode, inScope: Map<string, StepNode>): Set<string> {
-  const reached = new Set([first.name])
-  const queue = [first]
-  for (let next = 0; next < queue.length; next++) {
-    for (const jump of jumpsFrom(queue[next])) {
-      const target = inScope.get(jump.target)
-      if (target && !reached.has(target.name)) {
-        reached.add(target.name)
-        queue.push(target)
-      }
-    }
-  }
-  return reached
 }
 
 /** Where a step goes when it succeeds: 'exit' when the run may end there (isEnd, the last step, a jump out, a branch that may fall through). */

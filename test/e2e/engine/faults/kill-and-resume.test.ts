@@ -7,7 +7,7 @@ import {expect} from 'chai'
 
 import type {RunRecord} from '../../../../src/lib/engine/types.js'
 import {resetMoto} from '../../../../src/lib/sandbox/moto-server.js'
-import {opsctl, parseJson} from '../../../support/cli.js'
+import {killWhen, opsctl, parseJson} from '../../../support/cli.js'
 import {createWrappingKey, dataKeyEstate, seedDataKeys} from '../../../support/data-keys.js'
 import type {Fault} from '../../../support/fault-proxy.js'
 import {faultProxyInFrontOfMoto} from '../../../support/fault-suite.js'
@@ -238,17 +238,3 @@ describe('kill -9 at every step boundary and during undo, then --resume (e2e)', 
     }
   }
 })
-
-/** Sends the signal once the process's plain output shows `line`. */
-function killWhen(line: string, signal: NodeJS.Signals) {
-  return (pid: number, stdout: NodeJS.ReadableStream) => {
-    let output = ''
-    const watch = (chunk: Buffer) => {
-      output += chunk
-      if (!output.includes(line)) return
-      stdout.off('data', watch)
-      process.kill(pid, signal)
-    }
-    stdout.on('data', watch)
-  }
-}
