@@ -44,7 +44,9 @@ export class SsmPatchEngine {
     const regions = new Map<string, string[]>()
     for (const {instanceId, region, fromVersion} of members) {
       regions.set(region, [...(regions.get(region) ?? []), instanceId])
-      this.ledger.start(instanceId, {region, wave, fromVersion})
+      // Put right after an interrupt, it needs a new execution (the ended one's client token is spent); started by a killed run, the same one.
+      const earlier = this.ledger.get(instanceId)
+      this.ledger.start(instanceId, {region, wave, fromVersion, attempt: (earlier?.attempt ?? 0) + (earlier?.interrupted ? 1 : 0)})
     }
     await this.ledger.save()
     for (const [region, instanceIds] of regions) {
@@ -64,7 +66,8 @@ export class SsmPatchEngine {
     for (const [executionId, {region, wave, ids}] of byExecution) {
       if (cancel) await this.cancel(region, executionId)
       await this.follow(region, executionId, wave, ids)
-      if (cancel) for (const id of ids) this.ledger.note(id, {interrupted: true})
+      // An instance the execution finished before the cancel stays patched; the others are patched again by a resumed run.
+      if (cancel) for (const id of ids.filter((id) => this.ledger.get(id)?.result !== 'patched')) this.ledger.note(id, {interrupted: true})
       await this.ledger.save()
     }
   }
@@ -75,6 +78,7 @@ export class SsmPatchEngine {
     const label = `${this.io.runId}/${wave}`
     await this.shellIn(region, ssm, label).then((shell) => shell.join(instanceIds))
     const {package: pkg, minVersion, device, notifyTopic} = this.ctx.request
+    const attempt = Math.max(...instanceIds.map((id) => this.ledger.get(id)?.attempt ?? 0))
     const {AutomationExecutionId} = await ssm.send(
       new StartAutomationExecutionCommand({
         DocumentName: PATCH_RUNBOOK,
@@ -90,7 +94,7 @@ export class SsmPatchEngine {
         Targets: [{Key: 'tag:opsctl:patch-wave', Values: [label]}],
         MaxConcurrency: this.ctx.request.rate.maxConcurrency,
         MaxErrors: this.ctx.request.rate.maxErrors,
-        ClientToken: clientToken(this.io.runId, String(wave), region),
+        ClientToken: clientToken(this.io.runId, String(wave), region, String(attempt)),
       }),
       {abortSignal: this.io.signal},
     )

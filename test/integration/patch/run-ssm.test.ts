@@ -16,6 +16,7 @@ import {silentReporter} from '../../../src/lib/engine/reporter.js'
 import {runWorkflow} from '../../../src/lib/engine/runner.js'
 import type {RunRecord} from '../../../src/lib/engine/types.js'
 import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
+import type {InstanceProgress} from '../../../src/lib/patch/ledger.js'
 import {parseMaxErrors, parseWaveSize} from '../../../src/lib/patch/plan.js'
 import {PATCH_RUNBOOK, PatchProcedure} from '../../../src/lib/patch/procedure.js'
 import {patchRunResults, patchRunWorkflow} from '../../../src/lib/patch/run.js'
@@ -81,6 +82,10 @@ async function patch(options: PatchOptions = {}) {
     clock: new VirtualClock(Date.now()),
   })
 }
+
+/** Each instance's journalled progress in the patch step: what a resume and a report read. */
+const progressOf = (record: RunRecord) =>
+  new Map(((record.steps.find((s) => s.id === 'patch-waves')?.checkpoint?.instances ?? []) as InstanceProgress[]).map((p) => [p.instanceId, p]))
 
 describe('patch run --engine ssm (EC2 and documents in moto, SSM Automation by SDK mock)', function () {
   this.timeout(120_000)
@@ -222,6 +227,41 @@ describe('patch run --engine ssm (EC2 and documents in moto, SSM Automation by S
     expect(failed.snapshotId).to.equal(undefined)
     expect(failed.restoredVolumeId).to.equal(undefined)
     expect(Object.values(resultsOf(record)).sort()).to.deep.equal(['failed', 'not-needed', 'patched 15.10', 'skipped'])
+  })
+
+  it('on Ctrl-C cancels the execution in flight, marks the instances it rolled back interrupted, and --resume patches just those again', async () => {
+    const interrupt = new AbortController()
+    // In the second wave's execution one child has finished when Ctrl-C comes; the other is upgrading.
+    fleet.onPoll = (run) => {
+      if (run !== fleet.automations[1] || run.polls > 1) return
+      fleet.endChild(run, run.children[0].Target!)
+      interrupt.abort()
+    }
+    const first = await patch({canary: 1, wave: '2', interrupt: interrupt.signal})
+    expect(first.exitCode).to.equal(ExitCode.Interrupted)
+    expect(first.record.status).to.equal('interrupted')
+    const cancelled = fleet.automations[1]
+    expect(fleet.callsOf(StopAutomationExecutionCommand)).to.deep.equal([{AutomationExecutionId: cancelled.executionId, Type: 'Cancel'}])
+    const [done, upgrading] = cancelled.children.map((c) => c.Target!)
+    const progress = progressOf(first.record)
+    expect(progress.get(done)).to.deep.include({result: 'patched', toVersion: '15.10'})
+    expect(progress.get(done)?.interrupted).to.equal(undefined)
+    expect(progress.get(upgrading)).to.deep.include({
+      result: 'rolled-back',
+      interrupted: true,
+      restoredVolumeId: outputOf(cancelled, upgrading, 'createRestoredVolume.VolumeId'),
+    })
+    expect(progress.get(upgrading)?.reason).to.match(/Cancelled/)
+
+    fleet.onPoll = () => {}
+    const resumed = await patch({canary: 1, wave: '2', resume: first.record})
+    expect(resumed.exitCode, resumed.record.error?.message).to.equal(ExitCode.Success)
+    expect(fleet.automations).to.have.length(3)
+    const again = fleet.automations[2]
+    expect(again.input.Targets).to.deep.equal(cancelled.input.Targets)
+    expect(again.input.ClientToken).to.not.equal(cancelled.input.ClientToken)
+    expect(childrenOf(again)).to.deep.equal([nameOf(upgrading)])
+    expect(resultsOf(resumed.record)).to.deep.equal({'pg-1': 'patched 15.10', 'pg-2': 'patched 15.10', 'pg-3': 'patched 15.10', 'pg-ok': 'not-needed'})
   })
 
   it('--resume of a killed run follows the execution still InProgress to its end instead of starting the wave again', async () => {
