@@ -25,6 +25,7 @@ import {parseVersion} from '../../../src/lib/patch/version.js'
 import {VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {type AutomationRun, PatchFleet} from '../../support/patch-fleet.js'
+import {expectMatchesSchema} from '../../support/schema.js'
 import {openTestStore} from '../../support/tenants.js'
 
 /*
@@ -52,11 +53,12 @@ interface PatchOptions {
 
 async function patch(options: PatchOptions = {}) {
   const runId = options.resume?.runId ?? newRunId()
+  const {canary = 1, wave = '2', maxErrors = '0', regions, notifyTopic} = options
   return runWorkflow({
     workflow: patchRunWorkflow,
     context: {
       spec: parseTargets({targets: ['tag:Role=postgres']}),
-      regions: options.regions,
+      regions,
       package: 'postgresql',
       minVersion: parseVersion('15.8'),
       compliance: false,
@@ -66,14 +68,27 @@ async function patch(options: PatchOptions = {}) {
       procedure: await PatchProcedure.load(),
       run: {
         engine: 'ssm',
-        canary: options.canary ?? 1,
-        wave: parseWaveSize(options.wave ?? '2'),
-        maxErrors: parseMaxErrors(options.maxErrors ?? '0'),
+        canary,
+        wave: parseWaveSize(wave),
+        maxErrors: parseMaxErrors(maxErrors),
         healthAlarms: [],
-        request: {package: 'postgresql', minVersion: '15.8', device: '/dev/sdf', notifyTopic: options.notifyTopic, rate: RATE, pollIntervalMs: 1000},
+        request: {package: 'postgresql', minVersion: '15.8', device: '/dev/sdf', notifyTopic, rate: RATE, pollIntervalMs: 1000},
       },
     },
-    parameters: {},
+    // As the command records them.
+    parameters: {
+      targets: ['tag:Role=postgres'],
+      regions,
+      minVersion: '15.8',
+      package: 'postgresql',
+      canary,
+      wave,
+      maxErrors,
+      healthAlarms: [],
+      notifyTopic,
+      device: '/dev/sdf',
+      engine: 'ssm',
+    },
     runId,
     resume: options.resume,
     interrupt: options.interrupt,
@@ -114,6 +129,7 @@ describe('patch run --engine ssm (EC2 and documents in moto, SSM Automation by S
     const progress: string[] = []
     const {record, exitCode} = await patch({canary: 1, wave: '2', progress})
     expect(exitCode, record.error?.message).to.equal(ExitCode.Success)
+    expectMatchesSchema({status: 0, result: JSON.parse(JSON.stringify(record)), warnings: []}, 'patch-run')
     const {plan, instances} = patchRunResults(record)!
     expect(plan.waves).to.have.length(2)
     expect(fleet.automations.map((run) => run.input.Targets)).to.deep.equal(
