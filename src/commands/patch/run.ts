@@ -35,7 +35,9 @@ export default class PatchRun extends WorkflowCommand<typeof PatchRun> {
 
 The plan (what --dry-run shows): --canary instances first, then waves of --wave instances (a count, or a percentage of the instances to patch); two instances with the same opsctl:cluster tag are never in one wave.
 
-Each wave runs the procedure of the shipped runbook opsctl-PatchPostgreSQL on its instances: stop PostgreSQL, snapshot the data volume (the EBS volume at --device, tagged with the run and the instance), upgrade, start, verify the version. An instance that fails after its snapshot is rolled back: PostgreSQL stopped, a volume restored from the snapshot swapped in at the same device (the replaced volume is kept, tagged opsctl:replaced-by-rollback), PostgreSQL started and checked, the topic notified. Each instance's result goes to SSM Compliance (Custom:opsctl-<package>). The engine sends one SendCommand per wave and step (the wave's instances carry a tag opsctl:patch-wave that SSM targets), so the calls grow with the waves, not the instances.
+Each wave runs the procedure of the shipped runbook opsctl-PatchPostgreSQL on its instances: stop PostgreSQL, snapshot the data volume (the EBS volume at --device, tagged with the run and the instance), upgrade, start, verify the version. An instance that fails after its snapshot is rolled back: PostgreSQL stopped, a volume restored from the snapshot swapped in at the same device (the replaced volume is kept, tagged opsctl:replaced-by-rollback), PostgreSQL started and checked, the topic notified. Each instance's result goes to SSM Compliance (Custom:opsctl-<package>). The local engine (the default) sends one SendCommand per wave and step (the wave's instances carry a tag opsctl:patch-wave that SSM targets), so the calls grow with the waves, not the instances.
+
+--engine ssm: SSM runs the runbook itself. opsctl publishes it in each region of the fleet (a new version only when it changed) and starts one Automation execution per wave and region with SSM's own fan-out (Targets: the wave's tag opsctl:patch-wave, TargetParameterName InstanceId), then reports each instance's child execution as its step changes; the runbook snapshots, rolls back, notifies and records compliance on its own. Ctrl-C cancels the executions in flight (the runbook's onCancel steps roll back what they were doing); --resume follows an execution that a killed run left going instead of starting its wave again.
 
 After each wave, the health gate: every --health-alarm must be OK. A failed canary, a failed gate, or more failed instances than --max-errors stops the run: the remaining waves are not started, the topic is notified, exit 1.
 
@@ -48,6 +50,10 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
       description: 'One canary, then a quarter of the fleet at a time, gated on an alarm, told to a topic',
       command:
         '<%= config.bin %> <%= command.id %> --targets tag:Role=postgres --min-version 15.8 --canary 1 --wave 25% --health-alarm rds-cpu-high --notify-topic arn:aws:sns:us-east-1:123456789012:dba --yes',
+    },
+    {
+      description: 'Let SSM run the runbook: one Automation execution per wave and region',
+      command: '<%= config.bin %> <%= command.id %> --targets tag:Role=postgres --min-version 15.8 --engine ssm --yes',
     },
     {
       description: 'Resume a run that was interrupted or stopped',

@@ -28,6 +28,8 @@ export interface InstanceProgress {
   restoredVolumeId?: string
   /** The Automation execution that patches it (--engine ssm). */
   executionId?: string
+  /** How many times an interrupt sent it back to be patched again (--engine ssm: each attempt is a new execution). */
+  attempt?: number
   finishedAt?: string
   /** Put right after an interrupt (rolled back, or started again): a resumed run patches it again. */
   interrupted?: boolean
@@ -61,7 +63,7 @@ export class PatchLedger {
   }
 
   /** A patch of the instance begins (again, after an interrupt): what an earlier attempt knew of it is dropped. */
-  start(instanceId: string, start: Pick<InstanceProgress, 'region' | 'wave' | 'fromVersion'>): void {
+  start(instanceId: string, start: Pick<InstanceProgress, 'region' | 'wave' | 'fromVersion' | 'attempt'>): void {
     this.instances.set(instanceId, {...start, instanceId, phase: 'started'})
   }
 

@@ -25,6 +25,12 @@ export interface SsmEngineContext {
 
 const FINISHED = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'CompletedWithSuccess', 'CompletedWithFailure', 'Exited'])
 
+/** The snapshot or volume id a runbook output holds, or undefined: SSM fills the output of a step that did not succeed with a sentence ("No output available yet …"). */
+function idOutput(outputs: Record<string, string[]>, name: string, prefix: 'snap' | 'vol'): string | undefined {
+  const value = outputs[name]?.[0]
+  return value?.startsWith(`${prefix}-`) ? value : undefined
+}
+
 export class SsmPatchEngine {
   private readonly published = new Map<string, Promise<string>>()
 
@@ -38,27 +44,30 @@ export class SsmPatchEngine {
     const regions = new Map<string, string[]>()
     for (const {instanceId, region, fromVersion} of members) {
       regions.set(region, [...(regions.get(region) ?? []), instanceId])
-      this.ledger.start(instanceId, {region, wave, fromVersion})
+      // Put right after an interrupt, it needs a new execution (the ended one's client token is spent); started by a killed run, the same one.
+      const earlier = this.ledger.get(instanceId)
+      this.ledger.start(instanceId, {region, wave, fromVersion, attempt: (earlier?.attempt ?? 0) + (earlier?.interrupted ? 1 : 0)})
     }
     await this.ledger.save()
     for (const [region, instanceIds] of regions) {
       const executionId = await this.start(region, wave, instanceIds)
       for (const id of instanceIds) this.ledger.note(id, {executionId})
       await this.ledger.save()
-      await this.follow(region, executionId, instanceIds)
+      await this.follow(region, executionId, wave, instanceIds)
     }
   }
 
   /** A resumed run follows the executions an earlier attempt started (they went on in SSM) to their end; an interrupted one cancels them first (the runbook rolls back). */
   async settleUnfinished(interrupted: boolean): Promise<void> {
     const cancel = interrupted
-    const byExecution = new Map<string, {region: string; ids: string[]}>()
+    const byExecution = new Map<string, {region: string; wave: number; ids: string[]}>()
     for (const p of this.ledger.unfinished())
-      if (p.executionId) byExecution.set(p.executionId, {region: p.region, ids: [...(byExecution.get(p.executionId)?.ids ?? []), p.instanceId]})
-    for (const [executionId, {region, ids}] of byExecution) {
+      if (p.executionId) byExecution.set(p.executionId, {region: p.region, wave: p.wave, ids: [...(byExecution.get(p.executionId)?.ids ?? []), p.instanceId]})
+    for (const [executionId, {region, wave, ids}] of byExecution) {
       if (cancel) await this.cancel(region, executionId)
-      await this.follow(region, executionId, ids)
-      if (cancel) for (const id of ids) this.ledger.note(id, {interrupted: true})
+      await this.follow(region, executionId, wave, ids)
+      // An instance the execution finished before the cancel stays patched; the others are patched again by a resumed run.
+      if (cancel) for (const id of ids.filter((id) => this.ledger.get(id)?.result !== 'patched')) this.ledger.note(id, {interrupted: true})
       await this.ledger.save()
     }
   }
@@ -69,6 +78,7 @@ export class SsmPatchEngine {
     const label = `${this.io.runId}/${wave}`
     await this.shellIn(region, ssm, label).then((shell) => shell.join(instanceIds))
     const {package: pkg, minVersion, device, notifyTopic} = this.ctx.request
+    const attempt = Math.max(...instanceIds.map((id) => this.ledger.get(id)?.attempt ?? 0))
     const {AutomationExecutionId} = await ssm.send(
       new StartAutomationExecutionCommand({
         DocumentName: PATCH_RUNBOOK,
@@ -84,15 +94,18 @@ export class SsmPatchEngine {
         Targets: [{Key: 'tag:opsctl:patch-wave', Values: [label]}],
         MaxConcurrency: this.ctx.request.rate.maxConcurrency,
         MaxErrors: this.ctx.request.rate.maxErrors,
-        ClientToken: clientToken(this.io.runId, String(wave), region),
+        ClientToken: clientToken(this.io.runId, String(wave), region, String(attempt)),
       }),
       {abortSignal: this.io.signal},
     )
     return AutomationExecutionId!
   }
 
-  /** Polls the wave's execution until it ends, reporting each instance's child execution as it changes; then their results. */
-  private async follow(region: string, executionId: string, instanceIds: string[]): Promise<void> {
+  /**
+   * Polls the wave's execution until it ends, reporting each instance's child execution as it changes; then their
+   * results. The instances then leave the wave: the wave started again (after an interrupt) reaches only those that join it again.
+   */
+  private async follow(region: string, executionId: string, wave: number, instanceIds: string[]): Promise<void> {
     const {GetAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
     const ssm = await this.ssmIn(region)
     const told = new Map<string, string>()
@@ -107,6 +120,7 @@ export class SsmPatchEngine {
       if (FINISHED.has(AutomationExecution?.AutomationExecutionStatus ?? '')) {
         this.settle(children, instanceIds, AutomationExecution?.FailureMessage)
         await this.ledger.save()
+        await (await this.shellIn(region, ssm, `${this.io.runId}/${wave}`)).leave(instanceIds)
         return
       }
       await this.io.clock.sleep(this.ctx.request.pollIntervalMs, this.io.signal)
@@ -120,7 +134,10 @@ export class SsmPatchEngine {
       const child = byTarget.get(id)
       const outputs = child?.Outputs ?? {}
       const version = versionFromOutput(outputs['verifyVersion.Output']?.[0]?.trim().split('\n').at(-1) ?? '', this.ctx.request.package)
-      const details = {snapshotId: outputs['snapshotDataVolume.SnapshotId']?.[0], restoredVolumeId: outputs['createRestoredVolume.VolumeId']?.[0]}
+      const details = {
+        snapshotId: idOutput(outputs, 'snapshotDataVolume.SnapshotId', 'snap'),
+        restoredVolumeId: idOutput(outputs, 'createRestoredVolume.VolumeId', 'vol'),
+      }
       if (child?.AutomationExecutionStatus === 'Success') this.ledger.finish(id, 'patched', {...details, toVersion: version && formatVersion(version)})
       else {
         const why = `${child ? `execution ${child.AutomationExecutionId} ${child.AutomationExecutionStatus}` : 'SSM started no execution for it'}${(child?.FailureMessage ?? failure) ? `: ${child?.FailureMessage ?? failure}` : ''}`
