@@ -174,7 +174,23 @@ const workflows = [
   {
     explain:
       "Patch them, one server a wave, one failure tolerated: each is stopped, its data volume snapshotted, upgraded, started and verified; opsctl-demo-postgres-3's upgrade fails, so it is rolled back from its snapshot (the replaced volume kept).",
-    args: ['patch', 'run', '--targets', 'tag:Role=postgres', '--min-version', '15.8', '--canary', '0', '--wave', '1', '--max-errors', '1', '--yes', '--poll-interval', '1'],
+    args: [
+      'patch',
+      'run',
+      '--targets',
+      'tag:Role=postgres',
+      '--min-version',
+      '15.8',
+      '--canary',
+      '0',
+      '--wave',
+      '1',
+      '--max-errors',
+      '1',
+      '--yes',
+      '--poll-interval',
+      '1',
+    ],
   },
   {
     explain: 'Per server: the last patch run, the installed version, SSM Compliance and Patch Manager.',
@@ -183,7 +199,21 @@ const workflows = [
   {explain: 'Publish the patch runbook to SSM, so that maintenance windows can run it.', args: ['runbook', 'publish', 'runbooks/opsctl-PatchPostgreSQL.yaml']},
   {
     explain: 'Schedule the same patch every Sunday at 03:00 in a maintenance window of each region the servers are in (run again: nothing changes).',
-    args: ['patch', 'schedule', '--targets', 'tag:Role=postgres', '--min-version', '15.8', '--cron', 'cron(0 3 ? * SUN *)', '--duration', '3', '--cutoff', '1', '--yes'],
+    args: [
+      'patch',
+      'schedule',
+      '--targets',
+      'tag:Role=postgres',
+      '--min-version',
+      '15.8',
+      '--cron',
+      'cron(0 3 ? * SUN *)',
+      '--duration',
+      '3',
+      '--cutoff',
+      '1',
+      '--yes',
+    ],
   },
   {explain: 'Every run is journaled under $OPSCTL_HOME/runs; list them.', args: ['runs', 'list']},
 ]

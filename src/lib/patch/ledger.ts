@@ -62,6 +62,21 @@ export class PatchLedger {
     return [...this.instances.values()]
   }
 
+  /**
+   * A wave begins: each member is started, and the members are returned by region (each region's are patched
+   * together). An instance put right after an interrupt counts one attempt more (see `attempt`).
+   */
+  async startWave(wave: number, members: readonly {instanceId: string; region: string; fromVersion?: string}[]): Promise<Map<string, string[]>> {
+    const regions = new Map<string, string[]>()
+    for (const {instanceId, region, fromVersion} of members) {
+      regions.set(region, [...(regions.get(region) ?? []), instanceId])
+      const earlier = this.instances.get(instanceId)
+      this.start(instanceId, {region, wave, fromVersion, attempt: (earlier?.attempt ?? 0) + (earlier?.interrupted ? 1 : 0)})
+    }
+    await this.save()
+    return regions
+  }
+
   /** A patch of the instance begins (again, after an interrupt): what an earlier attempt knew of it is dropped. */
   start(instanceId: string, start: Pick<InstanceProgress, 'region' | 'wave' | 'fromVersion' | 'attempt'>): void {
     this.instances.set(instanceId, {...start, instanceId, phase: 'started'})

@@ -49,12 +49,7 @@ export class LocalPatchEngine {
 
   /** Patches the instances of a wave (those of each region together) and leaves each with its result in the ledger. */
   async patchWave(wave: number, members: {instanceId: string; region: string; fromVersion?: string}[]): Promise<void> {
-    const regions = new Map<string, string[]>()
-    for (const {instanceId, region, fromVersion} of members) {
-      regions.set(region, [...(regions.get(region) ?? []), instanceId])
-      this.ledger.start(instanceId, {region, wave, fromVersion})
-    }
-    await this.ledger.save()
+    const regions = await this.ledger.startWave(wave, members)
     for (const [region, instanceIds] of regions) await this.patchInRegion(region, wave, instanceIds)
   }
 

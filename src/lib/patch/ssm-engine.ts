@@ -41,14 +41,9 @@ export class SsmPatchEngine {
   ) {}
 
   async patchWave(wave: number, members: {instanceId: string; region: string; fromVersion?: string}[]): Promise<void> {
-    const regions = new Map<string, string[]>()
-    for (const {instanceId, region, fromVersion} of members) {
-      regions.set(region, [...(regions.get(region) ?? []), instanceId])
-      // Put right after an interrupt, it needs a new execution (the ended one's client token is spent); started by a killed run, the same one.
-      const earlier = this.ledger.get(instanceId)
-      this.ledger.start(instanceId, {region, wave, fromVersion, attempt: (earlier?.attempt ?? 0) + (earlier?.interrupted ? 1 : 0)})
-    }
-    await this.ledger.save()
+    // Put right after an interrupt, an instance needs a new execution (the ended one's client token is spent, and the
+    // attempt is part of the token); started by a killed run, the same one.
+    const regions = await this.ledger.startWave(wave, members)
     for (const [region, instanceIds] of regions) {
       const executionId = await this.start(region, wave, instanceIds)
       for (const id of instanceIds) this.ledger.note(id, {executionId})

@@ -1,12 +1,16 @@
 import {ListComplianceItemsCommand, PutComplianceItemsCommand, SSMClient} from '@aws-sdk/client-ssm'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {complianceItems, putComplianceRecord} from '../../../src/lib/aws/ssm-compliance.js'
 
 describe('SSM Compliance items (SDK mocks: moto has no compliance API)', () => {
-  const ssm = mockClient(SSMClient)
+  // Stubbed when this suite starts, not when its file is loaded: every suite of the run is loaded before the first runs.
+  let ssm: AwsClientStub<SSMClient>
   const client = new SSMClient({region: 'us-east-1'})
+  before(() => {
+    ssm = mockClient(SSMClient)
+  })
   beforeEach(() => ssm.reset())
   after(() => ssm.restore())
 

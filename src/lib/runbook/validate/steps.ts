@@ -135,7 +135,7 @@ function checkOutputDeclaration(node: StepNode, output: unknown, i: number, d: D
         'selector',
         [...path, 'Selector'],
         `Selector ${output.Selector} uses JSONPath that opsctl's local engine cannot evaluate.`,
-        'use .Key, [0], [*] and .. only, or run the document with --engine ssm.',
+        'use .Key, [0], [*], .. and [?(…)] filters only, or run the document with --engine ssm.',
       )
     }
   }
