@@ -1,7 +1,8 @@
+import type {TargetLocation} from '@aws-sdk/client-ssm'
 import {Flags} from '@oclif/core'
 
 import {complianceSeverities} from '../../lib/aws/ssm-compliance.js'
-import {secondsFlag} from '../../lib/cli/flags.js'
+import {secondsFlag, targetLocationsFlag} from '../../lib/cli/flags.js'
 import {fleetFlags, fleetRequest} from '../../lib/cli/fleet-flags.js'
 import {openTenantStore, tenantStoreFlags} from '../../lib/cli/tenant-flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
@@ -39,6 +40,8 @@ Each wave runs the procedure of the shipped runbook opsctl-PatchPostgreSQL on it
 
 --engine ssm: SSM runs the runbook itself. opsctl publishes it in each region of the fleet (a new version only when it changed) and starts one Automation execution per wave and region with SSM's own fan-out (Targets: the wave's tag opsctl:patch-wave, TargetParameterName InstanceId), then reports each instance's child execution as its step changes; the runbook snapshots, rolls back, notifies and records compliance on its own. Ctrl-C cancels the executions in flight (the runbook's onCancel steps roll back what they were doing); --resume follows an execution that a killed run left going instead of starting its wave again.
 
+--target-locations (with --engine ssm and --targets): other accounts and regions, patched once every wave here passed its gate, by one execution that SSM fans out to each location (each location's TargetLocationMaxConcurrency and TargetLocationMaxErrors, --wave and --max-errors within it, the targets' tags resolved there); opsctl follows its child executions, and one that does not succeed stops the run (exit 1) and tells the topic.
+
 After each wave, the health gate: every --health-alarm must be OK. A failed canary, a failed gate, or more failed instances than --max-errors stops the run: the remaining waves are not started, the topic is notified, exit 1.
 
 Ctrl-C stops the run after rolling back the instances in the middle of their patch (from their snapshots). --resume continues with the first instance not finished, with the same plan; an instance rolled back because of the interrupt is patched again.
@@ -56,6 +59,11 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
       command: '<%= config.bin %> <%= command.id %> --targets tag:Role=postgres --min-version 15.8 --engine ssm --yes',
     },
     {
+      description: 'Then the same servers of two other accounts, one location at a time',
+      command:
+        '<%= config.bin %> <%= command.id %> --targets tag:Role=postgres --min-version 15.8 --engine ssm --target-locations \'[{"Accounts":["111111111111","222222222222"],"Regions":["eu-west-1"],"TargetLocationMaxConcurrency":"1"}]\' --yes',
+    },
+    {
       description: 'Resume a run that was interrupted or stopped',
       command: '<%= config.bin %> <%= command.id %> --targets tag:Role=postgres --min-version 15.8 --resume 20261202T031500Z-ab12cd',
     },
@@ -69,6 +77,7 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
     'max-errors': Flags.string({description: 'Failed instances tolerated before the remaining waves are called off: a count or a percentage.', default: '0'}),
     'health-alarm': Flags.string({description: 'A CloudWatch alarm that must be OK after each wave (repeatable).', multiple: true}),
     'notify-topic': Flags.string({description: 'An SNS topic told of each failed instance and of a stopped run.'}),
+    'target-locations': targetLocationsFlag(),
     engine: Flags.string({
       description:
         'Who runs the procedure: opsctl, a wave at a time through Run Command (local), or SSM, one Automation execution of the runbook a wave (ssm).',
@@ -91,7 +100,14 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
     if (topic !== undefined && !TOPIC_ARN.test(topic))
       throw new UsageError(`--notify-topic "${topic}" is not an SNS topic ARN; write it like arn:aws:sns:us-east-1:123456789012:dba.`, 'InvalidTopic')
     if (!DEVICE.test(flags.device)) throw new UsageError(`--device "${flags.device}" is not an EBS device name; write it like /dev/sdf.`, 'InvalidDevice')
+    const targetLocations = flags['target-locations'] as TargetLocation[] | undefined
+    if (targetLocations && (flags.engine !== 'ssm' || spec.kind !== 'tags'))
+      throw new UsageError(
+        '--target-locations needs --engine ssm and --targets tag:Key=Value: SSM finds the instances of other accounts by their tags, never by ids of this one.',
+        'InvalidTargetLocations',
+      )
     const run: PatchRunOptions = {
+      targetLocations,
       engine: flags.engine as PatchEngine,
       canary: flags.canary,
       wave: parseWaveSize(flags.wave),
@@ -124,6 +140,7 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
           notifyTopic: topic,
           device: flags.device,
           engine: run.engine,
+          targetLocations,
         },
         context: async (session) => ({...options, session, store: await openTenantStore(session, flags), procedure, run}),
         confirm: {

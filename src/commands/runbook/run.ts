@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {canPrompt, confirmChange} from '../../lib/cli/confirm.js'
+import {targetLocationsFlag} from '../../lib/cli/flags.js'
 import {WorkflowCommand} from '../../lib/cli/workflow-command.js'
 import type {RunRecord} from '../../lib/engine/types.js'
 import {UsageError} from '../../lib/errors/errors.js'
@@ -54,9 +55,7 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
     engine: Flags.string({description: 'Where the steps run.', options: ['local', 'ssm'], default: 'local'}),
     approve: Flags.boolean({description: 'Approve aws:approve and aws:pause steps without asking (for CI).'}),
     'document-name': Flags.string({description: 'SSM document name for --engine ssm (default: the file name).'}),
-    'target-locations': Flags.string({
-      description: 'JSON list of {Accounts, Regions, TargetLocationMaxConcurrency, …} for a multi-account, multi-region run (--engine ssm).',
-    }),
+    'target-locations': targetLocationsFlag(),
     'max-concurrency': Flags.string({description: 'Targets run at once, e.g. 10 or 25% (--engine ssm).'}),
     'max-errors': Flags.string({description: 'Errors allowed before the run stops, e.g. 0 or 10% (--engine ssm).'}),
   }
@@ -73,7 +72,7 @@ Either way the run is journaled like every opsctl workflow (see "opsctl runs sho
       throw new UsageError(
         `${localOnly.join(' and ')} only appl${localOnly.length > 1 ? 'y' : 'ies'} with --engine local: SSM can neither dry-run nor resume an execution.`,
       )
-    const targetLocations = flags['target-locations'] === undefined ? undefined : parseTargetLocations(flags['target-locations'])
+    const targetLocations = flags['target-locations']
     if (flags.engine === 'local') {
       // A dry run plans approvals instead of asking for them.
       await assertRunnableLocally(runbook, [shippedRunbooksDir], {canApprove: flags.approve || canPrompt() || this.dryRun})
@@ -106,11 +105,3 @@ const describeOutputs = (outputs: Record<string, unknown>) =>
           .join(' ')}`,
       ]
     : []
-
-function parseTargetLocations(text: string) {
-  try {
-    const value = JSON.parse(text)
-    if (Array.isArray(value) && value.every((v) => v && typeof v === 'object')) return value
-  } catch {}
-  throw new UsageError('--target-locations is not a JSON list; write it like \'[{"Accounts":["111111111111"],"Regions":["eu-west-1"]}]\'.')
-}

@@ -80,3 +80,19 @@ async function unwritable(file: string): Promise<string | undefined> {
     () => `the folder ${folder} is not writable`,
   )
 }
+
+/**
+ * --target-locations: a JSON list of SSM TargetLocation objects ({Accounts, Regions, TargetLocationMaxConcurrency,
+ * TargetLocationMaxErrors, ExecutionRoleName}), for an Automation that fans out to other accounts and regions.
+ */
+export const targetLocationsFlag = Flags.custom<Record<string, unknown>[]>({
+  description: 'JSON list of {Accounts, Regions, TargetLocationMaxConcurrency, …} for a multi-account, multi-region run (--engine ssm).',
+  helpValue: 'json',
+  async parse(text) {
+    try {
+      const value = JSON.parse(text)
+      if (Array.isArray(value) && value.length > 0 && value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) return value
+    } catch {}
+    throw new UsageError('--target-locations is not a JSON list of locations; write it like \'[{"Accounts":["111111111111"],"Regions":["eu-west-1"]}]\'.')
+  },
+})

@@ -35,12 +35,23 @@ export interface InstanceProgress {
   interrupted?: boolean
 }
 
+/** The execution SSM fans out to the other accounts and regions (--target-locations), once the waves here passed. */
+export interface LocationsProgress {
+  executionId: string
+  region: string
+  status?: string
+  failure?: string
+  children?: {executionId: string; target?: string; status: string; failure?: string}[]
+}
+
 export class PatchLedger {
   private readonly instances: Map<string, InstanceProgress>
+  locations?: LocationsProgress
 
   constructor(private readonly io: Pick<StepIO, 'checkpoint' | 'checkpointed' | 'clock'>) {
     const earlier = (io.checkpointed?.instances ?? []) as InstanceProgress[]
     this.instances = new Map(earlier.map((p) => [p.instanceId, p]))
+    this.locations = io.checkpointed?.locations as LocationsProgress | undefined
   }
 
   get(instanceId: string): InstanceProgress | undefined {
@@ -94,6 +105,6 @@ export class PatchLedger {
   }
 
   save(): Promise<void> {
-    return this.io.checkpoint({instances: this.all()})
+    return this.io.checkpoint({instances: this.all(), ...(this.locations ? {locations: this.locations} : {})})
   }
 }

@@ -1,14 +1,17 @@
+import type {Target, TargetLocation} from '@aws-sdk/client-ssm'
 import {describeAlarmStates} from '../aws/alarms.js'
+
 import type {RunRecord, Step, StepIO, Workflow} from '../engine/types.js'
 import {PATCH_RUN_WORKFLOW} from '../engine/workflow-names.js'
 import {NotFoundError, OpsctlError} from '../errors/errors.js'
-import {type InstanceProgress, type InstanceResult, PatchLedger} from './ledger.js'
+import {type InstanceProgress, type InstanceResult, type LocationsProgress, PatchLedger} from './ledger.js'
 import {LocalPatchEngine, type PatchRequest} from './local-engine.js'
 import {notify} from './notify.js'
-import {type FleetShare, instancesIn, planWaves, type Wave, type WaveSize} from './plan.js'
+import {type FleetShare, formatFleetShare, instancesIn, planWaves, type Wave, type WaveSize} from './plan.js'
 import type {PatchProcedure} from './procedure.js'
 import {type PatchScanContext, readByCommandStep, readInventoryStep, resolveFleetStep, type ScannedInstance, scannedInstances} from './scan.js'
 import {SsmPatchEngine} from './ssm-engine.js'
+import {ssmTargets} from './targets.js'
 import {formatVersion} from './version.js'
 
 /*
@@ -29,6 +32,8 @@ export interface PatchRunOptions {
   maxErrors: FleetShare
   healthAlarms: string[]
   request: PatchRequest
+  /** Other accounts and regions, patched by SSM's own fan-out once every wave here passed (--engine ssm, tag targets). */
+  targetLocations?: TargetLocation[]
 }
 
 export interface PatchRunContext extends PatchScanContext {
@@ -128,9 +133,22 @@ function reasonToStop(plan: PatchPlan, wave: Wave, ledger: PatchLedger, alarms: 
   return undefined
 }
 
+/** The other accounts and regions, once the waves here passed: a run whose fan-out did not succeed stops (exit 1) and tells the topic. */
+async function patchTargetLocations(ctx: PatchRunContext, engine: WaveEngine, io: StepIO): Promise<LocationsProgress> {
+  const rate = {maxConcurrency: formatFleetShare(ctx.run.wave), maxErrors: formatFleetShare(ctx.run.maxErrors)}
+  const locations = await engine.patchLocations!(ctx.run.targetLocations!, ssmTargets(ctx.spec), rate)
+  if (locations.status === 'Success') return locations
+  const failed = (locations.children ?? []).filter((c) => c.status !== 'Success').map((c) => `${c.target ?? c.executionId} ${c.status}`)
+  const message = `The patch of the target locations ended ${locations.status}${failed.length > 0 ? ` (${failed.join(', ')})` : ''}: see automation execution ${locations.executionId}.`
+  await notify(ctx.session, ctx.run.request.notifyTopic, {subject: `PostgreSQL patch run ${io.runId}: target locations failed`, message}, io)
+  throw new OpsctlError(message, undefined, 'PatchStopped')
+}
+
 /** What patches a wave, whichever engine: both journal each instance's progress in the ledger. */
 interface WaveEngine {
   patchWave(wave: number, members: {instanceId: string; region: string; fromVersion?: string}[]): Promise<void>
+  /** --target-locations (the SSM engine only). */
+  patchLocations?(locations: TargetLocation[], targets: Target[], rate: {maxConcurrency: string; maxErrors: string}): Promise<LocationsProgress>
   /** Instances an earlier attempt (or this one, interrupted) left half-done: put right, each with a result. */
   settleUnfinished(interrupted: boolean): Promise<void>
 }
@@ -145,7 +163,7 @@ function engineFor(ctx: PatchRunContext, io: StepIO): {engine: WaveEngine; ledge
   return {engine, ledger}
 }
 
-export const patchWavesStep: Step<PatchRunContext, {instances: InstanceProgress[]}> = {
+export const patchWavesStep: Step<PatchRunContext, {instances: InstanceProgress[]; locations?: LocationsProgress}> = {
   id: 'patch-waves',
   title: 'Patch wave after wave (stop, snapshot, upgrade, start, verify; roll back from the snapshot on failure), a health gate after each',
   actions: [
@@ -196,7 +214,8 @@ export const patchWavesStep: Step<PatchRunContext, {instances: InstanceProgress[
         throw new OpsctlError(message, undefined, 'PatchStopped')
       }
     }
-    return {instances: ledger.all()}
+    const locations = ctx.run.targetLocations && (await patchTargetLocations(ctx, engine, io))
+    return {instances: ledger.all(), ...(locations ? {locations} : {})}
   },
   // Ctrl-C (or a kill, then --resume): the instances in the middle of their patch are rolled back from their snapshot.
   async undo(ctx, io) {
@@ -222,10 +241,12 @@ export interface PatchRunOutcome {
   plan: PatchPlan
   instances: PatchedInstance[]
   counts: Record<InstanceResult, number>
+  /** --target-locations: the execution SSM fanned out to the other accounts and regions. */
+  locations?: LocationsProgress
 }
 
 /** Each instance of the plan with what became of it: from the outcome, or from a failed run's journalled progress. */
-export function patchRunOutcome(plan: PatchPlan, progress: InstanceProgress[]): PatchRunOutcome {
+export function patchRunOutcome(plan: PatchPlan, progress: InstanceProgress[], locations?: LocationsProgress): PatchRunOutcome {
   const byId = new Map(progress.map((p) => [p.instanceId, p]))
   const instances: PatchedInstance[] = [
     ...plan.waves.flatMap((wave) =>
@@ -242,7 +263,7 @@ export function patchRunOutcome(plan: PatchPlan, progress: InstanceProgress[]): 
   const counts = Object.fromEntries(
     (['patched', 'rolled-back', 'failed', 'not-needed', 'skipped'] as const).map((r) => [r, instances.filter((i) => i.result === r).length]),
   ) as Record<InstanceResult, number>
-  return {plan, instances, counts}
+  return {plan, instances, counts, ...(locations ? {locations} : {})}
 }
 
 const pick = (p: InstanceProgress) => ({
@@ -262,11 +283,15 @@ export function patchRunResults(record: RunRecord): PatchRunOutcome | undefined 
   if (record.outcome) return record.outcome as unknown as PatchRunOutcome
   const plan = record.steps.find((s) => s.id === planWavesStep.id)?.outputs as PatchPlan | undefined
   const waves = record.steps.find((s) => s.id === patchWavesStep.id)
-  return plan ? patchRunOutcome(plan, (waves?.checkpoint?.instances ?? []) as InstanceProgress[]) : undefined
+  const progress = waves?.checkpoint ?? {}
+  return plan ? patchRunOutcome(plan, (progress.instances ?? []) as InstanceProgress[], progress.locations as LocationsProgress | undefined) : undefined
 }
 
 export const patchRunWorkflow: Workflow<PatchRunContext, PatchRunOutcome> = {
   name: PATCH_RUN_WORKFLOW,
   steps: [resolveFleetStep, readInventoryStep, readByCommandStep, checkGateStep, planWavesStep, patchWavesStep] as Step<PatchRunContext, object>[],
-  outcome: (outputOf) => patchRunOutcome(outputOf(planWavesStep)!, outputOf(patchWavesStep)!.instances),
+  outcome: (outputOf) => {
+    const {instances, locations} = outputOf(patchWavesStep)!
+    return patchRunOutcome(outputOf(planWavesStep)!, instances, locations)
+  },
 }

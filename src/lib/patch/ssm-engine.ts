@@ -1,10 +1,10 @@
-import type {AutomationExecutionMetadata, SSMClient} from '@aws-sdk/client-ssm'
+import type {AutomationExecutionMetadata, SSMClient, StartAutomationExecutionCommandInput, Target, TargetLocation} from '@aws-sdk/client-ssm'
 
 import type {AwsSession} from '../aws/session.js'
 import type {StepIO} from '../engine/types.js'
 import type {LoadedRunbook} from '../runbook/document.js'
 import {clientToken, publishDocument} from '../runbook/ssm-engine.js'
-import type {PatchLedger} from './ledger.js'
+import type {LocationsProgress, PatchLedger} from './ledger.js'
 import type {PatchRequest} from './local-engine.js'
 import {PATCH_RUNBOOK} from './procedure.js'
 import {formatVersion, versionFromOutput} from './version.js'
@@ -58,6 +58,8 @@ export class SsmPatchEngine {
     const byExecution = new Map<string, {region: string; wave: number; ids: string[]}>()
     for (const p of this.ledger.unfinished())
       if (p.executionId) byExecution.set(p.executionId, {region: p.region, wave: p.wave, ids: [...(byExecution.get(p.executionId)?.ids ?? []), p.instanceId]})
+    const locations = this.ledger.locations
+    if (cancel && locations && !locations.status) await this.cancel(locations.region, locations.executionId)
     for (const [executionId, {region, wave, ids}] of byExecution) {
       if (cancel) await this.cancel(region, executionId)
       await this.follow(region, executionId, wave, ids)
@@ -68,13 +70,23 @@ export class SsmPatchEngine {
   }
 
   private async start(region: string, wave: number, instanceIds: string[]): Promise<string> {
-    const {StartAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
     const ssm = await this.ssmIn(region)
     const label = `${this.io.runId}/${wave}`
     await this.shellIn(region, ssm, label).then((shell) => shell.join(instanceIds))
-    const {package: pkg, minVersion, device, notifyTopic} = this.ctx.request
     const attempt = Math.max(...instanceIds.map((id) => this.ledger.get(id)?.attempt ?? 0))
-    const {AutomationExecutionId} = await ssm.send(
+    return this.startRunbook(region, {
+      Targets: [{Key: 'tag:opsctl:patch-wave', Values: [label]}],
+      MaxConcurrency: this.ctx.request.rate.maxConcurrency,
+      MaxErrors: this.ctx.request.rate.maxErrors,
+      ClientToken: clientToken(this.io.runId, String(wave), region, String(attempt)),
+    })
+  }
+
+  /** One execution of the published runbook, rate-controlled over `targeting` (its Targets and the rest). */
+  private async startRunbook(region: string, targeting: Partial<StartAutomationExecutionCommandInput>): Promise<string> {
+    const {StartAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
+    const {package: pkg, minVersion, device, notifyTopic} = this.ctx.request
+    const {AutomationExecutionId} = await (await this.ssmIn(region)).send(
       new StartAutomationExecutionCommand({
         DocumentName: PATCH_RUNBOOK,
         DocumentVersion: await this.publish(region),
@@ -86,10 +98,7 @@ export class SsmPatchEngine {
           ...(notifyTopic ? {NotificationTopicArn: [notifyTopic]} : {}),
         },
         TargetParameterName: 'InstanceId',
-        Targets: [{Key: 'tag:opsctl:patch-wave', Values: [label]}],
-        MaxConcurrency: this.ctx.request.rate.maxConcurrency,
-        MaxErrors: this.ctx.request.rate.maxErrors,
-        ClientToken: clientToken(this.io.runId, String(wave), region, String(attempt)),
+        ...targeting,
       }),
       {abortSignal: this.io.signal},
     )
@@ -97,27 +106,68 @@ export class SsmPatchEngine {
   }
 
   /**
+   * The other accounts and regions (--target-locations), once every wave here passed its gate: one execution that SSM
+   * fans out to each location (the locations' own concurrency and error limits, the wave size and --max-errors within
+   * each), over the targets' tags; opsctl follows its child executions. Started again by a resumed run, the same one
+   * (its client token), so it is never started twice.
+   */
+  async patchLocations(locations: TargetLocation[], targets: Target[], rate: {maxConcurrency: string; maxErrors: string}): Promise<LocationsProgress> {
+    const region = this.ctx.session.region
+    this.ledger.locations ??= {
+      region,
+      executionId: await this.startRunbook(region, {
+        Targets: targets,
+        TargetLocations: locations,
+        MaxConcurrency: rate.maxConcurrency,
+        MaxErrors: rate.maxErrors,
+        ClientToken: clientToken(this.io.runId, 'target-locations'),
+      }),
+    }
+    await this.ledger.save()
+    const {executionId} = this.ledger.locations
+    const {status, failure, children} = await this.untilEnded(await this.ssmIn(region), executionId)
+    this.ledger.locations = {
+      region,
+      executionId,
+      status,
+      children: children.map((c) => ({
+        executionId: c.AutomationExecutionId ?? '',
+        target: c.Target,
+        status: c.AutomationExecutionStatus ?? 'Unknown',
+        ...(c.FailureMessage ? {failure: c.FailureMessage} : {}),
+      })),
+      ...(failure ? {failure} : {}),
+    }
+    await this.ledger.save()
+    return this.ledger.locations
+  }
+
+  /**
    * Polls the wave's execution until it ends, reporting each instance's child execution as it changes; then their
    * results. The instances then leave the wave: the wave started again (after an interrupt) reaches only those that join it again.
    */
   private async follow(region: string, executionId: string, wave: number, instanceIds: string[]): Promise<void> {
-    const {GetAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
     const ssm = await this.ssmIn(region)
+    const {failure, children} = await this.untilEnded(ssm, executionId)
+    this.settle(children, instanceIds, failure)
+    await this.ledger.save()
+    await (await this.shellIn(region, ssm, `${this.io.runId}/${wave}`)).leave(instanceIds)
+  }
+
+  /** Polls an execution until it ends, telling each child execution's changes as they come; its end and its children. */
+  private async untilEnded(ssm: SSMClient, executionId: string): Promise<{status: string; failure?: string; children: AutomationExecutionMetadata[]}> {
+    const {GetAutomationExecutionCommand} = await import('@aws-sdk/client-ssm')
     const told = new Map<string, string>()
     for (;;) {
       const {AutomationExecution} = await ssm.send(new GetAutomationExecutionCommand({AutomationExecutionId: executionId}), {abortSignal: this.io.signal})
       const children = await this.children(ssm, executionId)
       for (const child of children) {
         const said = `${child.AutomationExecutionStatus} ${child.CurrentStepName ?? ''}`
-        if (told.get(child.Target ?? '') !== said) this.io.progress(`${child.Target}: ${said.trim()} (${child.AutomationExecutionId})`)
-        told.set(child.Target ?? '', said)
+        if (told.get(child.AutomationExecutionId ?? '') !== said) this.io.progress(`${child.Target}: ${said.trim()} (${child.AutomationExecutionId})`)
+        told.set(child.AutomationExecutionId ?? '', said)
       }
-      if (FINISHED.has(AutomationExecution?.AutomationExecutionStatus ?? '')) {
-        this.settle(children, instanceIds, AutomationExecution?.FailureMessage)
-        await this.ledger.save()
-        await (await this.shellIn(region, ssm, `${this.io.runId}/${wave}`)).leave(instanceIds)
-        return
-      }
+      const status = AutomationExecution?.AutomationExecutionStatus ?? ''
+      if (FINISHED.has(status)) return {status, failure: AutomationExecution?.FailureMessage, children}
       await this.io.clock.sleep(this.ctx.request.pollIntervalMs, this.io.signal)
     }
   }

@@ -119,6 +119,8 @@ describe('opsctl patch run on the sandbox fleet (e2e)', function () {
     [['--device', 'sdf'], /^Error: --device "sdf" is not an EBS device name/],
     [['--targets', 'tag:Role=oracle'], /^Error: --targets tag:Role=oracle match(es)? no /],
     [['--health-alarm', 'no-such-alarm'], /^Error: No CloudWatch alarm named no-such-alarm/],
+    [['--target-locations', '[{"Accounts":["111111111111"],"Regions":["eu-west-1"]}]'], /^Error: --target-locations needs --engine ssm and --targets/],
+    [['--target-locations', 'eu-west-1', '--engine', 'ssm'], /^Error: --target-locations is not a JSON list of locations/],
   ] as const) {
     it(`refuses ${args.join(' ')} with exit 2 in one sentence, sending nothing to any instance`, async () => {
       const given =

@@ -1,5 +1,6 @@
 import {DescribeInstancesCommand} from '@aws-sdk/client-ec2'
 import {CreateTopicCommand, SNSClient} from '@aws-sdk/client-sns'
+import type {TargetLocation} from '@aws-sdk/client-ssm'
 import {
   CreateDocumentCommand,
   GetDocumentCommand,
@@ -49,6 +50,7 @@ interface PatchOptions {
   undo?: boolean
   /** Collects the progress lines of the run. */
   progress?: string[]
+  targetLocations?: TargetLocation[]
 }
 
 async function patch(options: PatchOptions = {}) {
@@ -73,6 +75,7 @@ async function patch(options: PatchOptions = {}) {
         maxErrors: parseMaxErrors(maxErrors),
         healthAlarms: [],
         request: {package: 'postgresql', minVersion: '15.8', device: '/dev/sdf', notifyTopic, rate: RATE, pollIntervalMs: 1000},
+        targetLocations: options.targetLocations,
       },
     },
     // As the command records them.
@@ -88,6 +91,7 @@ async function patch(options: PatchOptions = {}) {
       notifyTopic,
       device: '/dev/sdf',
       engine: 'ssm',
+      targetLocations: options.targetLocations,
     },
     runId,
     resume: options.resume,
@@ -297,5 +301,37 @@ describe('patch run --engine ssm (EC2 and documents in moto, SSM Automation by S
     expect(waveStarts).to.deep.equal([`${first.record.runId}/0`, `${first.record.runId}/1`])
     expect(canary.status).to.equal('Success')
     expect(resultsOf(resumed.record)).to.deep.equal({'pg-1': 'patched 15.10', 'pg-2': 'patched 15.10', 'pg-3': 'patched 15.10', 'pg-ok': 'not-needed'})
+  })
+
+  describe('--target-locations', () => {
+    const LOCATIONS: TargetLocation[] = [{Accounts: ['111111111111', '222222222222'], Regions: ['eu-west-1'], TargetLocationMaxConcurrency: '1'}]
+
+    it("once every wave here passed, starts one execution SSM fans out to the locations, over the targets' tags, and reports its children", async () => {
+      const {record, exitCode} = await patch({targetLocations: LOCATIONS, wave: '50%', maxErrors: '1'})
+      expect(exitCode, record.error?.message).to.equal(0)
+      expectMatchesSchema({status: 0, result: JSON.parse(JSON.stringify(record)), warnings: []}, 'patch-run')
+      const [last, ...earlier] = [...fleet.automations].reverse()
+      expect(earlier.every((run) => run.input.TargetLocations === undefined)).to.equal(true)
+      expect(last.input).to.deep.include({
+        TargetLocations: LOCATIONS,
+        Targets: [{Key: 'tag:Role', Values: ['postgres']}],
+        MaxConcurrency: '50%',
+        MaxErrors: '1',
+      })
+      expect(last.input.ClientToken).to.match(UUID)
+      const {locations} = patchRunResults(record)!
+      expect(locations).to.deep.include({executionId: last.executionId, status: 'Success'})
+      expect(locations!.children).to.have.length(last.children.length)
+    })
+
+    it('stops the run (exit 1) when the fan-out does not succeed, naming the locations that failed', async () => {
+      fleet.onStart = (run) => {
+        if (run.input.TargetLocations) fleet.behaviour = (step) => (step === 'upgradePostgreSQL' ? {status: 'Failed', output: 'no space left'} : undefined)
+      }
+      const {record, exitCode} = await patch({targetLocations: LOCATIONS})
+      expect(exitCode).to.equal(1)
+      expect(record.error?.message).to.match(/^The patch of the target locations ended Failed \(.+ Failed.*\): see automation execution /)
+      expect(Object.values(resultsOf(record)).filter((r) => r.startsWith('patched'))).to.have.length(3)
+    })
   })
 })
