@@ -23,7 +23,11 @@ export async function runCommandToEnd(ssm: SSMClient, input: SendCommandCommandI
   const {CancelCommandCommand, SendCommandCommand} = await import('@aws-sdk/client-ssm')
   const {Command} = await ssm.send(new SendCommandCommand(input), {abortSignal: polling.signal})
   const commandId = Command!.CommandId!
-  const cancel = () => void ssm.send(new CancelCommandCommand({CommandId: commandId})).catch(() => undefined)
+  // Best effort, and never an error of its own: the interrupt is what the run reports.
+  const cancel = () =>
+    void Promise.resolve()
+      .then(() => ssm.send(new CancelCommandCommand({CommandId: commandId})))
+      .catch(() => undefined)
   polling.signal.addEventListener('abort', cancel, {once: true})
   try {
     return await invocationsToEnd(ssm, commandId, polling, pollIntervalMs)
