@@ -22,6 +22,7 @@ import {
 } from '../../lib/patch/run.js'
 import {type FleetFacts, renderPatchPlan, renderPatchResults} from '../../lib/patch/run-render.js'
 import {DEFAULT_PACKAGE, parsePackage, scannedInstances} from '../../lib/patch/scan.js'
+import type {TargetSpec} from '../../lib/patch/targets.js'
 import {formatVersion, parseVersion, type Version} from '../../lib/patch/version.js'
 import {outputWidth} from '../../lib/report/format.js'
 
@@ -95,33 +96,8 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
     const {flags} = this
     const {spec, regions} = fleetRequest(flags)
     const minVersion = parseVersion(flags['min-version'])
-    const pkg = parsePackage(flags.package)
-    const topic = flags['notify-topic']
-    if (topic !== undefined && !TOPIC_ARN.test(topic))
-      throw new UsageError(`--notify-topic "${topic}" is not an SNS topic ARN; write it like arn:aws:sns:us-east-1:123456789012:dba.`, 'InvalidTopic')
-    if (!DEVICE.test(flags.device)) throw new UsageError(`--device "${flags.device}" is not an EBS device name; write it like /dev/sdf.`, 'InvalidDevice')
-    const targetLocations = flags['target-locations'] as TargetLocation[] | undefined
-    if (targetLocations && (flags.engine !== 'ssm' || spec.kind !== 'tags'))
-      throw new UsageError(
-        '--target-locations needs --engine ssm and --targets tag:Key=Value: SSM finds the instances of other accounts by their tags, never by ids of this one.',
-        'InvalidTargetLocations',
-      )
-    const run: PatchRunOptions = {
-      targetLocations,
-      engine: flags.engine as PatchEngine,
-      canary: flags.canary,
-      wave: parseWaveSize(flags.wave),
-      maxErrors: parseMaxErrors(flags['max-errors']),
-      healthAlarms: flags['health-alarm'] ?? [],
-      request: {
-        package: pkg,
-        minVersion: formatVersion(minVersion),
-        device: flags.device,
-        notifyTopic: topic,
-        rate: {maxConcurrency: '100%', maxErrors: '100%'},
-        pollIntervalMs: flags['poll-interval'] * 1000,
-      },
-    }
+    const run = this.runOptions(spec)
+    const {package: pkg} = run.request
     const options = {spec, regions, package: pkg, minVersion, compliance: false, severity: flags.severity as (typeof complianceSeverities)[number]}
     const procedure = await PatchProcedure.load()
     try {
@@ -137,10 +113,10 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
           wave: formatFleetShare(run.wave),
           maxErrors: formatFleetShare(run.maxErrors),
           healthAlarms: run.healthAlarms,
-          notifyTopic: topic,
-          device: flags.device,
+          notifyTopic: run.request.notifyTopic,
+          device: run.request.device,
           engine: run.engine,
-          targetLocations,
+          targetLocations: run.targetLocations,
         },
         context: async (session) => ({...options, session, store: await openTenantStore(session, flags), procedure, run}),
         confirm: {
@@ -153,6 +129,37 @@ Ctrl-C stops the run after rolling back the instances in the middle of their pat
     } catch (error) {
       if (error instanceof OpsctlError && error.result) this.tell(error.result as RunRecord, minVersion)
       throw error
+    }
+  }
+
+  /** The flags as the workflow takes them, each checked before any call. */
+  private runOptions(spec: TargetSpec): PatchRunOptions {
+    const {flags} = this
+    const topic = flags['notify-topic']
+    if (topic !== undefined && !TOPIC_ARN.test(topic))
+      throw new UsageError(`--notify-topic "${topic}" is not an SNS topic ARN; write it like arn:aws:sns:us-east-1:123456789012:dba.`, 'InvalidTopic')
+    if (!DEVICE.test(flags.device)) throw new UsageError(`--device "${flags.device}" is not an EBS device name; write it like /dev/sdf.`, 'InvalidDevice')
+    const targetLocations = flags['target-locations'] as TargetLocation[] | undefined
+    if (targetLocations && (flags.engine !== 'ssm' || spec.kind !== 'tags'))
+      throw new UsageError(
+        '--target-locations needs --engine ssm and --targets tag:Key=Value: SSM finds the instances of other accounts by their tags, never by ids of this one.',
+        'InvalidTargetLocations',
+      )
+    return {
+      targetLocations,
+      engine: flags.engine as PatchEngine,
+      canary: flags.canary,
+      wave: parseWaveSize(flags.wave),
+      maxErrors: parseMaxErrors(flags['max-errors']),
+      healthAlarms: flags['health-alarm'] ?? [],
+      request: {
+        package: parsePackage(flags.package),
+        minVersion: formatVersion(parseVersion(flags['min-version'])),
+        device: flags.device,
+        notifyTopic: topic,
+        rate: {maxConcurrency: '100%', maxErrors: '100%'},
+        pollIntervalMs: flags['poll-interval'] * 1000,
+      },
     }
   }
 
