@@ -1,12 +1,23 @@
-import {ListComplianceItemsCommand, PutComplianceItemsCommand, SSMClient} from '@aws-sdk/client-ssm'
-import {mockClient} from 'aws-sdk-client-mock'
+import {
+  ListComplianceItemsCommand,
+  PutComplianceItemsCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+  SSMClient,
+  type SSMClientResolvedConfig,
+} from '@aws-sdk/client-ssm'
+import {type AwsStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {complianceItems, putComplianceRecord} from '../../../src/lib/aws/ssm-compliance.js'
 
 describe('SSM Compliance items (SDK mocks: moto has no compliance API)', () => {
-  const ssm = mockClient(SSMClient)
+  let ssm: AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>
   const client = new SSMClient({region: 'us-east-1'})
+  // Mocked only while these tests run: other files keep the real client.
+  before(() => {
+    ssm = mockClient(SSMClient)
+  })
   beforeEach(() => ssm.reset())
   after(() => ssm.restore())
 
