@@ -8,19 +8,19 @@ import {parseTargets, type TargetSpec} from '../patch/targets.js'
 export const fleetFlags = {
   targets: Flags.string({
     description: 'Instances whose tag has this value, tag:Key=Value (repeatable: every tag must match; at most 5).',
-    helpValue: 'tag:Key=Value',
+    helpValue: '<tag:Key=Value>',
     multiple: true,
     helpGroup: 'TARGETS',
   }),
   instances: Flags.string({
     description: 'Instances by id (repeatable or comma-separated), instead of --targets.',
-    helpValue: 'i-…',
+    helpValue: '<instance-id>',
     multiple: true,
     helpGroup: 'TARGETS',
   }),
   regions: Flags.custom<string[]>({
     description: 'Comma-separated regions to look for the instances in (default: the session region).',
-    helpValue: 'r1,r2',
+    helpValue: '<region,…>',
     helpGroup: 'TARGETS',
     async parse(input) {
       // Not compliance's commaList: that module loads every compliance check, which a patch command has no use for.

@@ -32,7 +32,7 @@ describe('opsctl patch scan (e2e against moto)', () => {
     expect(help.code).to.equal(0)
     for (const text of [
       'Find the SSM-managed instances whose installed PostgreSQL (or --package) is',
-      '--targets=tag:Key=Value',
+      '--targets=<tag:Key=Value>...',
       '--[no-]compliance',
       'Custom:opsctl-<package>',
       'Exit codes: 0 every instance at or above --min-version; 3 one below',
