@@ -30,6 +30,7 @@ import {
 } from '../../../src/lib/patch/schedule.js'
 import {parseTargets} from '../../../src/lib/patch/targets.js'
 import {testSession} from '../../support/aws.js'
+import {scheduleDefaults} from '../../support/patch-schedule.js'
 
 const EAST = 'us-east-1'
 const WEST = 'eu-west-1'
@@ -77,17 +78,7 @@ function stubInstanceInformation(offline: string[] = []) {
   return {sandbox, sent}
 }
 
-const defaults: ScheduleFlags = {
-  name: DEFAULT_WINDOW_NAME,
-  targets: parseTargets({targets: ['tag:Role=postgres']}),
-  cron: 'cron(0 3 ? * SUN *)',
-  duration: 3,
-  cutoff: 1,
-  minVersion: '15.8',
-  maxConcurrency: '25%',
-  maxErrors: '0',
-  regions: [EAST, WEST, CENTRAL],
-}
+const defaults: ScheduleFlags = {...scheduleDefaults, regions: [EAST, WEST, CENTRAL]}
 
 async function schedule(flags: Partial<ScheduleFlags> = {}, dryRun = false) {
   const request = resolveScheduleRequest({...defaults, ...flags})

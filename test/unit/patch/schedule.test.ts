@@ -24,21 +24,13 @@ import {ExitCode} from '../../../src/lib/errors/exit-codes.js'
 import {PATCH_RUNBOOK} from '../../../src/lib/patch/procedure.js'
 import {DEFAULT_WINDOW_NAME, patchScheduleWorkflow, resolveScheduleRequest, type ScheduleFlags, type ScheduleOutcome} from '../../../src/lib/patch/schedule.js'
 import {parseTargets} from '../../../src/lib/patch/targets.js'
+import {scheduleDefaults} from '../../support/patch-schedule.js'
 
 // moto has no UpdateMaintenanceWindow, UpdateMaintenanceWindowTarget or UpdateMaintenanceWindowTask: the updates of an
 // existing window are shown against SDK mocks (creation, idempotency, listing and removal run against moto).
 
 const WINDOW_ID = 'mw-0123456789abcdef0'
-const defaults: ScheduleFlags = {
-  name: DEFAULT_WINDOW_NAME,
-  targets: parseTargets({targets: ['tag:Role=postgres']}),
-  cron: 'cron(0 3 ? * SUN *)',
-  duration: 3,
-  cutoff: 1,
-  minVersion: '15.8',
-  maxConcurrency: '25%',
-  maxErrors: '0',
-}
+const defaults: ScheduleFlags = {...scheduleDefaults}
 
 /** One instance of us-east-1, and the window a schedule with `defaults` made there. */
 function existingSchedule() {
