@@ -3,13 +3,13 @@ import {Flags} from '@oclif/core'
 import {ROTATION_PERIOD_DAYS} from '../../lib/aws/kms.js'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {maxAgeFlag, maxOperationsFlag} from '../../lib/cli/datakey-flags.js'
-import {reportFileFlag} from '../../lib/cli/flags.js'
+import {percentFlag, reportFileFlag} from '../../lib/cli/flags.js'
 import {settleScan} from '../../lib/cli/settle-scan.js'
 import {outputFormats, scanView} from '../../lib/compliance/output/index.js'
 import {terminalProgress} from '../../lib/compliance/output/progress.js'
 import {terminalView} from '../../lib/compliance/output/table.js'
-import {scanAccount} from '../../lib/compliance/scan.js'
-import {type ComplianceResult, severities} from '../../lib/compliance/types.js'
+import {DEFAULT_CPU_THRESHOLD, scanAccount} from '../../lib/compliance/scan.js'
+import {type ComplianceResult, services, severities} from '../../lib/compliance/types.js'
 import {UsageError} from '../../lib/errors/errors.js'
 
 export default class ComplianceCheck extends BaseCommand<typeof ComplianceCheck> {
@@ -36,11 +36,15 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
       description: `Every failing resource in the terminal table, not only the first ${terminalView.findingsPerCheck} of each check`,
       command: '<%= config.bin %> <%= command.id %> --services ebs,s3 --all-findings',
     },
+    {
+      description: 'Network isolation and database secrets only, with RDS CPU alarms required at 75 % or lower',
+      command: '<%= config.bin %> <%= command.id %> --services ec2,secretsmanager,cloudwatch --cpu-threshold 75',
+    },
     {description: 'Two checks as JSON', command: '<%= config.bin %> <%= command.id %> --checks rds-storage-encrypted,s3-kms --json'},
   ]
   static override flags = {
     checks: Flags.string({description: 'Comma-separated check ids (see "opsctl compliance list"); default all.'}),
-    services: Flags.string({description: `Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3, tenants; default all.`}),
+    services: Flags.string({description: `Comma-separated services: ${services.join(', ')}; default all.`}),
     severity: Flags.string({description: `Comma-separated severities of the checks to run: ${severities.join(', ')}; default all.`}),
     'fail-on': Flags.option({description: 'Exit 3 when an unmuted FAIL at or above this severity exists.', options: severities, default: 'informational'})(),
     mutelist: Flags.string({description: 'YAML file of accepted findings, each with a reason.'}),
@@ -61,6 +65,10 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
     'datakey-max-operations': maxOperationsFlag(
       'A tenant data key past this many encrypt operations fails datakey-usage-limits (as "opsctl key datakeys rotate --max-operations").',
     ),
+    'cpu-threshold': percentFlag({
+      description: 'Highest CPUUtilization threshold, in percent, an RDS CPU alarm may have for cloudwatch-rds-cpu-alarm (1 to 100).',
+      default: DEFAULT_CPU_THRESHOLD,
+    }),
     'datakey-max-age': maxAgeFlag('A tenant data key older than this (30m, 24h, 7d) fails datakey-usage-limits (as "opsctl key datakeys rotate --max-age").'),
   }
 
@@ -82,6 +90,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
         minRetentionDays: flags['min-retention'],
         maxRotationDays: flags['max-rotation-days'],
         dataKeyLimits: {maxOperations: flags['datakey-max-operations'], maxAgeMs: flags['datakey-max-age']},
+        cpuThreshold: flags['cpu-threshold'],
       },
       {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
     )

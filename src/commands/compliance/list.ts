@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {commaList, selectChecks} from '../../lib/compliance/scan.js'
-import {type Service, type Severity, severities} from '../../lib/compliance/types.js'
+import {type Service, type Severity, services, severities} from '../../lib/compliance/types.js'
 import {table} from '../../lib/report/format.js'
 
 export interface CheckListing {
@@ -26,7 +26,7 @@ export default class ComplianceList extends BaseCommand<typeof ComplianceList> {
     {description: 'The critical and high RDS checks, as JSON', command: '<%= config.bin %> <%= command.id %> --services rds --severity critical,high --json'},
   ]
   static override flags = {
-    services: Flags.string({description: 'Comma-separated services: rds, kms, cloudtrail, config, ssm, ebs, s3, tenants.'}),
+    services: Flags.string({description: `Comma-separated services: ${services.join(', ')}.`}),
     severity: Flags.string({description: `Comma-separated severities: ${severities.join(', ')}.`}),
   }
 

@@ -42,6 +42,22 @@ export function secondsFlag(options: SecondsOptions): Interfaces.OptionFlag<numb
   })() as Interfaces.OptionFlag<number | undefined>
 }
 
+/** A percentage from 1 to 100 (decimals allowed), range-checked while the flags are parsed: a bad value is refused (exit 2) before any call. */
+export function percentFlag(options: {description: string; default: number}): Interfaces.OptionFlag<number> {
+  return Flags.custom<number>({
+    description: options.description,
+    default: options.default,
+    helpValue: '<percent>',
+    async parse(input, context) {
+      const name = `--${context.token.flag}`
+      const value = /^\s*\d+(\.\d+)?\s*$/.test(input) ? Number(input) : Number.NaN
+      if (!(value >= 1 && value <= 100))
+        throw new UsageError(`${name} "${input}" is not a percentage from 1 to 100; write it like ${options.default}.`, 'InvalidPercent')
+      return value
+    },
+  })() as Interfaces.OptionFlag<number>
+}
+
 /**
  * A file opsctl will write at the end of a run (--junit, --summary, --output): checked while the flags are
  * parsed, so that a path that cannot be written is refused (exit 2) before anything changes, not after.

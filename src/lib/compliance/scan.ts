@@ -25,6 +25,8 @@ export const REGION_HTTP_TIMEOUTS = {connectionTimeoutMs: 3000, requestTimeoutMs
 const REGION_CONCURRENCY = 4
 /** How long each collector keeps retrying throttling and other transient errors before its inventory counts as unread. */
 export const COLLECTOR_DEADLINE_MS = 120_000
+/** The RDS CPU alarm threshold the platform's guidance sets: operators are told above 60 %. */
+export const DEFAULT_CPU_THRESHOLD = 60
 
 const unknown = (kind: string, values: string[], allowed: readonly string[]) => {
   const bad = values.filter((v) => !allowed.includes(v))
@@ -94,6 +96,8 @@ export interface ScanRequest {
   /** Default: KMS's own default period, 365 days. */
   maxRotationDays?: number
   dataKeyLimits?: UsageLimits
+  /** Default: DEFAULT_CPU_THRESHOLD, 60 %. */
+  cpuThreshold?: number
 }
 
 export interface ScanIO {
@@ -133,6 +137,7 @@ export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<Com
       minRetentionDays: request.minRetentionDays,
       maxRotationDays: request.maxRotationDays,
       dataKeyLimits: request.dataKeyLimits,
+      cpuThreshold: request.cpuThreshold,
       onProgress,
     })
   return io.withProgress ? io.withProgress(regions, scan) : scan()
@@ -148,6 +153,8 @@ export interface ScanOptions {
   /** Default: KMS's own default period, 365 days. */
   maxRotationDays?: number
   dataKeyLimits?: UsageLimits
+  /** Default: DEFAULT_CPU_THRESHOLD, 60 %. */
+  cpuThreshold?: number
   now?: () => Date
   /** Told when each inventory of each region starts and ends being read. */
   onProgress?: (progress: InventoryProgress) => void
@@ -166,7 +173,9 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
     minRetentionDays: options.minRetentionDays,
     maxRotationDays: options.maxRotationDays ?? ROTATION_PERIOD_DAYS.default,
     dataKeyLimits: options.dataKeyLimits,
+    cpuThreshold: options.cpuThreshold ?? DEFAULT_CPU_THRESHOLD,
   }
+  const accountRegion = options.regions.includes(session.region) ? session.region : options.regions[0]
   const shared = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, fetch: () => Promise<T>) => {
     if (!shared.has(key)) shared.set(key, fetch())
@@ -175,7 +184,7 @@ export async function runComplianceScan(session: AwsSession, options: ScanOption
   const perRegion = await mapWithLimit(options.regions, REGION_CONCURRENCY, async (region) => {
     const regional = session.inRegion(region, {httpTimeouts: REGION_HTTP_TIMEOUTS})
     const outcome = await collectRegionInventory(
-      {session: regional, home: session, region, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once},
+      {session: regional, home: session, region, accountRegion, accountId: options.accountId, withTags: options.mutelist?.usesTags ?? false, once},
       inventoryNames,
       COLLECTOR_DEADLINE_MS,
       options.onProgress,

@@ -5,7 +5,7 @@ import type {RegionInventory} from './inventory/index.js'
 export const severities = ['critical', 'high', 'medium', 'low', 'informational'] as const
 export type Severity = (typeof severities)[number]
 
-export const services = ['rds', 'kms', 'cloudtrail', 'config', 'ssm', 'ebs', 's3', 'tenants'] as const
+export const services = ['rds', 'ec2', 'iam', 'kms', 'secretsmanager', 'cloudwatch', 'cloudtrail', 'config', 'ssm', 'ebs', 's3', 'tenants'] as const
 export type Service = (typeof services)[number]
 
 export type FindingStatus = 'PASS' | 'FAIL' | 'MUTED' | 'ERROR'
@@ -36,6 +36,8 @@ export interface CheckContext {
   maxRotationDays: number
   /** The usage limits of tenants' data keys (default: 5 million operations or 24 hours). */
   dataKeyLimits?: UsageLimits
+  /** The highest CPUUtilization threshold, in percent, an RDS CPU alarm may have (--cpu-threshold, default 60). */
+  cpuThreshold: number
 }
 
 export type InventoryName = keyof RegionInventory

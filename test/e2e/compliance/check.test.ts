@@ -33,7 +33,7 @@ describe('opsctl compliance (e2e)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'opsctl-mutelist-'))
     const cases: [string, string[], RegExp][] = [
       ['an unknown check id', ['--checks', 'rds-storage-encrypted,rds-nope'], /Unknown check id "rds-nope"/],
-      ['an unknown service', ['--services', 'rds,dynamodb'], /Unknown service "dynamodb"; choose from rds, kms/],
+      ['an unknown service', ['--services', 'rds,dynamodb'], /Unknown service "dynamodb"; choose from rds, ec2, iam, kms, secretsmanager, cloudwatch,/],
       ['an unknown severity', ['--severity', 'urgent'], /Unknown severity "urgent"/],
       ['an unknown --fail-on', ['--fail-on', 'severe'], /^Error: --fail-on takes one of critical, high, medium, low, informational, not "severe"\./],
       [
@@ -42,6 +42,10 @@ describe('opsctl compliance (e2e)', () => {
         /^Error: --fail-on takes one of critical, high, medium, low, informational, not "hihg"; did you mean high\?/,
       ],
       ['an unknown format', ['--format', 'xml'], /^Error: --format takes one of table, json, csv, junit, sarif, ocsf, markdown, not "xml"\./],
+      ['a --cpu-threshold of 0', ['--cpu-threshold', '0'], /^Error: --cpu-threshold "0" is not a percentage from 1 to 100; write it like 60\./],
+      ['a --cpu-threshold above 100', ['--cpu-threshold', '100.5'], /--cpu-threshold "100\.5" is not a percentage from 1 to 100/],
+      ['a --cpu-threshold that is not a number', ['--cpu-threshold', 'sixty'], /--cpu-threshold "sixty" is not a percentage from 1 to 100/],
+      ['a --cpu-threshold written with a sign', ['--cpu-threshold', '60%'], /--cpu-threshold "60%" is not a percentage from 1 to 100/],
       ['an unknown region', ['--regions', 'us-east-1,us-mars-1'], /Unknown AWS region "us-mars-1"/],
       ['a malformed mutelist', ['--mutelist', join(dir, 'bad.yaml')], /Mutelist .*bad\.yaml line 3: unknown check "rds-no-such-check"/],
       ['a missing mutelist', ['--mutelist', join(dir, 'missing.yaml')], /Cannot read mutelist .*missing\.yaml \(ENOENT\)/],

@@ -111,7 +111,7 @@ describe('key status (against moto, rotation periods by middleware)', () => {
     const {shardKey, legacyKey} = await keyEstate()
     const session = await testSession()
     withRotationFields(session, {[shardKey.KeyId!]: {RotationPeriodInDays: 730}})
-    const {keys} = await collectKms({session, home: session, region: 'us-east-1', withTags: false, once: (_key, fetch) => fetch()})
+    const {keys} = await collectKms({session, home: session, region: 'us-east-1', accountRegion: 'us-east-1', withTags: false, once: (_key, fetch) => fetch()})
     const byId = Object.fromEntries(keys.map((k) => [k.metadata.KeyId, k]))
     expect(byId[shardKey.KeyId!]).to.deep.include({rotationEnabled: true, rotationPeriodDays: 730})
     expect(byId[legacyKey.KeyId!]).to.deep.include({rotationEnabled: false})

@@ -6,7 +6,7 @@ import type {KmsKey} from '../../../src/lib/compliance/inventory/kms.js'
 import type {CheckContext} from '../../../src/lib/compliance/types.js'
 
 const now = new Date('2026-11-23T12:00:00Z')
-const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30, maxRotationDays: 365}
+const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30, maxRotationDays: 365, cpuThreshold: 60}
 const run = (id: string, inventory: Partial<RegionInventory>) =>
   Object.fromEntries(
     checks

@@ -7,6 +7,11 @@ export interface CollectorContext {
   /** The scan's own session, in its home region (where account-wide stores such as the tenant store live). */
   home: AwsSession
   region: string
+  /**
+   * Where account-wide resources (the IAM root user) are judged, once per scan: the home region when it is scanned,
+   * otherwise the first region scanned. Collectors of such resources read nothing in the other regions.
+   */
+  accountRegion: string
   /** The scanned account, from STS; undefined when STS could not be reached. */
   accountId?: string
   /** Fetch tags that cost one call per resource only when the mutelist matches on tags. */
