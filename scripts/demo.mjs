@@ -79,6 +79,19 @@ const workflows = [
     expectExit: 3,
   },
   {
+    explain:
+      "The platform's own controls: databases in private subnets and closed to the internet, SSH only from the administrators, the root user unused and with MFA, database passwords managed and rotated, CPU alarms that reach someone. The sandbox has one of each that passes and one that fails (exit 3).",
+    args: [
+      'compliance',
+      'check',
+      '--checks',
+      'ec2-db-port-not-public,ec2-ssh-rdp-not-public,rds-private-subnets,ec2-db-private,iam-root-mfa,iam-root-no-access-keys,iam-root-unused,rds-master-password-managed,secretsmanager-rotation,cloudwatch-rds-cpu-alarm',
+      '--cpu-threshold',
+      '60',
+    ],
+    expectExit: 3,
+  },
+  {
     explain: 'Two critical checks written as SARIF for code scanning; the public legacy instance and snapshot still fail them (exit 3).',
     args: [
       'compliance',

@@ -42,7 +42,9 @@ import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {describeDbInstance, findDbSnapshot} from '../../aws/rds.js'
 import type {AwsSession} from '../../aws/session.js'
 import {NotFoundError} from '../../errors/errors.js'
+import {COMPLIANCE_SUBNET_GROUPS, seedCpuAlarms, seedDatabaseSecrets, seedDatabaseServers, seedDbSubnetGroups} from './compliance-controls.js'
 import {findKeyByAlias} from './kms.js'
+import {ensureSandboxNetwork, type SandboxNetwork} from './network.js'
 import {type Seeder, type SeedReport, unlessMissing} from './seeder.js'
 
 /** The second region of the compliance estate: region-level checks pass in the session region and fail here. */
@@ -90,7 +92,7 @@ async function seedKms(session: AwsSession, report: SeedReport): Promise<string>
   return rotating.Arn!
 }
 
-async function seedRds(session: AwsSession, report: SeedReport, keyArn: string): Promise<void> {
+async function seedRds(session: AwsSession, report: SeedReport, keyArn: string, network: SandboxNetwork): Promise<void> {
   const rds = session.client(RDSClient)
   const instance = (id: string, settings: Record<string, unknown>) =>
     report.ensure(
@@ -114,7 +116,15 @@ async function seedRds(session: AwsSession, report: SeedReport, keyArn: string):
           )
         ).DBInstance!,
     )
+  // Private subnets behind the databases' group, with the master password in Secrets Manager.
+  const isolated = {
+    DBSubnetGroupName: COMPLIANCE_SUBNET_GROUPS.private,
+    VpcSecurityGroupIds: [network.groups.database],
+    ManageMasterUserPassword: true,
+    MasterUserPassword: undefined,
+  }
   const good = {
+    ...isolated,
     MultiAZ: true,
     StorageEncrypted: true,
     KmsKeyId: keyArn,
@@ -125,6 +135,8 @@ async function seedRds(session: AwsSession, report: SeedReport, keyArn: string):
   }
   await instance(COMPLIANCE_INSTANCES.good, good)
   await instance(COMPLIANCE_INSTANCES.legacy, {
+    DBSubnetGroupName: COMPLIANCE_SUBNET_GROUPS.public,
+    VpcSecurityGroupIds: [network.groups.exposed],
     MultiAZ: false,
     StorageEncrypted: false,
     BackupRetentionPeriod: 0,
@@ -165,6 +177,7 @@ async function seedRds(session: AwsSession, report: SeedReport, keyArn: string):
               AvailabilityZone: `${session.region}${zone}`,
               PubliclyAccessible: false,
               AutoMinorVersionUpgrade: true,
+              DBSubnetGroupName: settings.DBSubnetGroupName as string | undefined,
               Tags: [SEED_TAG],
             }),
           )
@@ -172,7 +185,10 @@ async function seedRds(session: AwsSession, report: SeedReport, keyArn: string):
         return DBCluster!
       },
     )
-  await cluster(COMPLIANCE_CLUSTERS.good, {StorageEncrypted: true, KmsKeyId: keyArn, DeletionProtection: true, BackupRetentionPeriod: 30}, ['a', 'b'])
+  await cluster(COMPLIANCE_CLUSTERS.good, {...isolated, StorageEncrypted: true, KmsKeyId: keyArn, DeletionProtection: true, BackupRetentionPeriod: 30}, [
+    'a',
+    'b',
+  ])
   await cluster(COMPLIANCE_CLUSTERS.single, {StorageEncrypted: false, DeletionProtection: false, BackupRetentionPeriod: 1}, ['a'])
 
   const snapshot = (id: string, of: string, isPublic: boolean) =>
@@ -337,15 +353,21 @@ async function seedConfig(session: AwsSession, report: SeedReport, account: stri
 
 /**
  * A compliance estate in two regions where every check passes somewhere and fails somewhere (except
- * cloudtrail-multi-region and cloudtrail-security-trail, account-wide, which fail: no multi-region trail).
+ * cloudtrail-multi-region and cloudtrail-security-trail, account-wide, which fail: no multi-region trail; and the
+ * IAM root checks, judged once on the one root user: the sandbox's root has no MFA, no access keys and no recent use).
  */
 export const complianceSeeder: Seeder = {
   name: 'compliance',
   async seed(session, report) {
     const account = (await session.client(STSClient).send(new GetCallerIdentityCommand({}))).Account!
     const second = session.inRegion(complianceSecondRegion(session))
+    const network = await ensureSandboxNetwork(session, report)
+    await seedDbSubnetGroups(session, report, network)
+    await seedDatabaseServers(session, report, network)
     const keyArn = await seedKms(session, report)
-    await seedRds(session, report, keyArn)
+    await seedRds(session, report, keyArn, network)
+    await seedDatabaseSecrets(session, report, {instances: Object.values(COMPLIANCE_INSTANCES), clusters: Object.values(COMPLIANCE_CLUSTERS)})
+    await seedCpuAlarms(session, report, {good: COMPLIANCE_INSTANCES.good, awsKey: COMPLIANCE_INSTANCES.awsKey, cluster: COMPLIANCE_CLUSTERS.good})
     await seedEbs(session, report)
     const bucket = await seedS3(session, report, account, second, keyArn)
     await seedCloudTrail(session, report, second, bucket, keyArn)

@@ -11,6 +11,7 @@ import {
 
 import {OpsctlError} from '../../errors/errors.js'
 import {STAND_IN_TAGS} from '../ssm-agent-tags.js'
+import {ensureSandboxNetwork} from './network.js'
 import type {Seeder} from './seeder.js'
 
 /** Where a PostgreSQL server's data volume is attached (the patch runbook's DataDeviceName). */
@@ -64,7 +65,7 @@ const hostTags = (host: PostgresHost) =>
     .map(([Key, Value]) => ({Key, Value}))
 
 /** The newest Amazon Linux 2 image the region offers (moto ships a fixed catalogue of real AMIs). */
-async function amazonLinuxImage(ec2: EC2Client): Promise<string> {
+export async function amazonLinuxImage(ec2: EC2Client): Promise<string> {
   const {Images = []} = await ec2.send(
     new DescribeImagesCommand({
       Owners: ['amazon'],
@@ -126,11 +127,15 @@ async function attachDataVolume(ec2: EC2Client, host: Instance, name: string): P
   return VolumeId!
 }
 
-/** The PostgreSQL servers, each with its data volume, tagged for the SSM agent stand-in (src/lib/sandbox/ssm-agent.ts). */
+/**
+ * The PostgreSQL servers, each with its data volume, tagged for the SSM agent stand-in (src/lib/sandbox/ssm-agent.ts),
+ * in a private subnet of the demo's VPC behind the databases' security group, as the platform's guidance wants them.
+ */
 export const ec2Seeder: Seeder = {
   name: 'ec2',
   async seed(session, report) {
     const ec2 = session.client(EC2Client)
+    const network = await ensureSandboxNetwork(session, report)
     let imageId: string | undefined
     for (const spec of POSTGRES_HOSTS) {
       const host = await report.ensure(
@@ -145,6 +150,8 @@ export const ec2Seeder: Seeder = {
               InstanceType: 't3.micro',
               MinCount: 1,
               MaxCount: 1,
+              SubnetId: network.privateSubnets[0],
+              SecurityGroupIds: [network.groups.database],
               TagSpecifications: [{ResourceType: 'instance', Tags: hostTags(spec)}],
             }),
           )
