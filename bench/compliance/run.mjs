@@ -4,19 +4,39 @@ import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 
 import {CloudTrailClient, CreateTrailCommand, StartLoggingCommand} from '@aws-sdk/client-cloudtrail'
-import {CreateSnapshotCommand, CreateVolumeCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {CloudWatchClient, PutMetricAlarmCommand} from '@aws-sdk/client-cloudwatch'
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2'
 import {CreateKeyCommand, EnableKeyRotationCommand, KMSClient} from '@aws-sdk/client-kms'
-import {CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient} from '@aws-sdk/client-rds'
+import {CreateDBInstanceCommand, CreateDBSnapshotCommand, CreateDBSubnetGroupCommand, RDSClient} from '@aws-sdk/client-rds'
 import {CreateBucketCommand, PutBucketEncryptionCommand, S3Client} from '@aws-sdk/client-s3'
+import {CreateSecretCommand, RotateSecretCommand, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import {CreateTopicCommand, SNSClient, SubscribeCommand} from '@aws-sdk/client-sns'
 
 import {mapWithLimit} from '../../dist/lib/aws/paginate.js'
 import {resetMoto} from '../../dist/lib/sandbox/moto-server.js'
 import {benchMoto} from '../moto.mjs'
 
-const SERVICES = 'rds,kms,cloudtrail,ebs,s3'
+const SERVICES = 'rds,ec2,iam,kms,secretsmanager,cloudwatch,cloudtrail,ebs,s3'
 const moto = await benchMoto('compliance')
 
-/** About `total` resources: 15% DB instances, 15% DB snapshots, 20% KMS keys, 20% volumes, 10% EBS snapshots, 15% buckets, 5% trails. */
+/**
+ * About `total` resources: 12% DB instances, 10% DB snapshots, 14% KMS keys, 14% volumes, 6% EBS snapshots, 10% buckets,
+ * 3% trails, 8% security groups, 4% route tables, 5% EC2 database servers, 1% DB subnet groups, 7% secrets, 5% CPU alarms
+ * and 1% SNS topics (each with a subscription).
+ */
 async function seed(total) {
   const n = (share) => Math.max(1, Math.round(total * share))
   const rds = new RDSClient({})
@@ -26,7 +46,7 @@ async function seed(total) {
   const cloudtrail = new CloudTrailClient({})
   const range = (count) => Array.from({length: count}, (_, i) => i)
   const limit = 16
-  await mapWithLimit(range(n(0.15)), limit, (i) =>
+  await mapWithLimit(range(n(0.12)), limit, (i) =>
     rds.send(
       new CreateDBInstanceCommand({
         DBInstanceIdentifier: `db-${i}`,
@@ -41,18 +61,18 @@ async function seed(total) {
       }),
     ),
   )
-  await mapWithLimit(range(n(0.15)), limit, (i) =>
-    rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: `db-${i % n(0.15)}`, DBSnapshotIdentifier: `snap-${i}`})),
+  await mapWithLimit(range(n(0.1)), limit, (i) =>
+    rds.send(new CreateDBSnapshotCommand({DBInstanceIdentifier: `db-${i % n(0.12)}`, DBSnapshotIdentifier: `snap-${i}`})),
   )
-  await mapWithLimit(range(n(0.2)), limit, async (i) => {
+  await mapWithLimit(range(n(0.14)), limit, async (i) => {
     const {KeyMetadata} = await kms.send(new CreateKeyCommand({Description: `bench ${i}`}))
     if (i % 2 === 0) await kms.send(new EnableKeyRotationCommand({KeyId: KeyMetadata.KeyId}))
   })
-  const volumes = await mapWithLimit(range(n(0.2)), limit, (i) =>
+  const volumes = await mapWithLimit(range(n(0.14)), limit, (i) =>
     ec2.send(new CreateVolumeCommand({AvailabilityZone: 'us-east-1a', Size: 8, Encrypted: i % 2 === 0})),
   )
-  await mapWithLimit(range(n(0.1)), limit, (i) => ec2.send(new CreateSnapshotCommand({VolumeId: volumes[i].VolumeId})))
-  await mapWithLimit(range(n(0.15)), limit, async (i) => {
+  await mapWithLimit(range(n(0.06)), limit, (i) => ec2.send(new CreateSnapshotCommand({VolumeId: volumes[i].VolumeId})))
+  await mapWithLimit(range(n(0.1)), limit, async (i) => {
     await s3.send(new CreateBucketCommand({Bucket: `bench-bucket-${i}`}))
     if (i % 2 === 0)
       await s3.send(
@@ -62,10 +82,76 @@ async function seed(total) {
         }),
       )
   })
-  await mapWithLimit(range(n(0.05)), limit, async (i) => {
+  await mapWithLimit(range(n(0.03)), limit, async (i) => {
     await cloudtrail.send(new CreateTrailCommand({Name: `trail-${i}`, S3BucketName: 'bench-bucket-0', EnableLogFileValidation: i % 2 === 0}))
     if (i % 2 === 0) await cloudtrail.send(new StartLoggingCommand({Name: `trail-${i}`}))
   })
+  await seedControls(n, range, limit)
+}
+
+/** The network, secrets and alarm controls' resources, in the default VPC. */
+async function seedControls(n, range, limit) {
+  const ec2 = new EC2Client({})
+  const vpc = (await ec2.send(new DescribeVpcsCommand({Filters: [{Name: 'is-default', Values: ['true']}]}))).Vpcs[0].VpcId
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({Filters: [{Name: 'vpc-id', Values: [vpc]}]}))).Subnets.map((s) => s.SubnetId)
+  const igw = (await ec2.send(new DescribeInternetGatewaysCommand({}))).InternetGateways[0]?.InternetGatewayId
+  const groups = await mapWithLimit(range(n(0.08)), limit, async (i) => {
+    const {GroupId} = await ec2.send(new CreateSecurityGroupCommand({GroupName: `bench-${i}`, Description: 'bench', VpcId: vpc}))
+    const port = i % 2 === 0 ? 22 : 5432
+    const IpRanges = [{CidrIp: i % 4 < 2 ? '0.0.0.0/0' : '10.0.0.0/8'}]
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId, IpPermissions: [{IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges}]}))
+    return GroupId
+  })
+  await mapWithLimit(range(n(0.04)), limit, async (i) => {
+    const {RouteTable} = await ec2.send(new CreateRouteTableCommand({VpcId: vpc}))
+    if (i % 2 === 0 && igw) await ec2.send(new CreateRouteCommand({RouteTableId: RouteTable.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw}))
+  })
+  const {Images} = await ec2.send(new DescribeImagesCommand({Owners: ['amazon'], Filters: [{Name: 'name', Values: ['amzn2-ami-hvm-*-x86_64-gp2']}]}))
+  await mapWithLimit(range(n(0.05)), limit, (i) =>
+    ec2.send(
+      new RunInstancesCommand({
+        ImageId: Images[0].ImageId,
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: subnets[i % subnets.length],
+        SecurityGroupIds: [groups[i % groups.length]],
+        TagSpecifications: [{ResourceType: 'instance', Tags: [{Key: 'Role', Value: i % 2 === 0 ? 'postgres' : 'mysql'}]}],
+      }),
+    ),
+  )
+  const rds = new RDSClient({})
+  await mapWithLimit(range(n(0.01)), limit, (i) =>
+    rds.send(new CreateDBSubnetGroupCommand({DBSubnetGroupName: `bench-${i}`, DBSubnetGroupDescription: 'bench', SubnetIds: subnets.slice(0, 2)})),
+  )
+  const secrets = new SecretsManagerClient({})
+  await mapWithLimit(range(n(0.07)), limit, async (i) => {
+    await secrets.send(new CreateSecretCommand({Name: `bench/db-${i}`, SecretString: 'bench', Tags: [{Key: 'opsctl:database', Value: `db-${i}`}]}))
+    if (i % 2 === 0) await secrets.send(new RotateSecretCommand({SecretId: `bench/db-${i}`, RotationRules: {AutomaticallyAfterDays: 30}}))
+  })
+  const sns = new SNSClient({})
+  const topics = await mapWithLimit(range(n(0.01)), limit, async (i) => {
+    const {TopicArn} = await sns.send(new CreateTopicCommand({Name: `bench-${i}`}))
+    await sns.send(new SubscribeCommand({TopicArn, Protocol: 'email', Endpoint: `oncall-${i}@example.com`}))
+    return TopicArn
+  })
+  const cloudwatch = new CloudWatchClient({})
+  await mapWithLimit(range(n(0.05)), limit, (i) =>
+    cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: `bench-cpu-${i}`,
+        Namespace: 'AWS/RDS',
+        MetricName: 'CPUUtilization',
+        Dimensions: [{Name: 'DBInstanceIdentifier', Value: `db-${i % n(0.12)}`}],
+        Statistic: 'Average',
+        Period: 300,
+        EvaluationPeriods: 3,
+        Threshold: i % 3 === 0 ? 80 : 60,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [topics[i % topics.length]],
+      }),
+    ),
+  )
 }
 
 const scan = async () => {

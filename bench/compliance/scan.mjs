@@ -1,16 +1,27 @@
 // One compliance scan in its own process, so that its peak memory (maxRSS) is the scan's alone.
 // Prints {wallMs, maxRssMiB, calls, minimum, resources} as JSON. Run by bench/compliance/run.mjs.
 import {CloudTrailClient, DescribeTrailsCommand} from '@aws-sdk/client-cloudtrail'
-import {EC2Client, paginateDescribeSnapshots, paginateDescribeVolumes} from '@aws-sdk/client-ec2'
+import {CloudWatchClient, paginateDescribeAlarms} from '@aws-sdk/client-cloudwatch'
+import {
+  EC2Client,
+  paginateDescribeInstances,
+  paginateDescribeRouteTables,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSnapshots,
+  paginateDescribeVolumes,
+} from '@aws-sdk/client-ec2'
 import {DescribeKeyCommand, KMSClient, paginateListKeys} from '@aws-sdk/client-kms'
 import {
   paginateDescribeDBClusterSnapshots,
   paginateDescribeDBClusters,
   paginateDescribeDBInstances,
   paginateDescribeDBSnapshots,
+  paginateDescribeDBSubnetGroups,
   RDSClient,
 } from '@aws-sdk/client-rds'
 import {ListBucketsCommand, S3Client} from '@aws-sdk/client-s3'
+import {paginateListSecrets, SecretsManagerClient} from '@aws-sdk/client-secrets-manager'
+import {paginateListSubscriptions, SNSClient} from '@aws-sdk/client-sns'
 
 import {withinCallScope} from '../../dist/lib/aws/call-log.js'
 import {AwsSession} from '../../dist/lib/aws/session.js'
@@ -42,11 +53,12 @@ const all = async (pages, key) => {
 }
 const pages = (n, size) => Math.max(1, Math.ceil(n / size))
 const rds = new RDSClient({})
-const [instances, clusters, snapshots, clusterSnapshots] = await Promise.all([
+const [instances, clusters, snapshots, clusterSnapshots, subnetGroups] = await Promise.all([
   all(paginateDescribeDBInstances({client: rds}, {}), 'DBInstances'),
   all(paginateDescribeDBClusters({client: rds}, {}), 'DBClusters'),
   all(paginateDescribeDBSnapshots({client: rds}, {}), 'DBSnapshots'),
   all(paginateDescribeDBClusterSnapshots({client: rds}, {}), 'DBClusterSnapshots'),
+  all(paginateDescribeDBSubnetGroups({client: rds}, {}), 'DBSubnetGroups'),
 ])
 const kms = new KMSClient({})
 const keys = await all(paginateListKeys({client: kms}, {}), 'Keys')
@@ -58,6 +70,14 @@ const ec2 = new EC2Client({})
 const volumes = await all(paginateDescribeVolumes({client: ec2}, {}), 'Volumes')
 const ebsSnapshots = await all(paginateDescribeSnapshots({client: ec2}, {OwnerIds: ['self']}), 'Snapshots')
 const buckets = (await new S3Client({}).send(new ListBucketsCommand({BucketRegion: session.region}))).Buckets ?? []
+const securityGroups = await all(paginateDescribeSecurityGroups({client: ec2}, {}), 'SecurityGroups')
+const routeTables = await all(paginateDescribeRouteTables({client: ec2}, {}), 'RouteTables')
+const databaseServers = (
+  await all(paginateDescribeInstances({client: ec2}, {Filters: [{Name: 'tag:Role', Values: ['postgres', 'mysql', 'sqlserver', 'oracle']}]}), 'Reservations')
+).flatMap((r) => r.Instances ?? [])
+const secrets = await all(paginateListSecrets({client: new SecretsManagerClient({})}, {}), 'SecretList')
+const alarms = await all(paginateDescribeAlarms({client: new CloudWatchClient({})}, {AlarmTypes: ['MetricAlarm']}), 'MetricAlarms')
+const subscriptions = await all(paginateListSubscriptions({client: new SNSClient({})}, {}), 'Subscriptions')
 const manual = (list) => list.filter((s) => s.SnapshotType === 'manual').length
 const minimum = {
   rds:
@@ -65,14 +85,37 @@ const minimum = {
     pages(clusters.length, 100) +
     pages(snapshots.length, 100) +
     pages(clusterSnapshots.length, 100) +
+    pages(subnetGroups.length, 100) +
     manual(snapshots) +
     manual(clusterSnapshots),
   kms: pages(keys.length, 1000) + keys.length + rotatable,
   cloudtrail: 1 + 2 * trails.length,
-  ebs: 1 + pages(volumes.length, 500) + pages(ebsSnapshots.length, 1000),
+  // EBS and the network controls share the EC2 API.
+  ec2:
+    1 +
+    pages(volumes.length, 500) +
+    pages(ebsSnapshots.length, 1000) +
+    pages(securityGroups.length, 1000) +
+    pages(routeTables.length, 100) +
+    pages(databaseServers.length, 1000),
   s3: pages(buckets.length, 10_000) + buckets.length,
+  // GenerateCredentialReport (COMPLETE: the warm-up scan generated it) and GetCredentialReport, once per scan.
+  iam: 2,
+  secretsmanager: pages(secrets.length, 100),
+  cloudwatch: pages(alarms.length, 100),
+  sns: pages(subscriptions.length, 100),
 }
-const byService = {rds: 'RDS', kms: 'KMS', cloudtrail: 'CloudTrail', ebs: 'EC2', s3: 'S3'}
+const byService = {
+  rds: 'RDS',
+  kms: 'KMS',
+  cloudtrail: 'CloudTrail',
+  ec2: 'EC2',
+  s3: 'S3',
+  iam: 'IAM',
+  secretsmanager: 'SecretsManager',
+  cloudwatch: 'CloudWatch',
+  sns: 'SNS',
+}
 const made = Object.fromEntries(Object.entries(byService).map(([name, client]) => [name, calls.filter((c) => c.service === client).length]))
 console.log(
   JSON.stringify({
@@ -89,6 +132,13 @@ console.log(
       volumes: volumes.length,
       ebsSnapshots: ebsSnapshots.length,
       buckets: buckets.length,
+      securityGroups: securityGroups.length,
+      routeTables: routeTables.length,
+      databaseServers: databaseServers.length,
+      dbSubnetGroups: subnetGroups.length,
+      secrets: secrets.length,
+      alarms: alarms.length,
+      snsSubscriptions: subscriptions.length,
     },
   }),
 )
