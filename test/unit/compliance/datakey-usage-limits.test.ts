@@ -31,7 +31,15 @@ const inventory = {
   },
 } as unknown as RegionInventory
 const judge = (context: Partial<CheckContext> = {}) =>
-  datakeyUsageLimits.evaluate(inventory, {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30, maxRotationDays: 365, cpuThreshold: 60, ...context})
+  datakeyUsageLimits.evaluate(inventory, {
+    region: 'us-east-1',
+    accountId: '123456789012',
+    now,
+    minRetentionDays: 30,
+    maxRotationDays: 365,
+    cpuThreshold: 60,
+    ...context,
+  })
 
 describe('compliance check datakey-usage-limits', () => {
   it('fails each current data key past 5 million operations or 24 hours, saying which limit', () => {
