@@ -19,7 +19,9 @@ export async function seedDemoEstate(session: AwsSession, list: Seeder[] = seede
       async ensure(type, id, find, create) {
         const found = await find()
         const resource = found === undefined ? await create() : found
-        resources.push({seeder: seeder.name, type, id, status: found === undefined ? 'created' : 'existing'})
+        // A resource several areas build on (the demo VPC) is listed once: by the first area, which found or made it.
+        if (!resources.some((r) => r.type === type && r.id === id))
+          resources.push({seeder: seeder.name, type, id, status: found === undefined ? 'created' : 'existing'})
         return resource
       },
     })
