@@ -140,6 +140,12 @@ describe('secretsmanager-rotation', () => {
     ])
     expect(result[0].reason).to.equal('Secret cron-due-soon (credentials of database cron-due-soon) rotates on cron(0 4 1 * ? *) and is on schedule.')
     expect(result[1].reason).to.equal('Secret cron-missed (credentials of database cron-missed) was due to rotate 2026-11-13 and has not.')
+    const [unplanned] = run([secret('cron-unplanned', {...tagged('u'), RotationEnabled: true, RotationRules: {ScheduleExpression: 'cron(0 4 1 * ? *)'}})])
+    expect(unplanned).to.deep.equal({
+      id: 'cron-unplanned',
+      pass: true,
+      reason: 'Secret cron-unplanned (credentials of database u) rotates on cron(0 4 1 * ? *) (no next rotation date listed to judge it by).',
+    })
   })
 
   it('names every database that shares a secret', () => {

@@ -8,7 +8,7 @@ const DAY_MS = 86_400_000
 /** Secrets Manager rotates within a window on the day it is due (up to 24 hours long): a rotation a day late is not overdue yet. */
 const GRACE_DAYS = 1
 
-/** Secret ARN → the databases whose credentials it holds: RDS-managed master passwords, and secrets tagged with their database. */
+/** The secrets that hold database credentials (RDS-managed master passwords, secrets tagged with their database), each with its databases. */
 function databaseSecrets(rds: RdsInventory, secrets: SecretListEntry[]): Map<SecretListEntry, string[]> {
   const owners = new Map<string, string[]>()
   const own = (arn: string | undefined, database: string) => {
@@ -53,9 +53,12 @@ function rotationProblem(secret: SecretListEntry, now: Date): string | undefined
   return undefined
 }
 
-function schedule(secret: SecretListEntry): string {
+/** How a secret that rotates on time does so; a cron() schedule without a planned date can only be judged to be on. */
+function onSchedule(secret: SecretListEntry): string {
   const interval = rotationIntervalDays(secret.RotationRules)
-  return interval !== undefined ? `every ${interval} days` : `on ${secret.RotationRules?.ScheduleExpression ?? 'its schedule'}`
+  if (interval !== undefined) return `rotates every ${interval} days and is on schedule`
+  const cron = secret.RotationRules?.ScheduleExpression ?? 'a schedule'
+  return secret.NextRotationDate ? `rotates on ${cron} and is on schedule` : `rotates on ${cron} (no next rotation date listed to judge it by)`
 }
 
 export const secretsmanagerRotation: Check = {
@@ -80,7 +83,7 @@ export const secretsmanagerRotation: Check = {
       return {
         resource: secretResource(secret),
         pass: problem === undefined,
-        reason: problem === undefined ? `${holds} rotates ${schedule(secret)} and is on schedule.` : `${holds} ${problem}.`,
+        reason: `${holds} ${problem ?? onSchedule(secret)}.`,
       }
     }),
 }
