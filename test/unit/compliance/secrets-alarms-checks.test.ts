@@ -232,7 +232,7 @@ describe('cloudwatch-rds-cpu-alarm', () => {
     expect(result[1].reason).to.match(/b-autoscale \(no SNS topic among its alarm actions\)\.$/)
   })
 
-  it('covers a shard cluster by its cluster alarm, and an Aurora member shard by its cluster alarm or its own', () => {
+  it('asks shard and Multi-AZ clusters, covers them by their cluster alarm, and an Aurora member shard by its cluster alarm or its own', () => {
     const result = passes(
       'cloudwatch-rds-cpu-alarm',
       inventory(
@@ -241,10 +241,12 @@ describe('cloudwatch-rds-cpu-alarm', () => {
         [
           {DBClusterIdentifier: 'aurora', ...shard},
           {DBClusterIdentifier: 'lone', ...shard},
+          {DBClusterIdentifier: 'ha-cluster', MultiAZ: true},
+          {DBClusterIdentifier: 'one-zone', MultiAZ: false},
         ],
       ),
     )
-    expect(result).to.deep.equal({'aurora-1': true, 'lone-1': true, aurora: true, lone: false})
+    expect(result).to.deep.equal({'aurora-1': true, 'lone-1': true, aurora: true, lone: false, 'ha-cluster': false})
   })
 
   it('lets --cpu-threshold 80 pass an alarm at 80 that the default 60 fails', () => {

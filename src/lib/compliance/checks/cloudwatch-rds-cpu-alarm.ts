@@ -15,7 +15,10 @@ interface Watched {
 
 const isShard = (tags: {Key?: string}[] | undefined) => tags?.some((t) => t.Key === SHARD_PRODUCT_TAG) ?? false
 
-/** Shards (instances or clusters) and Multi-AZ instances; an Aurora member is also covered by an alarm on its cluster. */
+/**
+ * Shards and Multi-AZ databases, instances and clusters alike (an Aurora cluster with a replica in another zone is as much
+ * a Multi-AZ database as an instance); an Aurora member is also covered by an alarm on its cluster.
+ */
 function watchedDatabases(instances: DBInstance[], clusters: DBCluster[]): Watched[] {
   const instanceDimension = (i: DBInstance) => ({Name: 'DBInstanceIdentifier', Value: i.DBInstanceIdentifier!})
   const clusterDimension = (id: string) => ({Name: 'DBClusterIdentifier', Value: id})
@@ -28,8 +31,12 @@ function watchedDatabases(instances: DBInstance[], clusters: DBCluster[]): Watch
         dimensions: [instanceDimension(i), ...(i.DBClusterIdentifier ? [clusterDimension(i.DBClusterIdentifier)] : [])],
       })),
     ...clusters
-      .filter((c) => isShard(c.TagList))
-      .map((c) => ({resource: clusterResource(c), what: `Shard DB cluster ${c.DBClusterIdentifier}`, dimensions: [clusterDimension(c.DBClusterIdentifier!)]})),
+      .filter((c) => isShard(c.TagList) || c.MultiAZ === true)
+      .map((c) => ({
+        resource: clusterResource(c),
+        what: `${isShard(c.TagList) ? 'Shard' : 'Multi-AZ'} DB cluster ${c.DBClusterIdentifier}`,
+        dimensions: [clusterDimension(c.DBClusterIdentifier!)],
+      })),
   ]
 }
 
@@ -70,7 +77,7 @@ function verdictFor(watched: Watched, {alarms, subscribedTopics}: AlarmsInventor
 
 export const cloudwatchRdsCpuAlarm: Check = {
   id: 'cloudwatch-rds-cpu-alarm',
-  title: 'Shards and Multi-AZ DB instances have a CPU alarm (at or below --cpu-threshold, default 60 %) that notifies a subscribed SNS topic',
+  title: 'Shards and Multi-AZ databases have a CPU alarm (at or below --cpu-threshold, default 60 %) that notifies a subscribed SNS topic',
   service: 'cloudwatch',
   inventories: ['alarms', 'rds'],
   severity: 'medium',
