@@ -5,6 +5,7 @@ import {cloudtrailKms} from './cloudtrail-kms.js'
 import {cloudtrailLogValidation} from './cloudtrail-log-validation.js'
 import {cloudtrailMultiRegion} from './cloudtrail-multi-region.js'
 import {cloudtrailSecurityTrail} from './cloudtrail-security-trail.js'
+import {cloudwatchRdsCpuAlarm} from './cloudwatch-rds-cpu-alarm.js'
 import {configDeliveryChannel} from './config-delivery-channel.js'
 import {configRecorder} from './config-recorder.js'
 import {configRulesCompliant} from './config-rules-compliant.js'
@@ -18,6 +19,7 @@ import {kmsRotationPeriod} from './kms-rotation-period.js'
 import {rdsBackupRetention} from './rds-backup-retention.js'
 import {rdsCmk} from './rds-cmk.js'
 import {rdsDeletionProtection} from './rds-deletion-protection.js'
+import {rdsMasterPasswordManaged} from './rds-master-password-managed.js'
 import {rdsMinorUpgrade} from './rds-minor-upgrade.js'
 import {rdsMultiAz} from './rds-multi-az.js'
 import {rdsNotPublic} from './rds-not-public.js'
@@ -26,6 +28,7 @@ import {rdsSnapshotEncrypted} from './rds-snapshot-encrypted.js'
 import {rdsSnapshotPrivate} from './rds-snapshot-private.js'
 import {rdsStorageEncrypted} from './rds-storage-encrypted.js'
 import {s3Kms} from './s3-kms.js'
+import {secretsmanagerRotation} from './secretsmanager-rotation.js'
 import {ssmAssociation} from './ssm-association.js'
 import {ssmPatch} from './ssm-patch.js'
 import {tenantResidency} from './tenant-residency.js'
@@ -40,11 +43,14 @@ export const checks: readonly Check[] = [
   rdsDeletionProtection,
   rdsNotPublic,
   rdsMinorUpgrade,
+  rdsMasterPasswordManaged,
   rdsSnapshotEncrypted,
   rdsSnapshotPrivate,
   kmsRotation,
   kmsRotationPeriod,
   kmsNotPendingDeletion,
+  secretsmanagerRotation,
+  cloudwatchRdsCpuAlarm,
   cloudtrailEnabled,
   cloudtrailMultiRegion,
   cloudtrailLogValidation,

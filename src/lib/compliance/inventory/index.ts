@@ -1,4 +1,5 @@
 import {callScope, withinCallScope} from '../../aws/call-log.js'
+import {type AlarmsInventory, collectAlarms} from './alarms.js'
 import {type CloudTrailInventory, collectCloudTrail} from './cloudtrail.js'
 import type {CollectorContext} from './collector.js'
 import {
@@ -13,6 +14,7 @@ import {collectEbs, type EbsInventory} from './ebs.js'
 import {collectKms, type KmsInventory} from './kms.js'
 import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
+import {collectSecrets, type SecretsInventory} from './secrets.js'
 import {collectSsm, type SsmInventory} from './ssm.js'
 import {collectDataKeys, collectTenants, type DataKeysInventory, type TenantsInventory} from './tenants.js'
 
@@ -32,6 +34,8 @@ export interface RegionInventory {
   s3: S3Inventory
   tenants: TenantsInventory
   dataKeys: DataKeysInventory
+  secrets: SecretsInventory
+  alarms: AlarmsInventory
 }
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
@@ -46,6 +50,8 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
   s3: collectS3,
   tenants: collectTenants,
   dataKeys: collectDataKeys,
+  secrets: collectSecrets,
+  alarms: collectAlarms,
 }
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
