@@ -122,7 +122,7 @@ export async function seedDatabaseSecrets(session: AwsSession, report: SeedRepor
 
 /**
  * RDS CPU alarms: the Multi-AZ instance and the Aurora cluster notify a subscribed topic at 60 %; the AWS-key instance's
- * alarm fires only at 80 %, and the tenant shards have none.
+ * alarm fires only at 80 % and notifies a topic nobody is subscribed to; the tenant shards have none.
  */
 export async function seedCpuAlarms(session: AwsSession, report: SeedReport, databases: {good: string; awsKey: string; cluster: string}): Promise<void> {
   const sns = session.client(SNSClient)
@@ -140,9 +140,9 @@ export async function seedCpuAlarms(session: AwsSession, report: SeedReport, dat
       )
     ).TopicArn!
   const oncall = await topic(COMPLIANCE_TOPICS.oncall, 'oncall@example.com')
-  await topic(COMPLIANCE_TOPICS.unsubscribed)
+  const unsubscribed = await topic(COMPLIANCE_TOPICS.unsubscribed)
   const cloudwatch = session.client(CloudWatchClient)
-  const alarm = (name: string, dimension: {Name: string; Value: string}, threshold: number) =>
+  const alarm = (name: string, dimension: {Name: string; Value: string}, threshold: number, topicArn: string) =>
     report.ensure(
       'cloudwatch-alarm',
       name,
@@ -160,14 +160,14 @@ export async function seedCpuAlarms(session: AwsSession, report: SeedReport, dat
             EvaluationPeriods: 3,
             Threshold: threshold,
             ComparisonOperator: 'GreaterThanThreshold',
-            AlarmActions: [oncall],
+            AlarmActions: [topicArn],
             Tags: [SEED_TAG],
           }),
         )
         return name
       },
     )
-  await alarm(`${databases.good}-cpu`, {Name: 'DBInstanceIdentifier', Value: databases.good}, 60)
-  await alarm(`${databases.cluster}-cpu`, {Name: 'DBClusterIdentifier', Value: databases.cluster}, 60)
-  await alarm(`${databases.awsKey}-cpu`, {Name: 'DBInstanceIdentifier', Value: databases.awsKey}, 80)
+  await alarm(`${databases.good}-cpu`, {Name: 'DBInstanceIdentifier', Value: databases.good}, 60, oncall)
+  await alarm(`${databases.cluster}-cpu`, {Name: 'DBClusterIdentifier', Value: databases.cluster}, 60, oncall)
+  await alarm(`${databases.awsKey}-cpu`, {Name: 'DBInstanceIdentifier', Value: databases.awsKey}, 80, unsubscribed)
 }
