@@ -10,6 +10,7 @@ import {
   collectConfigRules,
 } from './config.js'
 import {collectEbs, type EbsInventory} from './ebs.js'
+import {collectIam, type IamInventory} from './iam.js'
 import {collectKms, type KmsInventory} from './kms.js'
 import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
@@ -32,6 +33,7 @@ export interface RegionInventory {
   s3: S3Inventory
   tenants: TenantsInventory
   dataKeys: DataKeysInventory
+  iam: IamInventory
 }
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
@@ -46,6 +48,7 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
   s3: collectS3,
   tenants: collectTenants,
   dataKeys: collectDataKeys,
+  iam: collectIam,
 }
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
