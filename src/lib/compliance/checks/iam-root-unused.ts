@@ -18,7 +18,7 @@ function recentUses(root: RootUser, now: Date): {what: string; at: Date}[] {
 
 function daysAgo(at: Date, now: Date): string {
   const days = Math.floor((now.getTime() - at.getTime()) / DAY_MS)
-  return days === 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`
+  return days === 0 ? 'today' : days === 1 ? 'yesterday' : `${days} days ago`
 }
 
 export const iamRootUnused: Check = {

@@ -2,6 +2,7 @@ import type {IAMClient} from '@aws-sdk/client-iam'
 
 import {callScope} from '../../aws/call-log.js'
 import {OpsctlError} from '../../errors/errors.js'
+import {formatDuration} from '../../report/format.js'
 import {systemClock} from '../../time/clock.js'
 import type {CollectorContext} from './collector.js'
 
@@ -69,7 +70,7 @@ async function credentialReport(client: IAMClient, wait: CredentialReportWait): 
     if (report !== undefined) return report
     if (systemClock.now() + pauseMs > deadline)
       throw new OpsctlError(
-        `IAM did not finish generating the credential report within ${Math.round(wait.maxWaitMs / 1000)} seconds; run the check again in a minute.`,
+        `IAM did not finish generating the credential report within ${formatDuration(wait.maxWaitMs)}; run the check again in a minute.`,
         undefined,
         'CredentialReportNotReady',
       )
