@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
-import {AwsSession} from '../../../src/lib/aws/session.js'
+import type {AwsSession} from '../../../src/lib/aws/session.js'
 import {tagMap} from '../../../src/lib/aws/tags.js'
 import {ec2Seeder} from '../../../src/lib/sandbox/seed/ec2.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'

@@ -21,7 +21,10 @@ const root = (over: Partial<RootUser> = {}): RootUser => ({
   ...over,
 })
 const judge = (id: string, iam: RegionInventory['iam']) =>
-  checks.find((c) => c.id === id)!.evaluate({iam} as RegionInventory, context).map(({resource, pass, reason}) => ({id: resource.id, pass, reason}))
+  checks
+    .find((c) => c.id === id)!
+    .evaluate({iam} as RegionInventory, context)
+    .map(({resource, pass, reason}) => ({id: resource.id, pass, reason}))
 
 describe('identity hygiene checks on the root user (hand-built credential report rows)', () => {
   it('judge the one root user, as AWS::IAM::User <root_account> with its ARN', () => {
@@ -80,7 +83,12 @@ describe('identity hygiene checks on the root user (hand-built credential report
       pass: false,
       reason: 'The root user signed in with its password today and used access key 2 yesterday and used access key 1 89 days ago.',
     })
-    const keyOnly = root({accessKeys: [{slot: 1, active: false, lastUsed: daysAgo(91)}, {slot: 2, active: true, lastUsed: daysAgo(30)}]})
+    const keyOnly = root({
+      accessKeys: [
+        {slot: 1, active: false, lastUsed: daysAgo(91)},
+        {slot: 2, active: true, lastUsed: daysAgo(30)},
+      ],
+    })
     expect(judge('iam-root-unused', {root: keyOnly})[0]).to.include({pass: false, reason: 'The root user used access key 2 30 days ago.'})
   })
 

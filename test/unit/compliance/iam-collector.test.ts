@@ -72,11 +72,7 @@ describe('the IAM inventory: the root user from the credential report (SDK mocks
   })
 
   it('polls while IAM generates the report (STARTED, INPROGRESS) and reads it once COMPLETE', async () => {
-    iam
-      .on(GenerateCredentialReportCommand)
-      .resolvesOnce({State: 'STARTED'})
-      .resolvesOnce({State: 'INPROGRESS'})
-      .resolves({State: 'COMPLETE'})
+    iam.on(GenerateCredentialReportCommand).resolvesOnce({State: 'STARTED'}).resolvesOnce({State: 'INPROGRESS'}).resolves({State: 'COMPLETE'})
     iam.on(GetCredentialReportCommand).resolves(report(ROOT))
     expect((await collectIam(context(), SHORT_WAIT)).root?.mfaActive).to.equal(true)
     expect([calls(GenerateCredentialReportCommand), calls(GetCredentialReportCommand)]).to.deep.equal([3, 1])

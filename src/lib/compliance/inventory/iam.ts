@@ -116,7 +116,9 @@ function reportDate(row: Record<string, string>, column: string): Date | undefin
   if (NO_DATE.has(value)) return undefined
   const date = new Date(value)
   if (Number.isNaN(date.getTime()))
-    throw new OpsctlError(`The IAM credential report's ${column} of the root user reads "${value}", which is not a date; run the check again, and report it if it persists.`)
+    throw new OpsctlError(
+      `The IAM credential report's ${column} of the root user reads "${value}", which is not a date; run the check again, and report it if it persists.`,
+    )
   return date
 }
 
