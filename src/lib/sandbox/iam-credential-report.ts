@@ -1,8 +1,8 @@
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 
 import type {AwsSession} from '../aws/session.js'
+import {DAY_MS} from '../time/clock.js'
 
-const DAY_MS = 86_400_000
 const isoSeconds = (at: Date) => `${at.toISOString().slice(0, 19)}+00:00`
 
 /**

@@ -1,10 +1,9 @@
-import type {RootUser} from '../inventory/iam.js'
-import {rootResource} from '../inventory/iam.js'
+import {DAY_MS} from '../../time/clock.js'
+import {type RootUser, rootResource} from '../inventory/iam.js'
 import type {Check} from '../types.js'
 
 /** How far back a sign-in or key use of the root user counts as recent (CIS: avoid the use of the root user). */
 export const ROOT_UNUSED_DAYS = 90
-const DAY_MS = 86_400_000
 
 /** The root user's uses (password sign-in, access-key calls) within the window, most recent first. */
 function recentUses(root: RootUser, now: Date): {what: string; at: Date}[] {
