@@ -31,18 +31,19 @@ describe('identity hygiene checks against moto', () => {
   it("judge the sandbox's root user once, in the account region: MFA passes, its active and recently used key fails", async () => {
     const {result, findings} = await scanIdentity(await sandboxSession(), ['us-east-1', 'eu-west-1'])
     expect(findings).to.deep.equal([
-      ['iam-root-mfa', 'us-east-1', 'PASS', '<root_account>', ROOT_ARN, 'The root user has MFA active.'],
-      ['iam-root-no-access-keys', 'us-east-1', 'FAIL', '<root_account>', ROOT_ARN, 'The root user has an active access key (key 1).'],
+      ['iam-root-mfa', 'us-east-1', 'PASS', ACCOUNT, ROOT_ARN, 'The root user of account 123456789012 has MFA active.'],
+      ['iam-root-no-access-keys', 'us-east-1', 'FAIL', ACCOUNT, ROOT_ARN, 'The root user of account 123456789012 has an active access key (key 1).'],
       [
         'iam-root-unused',
         'us-east-1',
         'FAIL',
-        '<root_account>',
+        ACCOUNT,
         ROOT_ARN,
-        'The root user signed in with its password 2 days ago and used access key 1 3 days ago.',
+        'The root user of account 123456789012 signed in with its password 2 days ago and used access key 1 3 days ago.',
       ],
     ])
     expect(result.verdict).to.equal('failed')
+    for (const f of result.findings) expect(f.reason, 'each reason names its resource').to.contain(f.resourceId)
     expect(result.checks.map((c) => [c.id, c.configRule, c.prowlerId])).to.deep.equal([
       ['iam-root-mfa', 'ROOT_ACCOUNT_MFA_ENABLED', 'iam_root_mfa_enabled'],
       ['iam-root-no-access-keys', 'IAM_ROOT_ACCESS_KEY_CHECK', 'iam_no_root_access_key'],

@@ -12,6 +12,7 @@ const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS)
 
 /** A root user with MFA, no access key and no use on record: every check passes on it. */
 const root = (over: Partial<RootUser> = {}): RootUser => ({
+  accountId: '123456789012',
   arn: 'arn:aws:iam::123456789012:root',
   mfaActive: true,
   accessKeys: [
@@ -27,11 +28,11 @@ const judge = (id: string, iam: RegionInventory['iam']) =>
     .map(({resource, pass, reason}) => ({id: resource.id, pass, reason}))
 
 describe('identity hygiene checks on the root user (hand-built credential report rows)', () => {
-  it('judge the one root user, as AWS::IAM::User <root_account> with its ARN', () => {
+  it('judge the one root user, as AWS::IAM::User named by its account, with its ARN', () => {
     for (const id of ['iam-root-mfa', 'iam-root-no-access-keys', 'iam-root-unused']) {
       const [verdict, ...more] = checks.find((c) => c.id === id)!.evaluate({iam: {root: root()}} as RegionInventory, context)
       expect(more, id).to.be.empty
-      expect(verdict.resource, id).to.deep.equal({type: 'AWS::IAM::User', id: '<root_account>', arn: 'arn:aws:iam::123456789012:root'})
+      expect(verdict.resource, id).to.deep.equal({type: 'AWS::IAM::User', id: '123456789012', arn: 'arn:aws:iam::123456789012:root'})
       expect(verdict.pass, id).to.equal(true)
     }
   })
@@ -42,7 +43,7 @@ describe('identity hygiene checks on the root user (hand-built credential report
 
   it('iam-root-mfa fails a root user without MFA', () => {
     expect(judge('iam-root-mfa', {root: root({mfaActive: false})})).to.deep.equal([
-      {id: '<root_account>', pass: false, reason: 'The root user has no MFA device active.'},
+      {id: '123456789012', pass: false, reason: 'The root user of account 123456789012 has no MFA device active.'},
     ])
   })
 
@@ -56,17 +57,25 @@ describe('identity hygiene checks on the root user (hand-built credential report
           ],
         }),
       })[0]
-    expect(keys(false, false)).to.deep.equal({id: '<root_account>', pass: true, reason: 'The root user has no active access key.'})
-    expect(keys(false, true)).to.deep.equal({id: '<root_account>', pass: false, reason: 'The root user has an active access key (key 2).'})
-    expect(keys(true, true)).to.deep.equal({id: '<root_account>', pass: false, reason: 'The root user has two active access keys (key 1 and key 2).'})
+    expect(keys(false, false)).to.deep.equal({id: '123456789012', pass: true, reason: 'The root user of account 123456789012 has no active access key.'})
+    expect(keys(false, true)).to.deep.equal({
+      id: '123456789012',
+      pass: false,
+      reason: 'The root user of account 123456789012 has an active access key (key 2).',
+    })
+    expect(keys(true, true)).to.deep.equal({
+      id: '123456789012',
+      pass: false,
+      reason: 'The root user of account 123456789012 has two active access keys (key 1 and key 2).',
+    })
   })
 
   it('iam-root-unused fails a sign-in 89 days ago and passes one 91 days ago', () => {
     expect(judge('iam-root-unused', {root: root({passwordLastUsed: daysAgo(89)})})).to.deep.equal([
-      {id: '<root_account>', pass: false, reason: 'The root user signed in with its password 89 days ago.'},
+      {id: '123456789012', pass: false, reason: 'The root user of account 123456789012 signed in with its password 89 days ago.'},
     ])
     expect(judge('iam-root-unused', {root: root({passwordLastUsed: daysAgo(91)})})).to.deep.equal([
-      {id: '<root_account>', pass: true, reason: 'The root user was not used in the last 90 days.'},
+      {id: '123456789012', pass: true, reason: 'The root user of account 123456789012 was not used in the last 90 days.'},
     ])
   })
 
@@ -79,9 +88,9 @@ describe('identity hygiene checks on the root user (hand-built credential report
       ],
     })
     expect(judge('iam-root-unused', {root: used})[0]).to.deep.equal({
-      id: '<root_account>',
+      id: '123456789012',
       pass: false,
-      reason: 'The root user signed in with its password today and used access key 2 yesterday and used access key 1 89 days ago.',
+      reason: 'The root user of account 123456789012 signed in with its password today and used access key 2 yesterday and used access key 1 89 days ago.',
     })
     const keyOnly = root({
       accessKeys: [
@@ -89,7 +98,10 @@ describe('identity hygiene checks on the root user (hand-built credential report
         {slot: 2, active: true, lastUsed: daysAgo(30)},
       ],
     })
-    expect(judge('iam-root-unused', {root: keyOnly})[0]).to.include({pass: false, reason: 'The root user used access key 2 30 days ago.'})
+    expect(judge('iam-root-unused', {root: keyOnly})[0]).to.include({
+      pass: false,
+      reason: 'The root user of account 123456789012 used access key 2 30 days ago.',
+    })
   })
 
   it('iam-root-unused counts exactly 90 days ago as within the window', () => {

@@ -52,6 +52,7 @@ describe('the IAM inventory: the root user from the credential report (SDK mocks
     const inventory = await collectIam(context(), SHORT_WAIT)
     expect(inventory).to.deep.equal({
       root: {
+        accountId: '123456789012',
         arn: 'arn:aws:iam::123456789012:root',
         mfaActive: true,
         accessKeys: [

@@ -1,4 +1,4 @@
-import {rootResource} from '../inventory/iam.js'
+import {rootResource, rootUserName} from '../inventory/iam.js'
 import type {Check} from '../types.js'
 
 export const iamRootMfa: Check = {
@@ -20,7 +20,7 @@ export const iamRootMfa: Check = {
           {
             resource: rootResource(iam.root),
             pass: iam.root.mfaActive,
-            reason: iam.root.mfaActive ? 'The root user has MFA active.' : 'The root user has no MFA device active.',
+            reason: `${rootUserName(iam.root)} ${iam.root.mfaActive ? 'has MFA active' : 'has no MFA device active'}.`,
           },
         ]
       : [],

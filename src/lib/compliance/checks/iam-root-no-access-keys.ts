@@ -1,4 +1,4 @@
-import {rootResource} from '../inventory/iam.js'
+import {rootResource, rootUserName} from '../inventory/iam.js'
 import type {Check} from '../types.js'
 
 export const iamRootNoAccessKeys: Check = {
@@ -23,8 +23,8 @@ export const iamRootNoAccessKeys: Check = {
         pass: active.length === 0,
         reason:
           active.length === 0
-            ? 'The root user has no active access key.'
-            : `The root user has ${active.length === 1 ? 'an active access key' : 'two active access keys'} (${active.map((slot) => `key ${slot}`).join(' and ')}).`,
+            ? `${rootUserName(iam.root)} has no active access key.`
+            : `${rootUserName(iam.root)} has ${active.length === 1 ? 'an active access key' : 'two active access keys'} (${active.map((slot) => `key ${slot}`).join(' and ')}).`,
       },
     ]
   },

@@ -1,5 +1,5 @@
 import {DAY_MS} from '../../time/clock.js'
-import {type RootUser, rootResource} from '../inventory/iam.js'
+import {type RootUser, rootResource, rootUserName} from '../inventory/iam.js'
 import type {Check} from '../types.js'
 
 /** How far back a sign-in or key use of the root user counts as recent (CIS: avoid the use of the root user). */
@@ -41,8 +41,8 @@ export const iamRootUnused: Check = {
         pass: uses.length === 0,
         reason:
           uses.length === 0
-            ? `The root user was not used in the last ${ROOT_UNUSED_DAYS} days.`
-            : `The root user ${uses.map((u) => `${u.what} ${daysAgo(u.at, now)}`).join(' and ')}.`,
+            ? `${rootUserName(iam.root)} was not used in the last ${ROOT_UNUSED_DAYS} days.`
+            : `${rootUserName(iam.root)} ${uses.map((u) => `${u.what} ${daysAgo(u.at, now)}`).join(' and ')}.`,
       },
     ]
   },

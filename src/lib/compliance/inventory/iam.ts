@@ -16,6 +16,8 @@ export interface RootAccessKey {
 
 /** The root user's row of the IAM credential report. */
 export interface RootUser {
+  /** The account the root user is the root of, from its ARN (the resource id of its findings). */
+  accountId: string
   arn: string
   mfaActive: boolean
   accessKeys: RootAccessKey[]
@@ -108,7 +110,13 @@ function rootUser(row: Record<string, string>): RootUser {
     active: row[`access_key_${slot}_active`] === 'true',
     lastUsed: reportDate(row, `access_key_${slot}_last_used_date`),
   })
-  return {arn: row.arn, mfaActive: row.mfa_active === 'true', accessKeys: [accessKey(1), accessKey(2)], passwordLastUsed: reportDate(row, 'password_last_used')}
+  return {
+    accountId: row.arn.split(':')[4],
+    arn: row.arn,
+    mfaActive: row.mfa_active === 'true',
+    accessKeys: [accessKey(1), accessKey(2)],
+    passwordLastUsed: reportDate(row, 'password_last_used'),
+  }
 }
 
 function reportDate(row: Record<string, string>, column: string): Date | undefined {
@@ -122,4 +130,6 @@ function reportDate(row: Record<string, string>, column: string): Date | undefin
   return date
 }
 
-export const rootResource = (root: RootUser) => ({type: 'AWS::IAM::User', id: ROOT_ROW, arn: root.arn})
+export const rootResource = (root: RootUser) => ({type: 'AWS::IAM::User', id: root.accountId, arn: root.arn})
+/** How a verdict names the root user: by its account, the resource id. */
+export const rootUserName = (root: RootUser) => `The root user of account ${root.accountId}`
