@@ -16,7 +16,7 @@ export interface AwsSessionOptions {
   runId?: string
   /** HTTP connect and request timeouts, e.g. so an unreachable region fails fast instead of hanging. */
   httpTimeouts?: {connectionTimeoutMs: number; requestTimeoutMs: number}
-  /** Answers, inside the SDK, calls the emulator in use lacks (the sandbox's SSM agent stand-in); never set against AWS. */
+  /** Answers, inside the SDK, calls the emulator in use lacks (the sandbox's stand-in); never set against AWS. */
   standIn?: StandIn
 }
 

@@ -7,6 +7,9 @@ export interface Clock {
   schedule(ms: number, fire: () => void): () => void
 }
 
+/** A day in milliseconds. */
+export const DAY_MS = 86_400_000
+
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms. Longer waits are chained. */
 const longestTimerMs = 2 ** 31 - 1
 

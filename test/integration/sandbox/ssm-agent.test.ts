@@ -1,5 +1,3 @@
-import {mkdir, writeFile} from 'node:fs/promises'
-
 import {DescribeInstancesCommand, EC2Client, RunInstancesCommand} from '@aws-sdk/client-ec2'
 import {
   type ComplianceItemEntry,
@@ -19,21 +17,12 @@ import {
 } from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
-import {AwsSession} from '../../../src/lib/aws/session.js'
+import type {AwsSession} from '../../../src/lib/aws/session.js'
 import {tagMap} from '../../../src/lib/aws/tags.js'
-import {sandboxDir, sandboxStateFile} from '../../../src/lib/sandbox/sandbox.js'
 import {ec2Seeder} from '../../../src/lib/sandbox/seed/ec2.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
-import {sandboxStandIn} from '../../../src/lib/sandbox/ssm-agent.js'
 import {REPOSITORY_VERSION} from '../../../src/lib/sandbox/ssm-agent-commands.js'
-import {testEnv} from '../../support/hooks.js'
-
-/** A session as a CLI process against the sandbox opens it: the test's moto recorded as the sandbox opsctl started. */
-async function sandboxSession(): Promise<AwsSession> {
-  await mkdir(sandboxDir(), {recursive: true})
-  await writeFile(sandboxStateFile(), JSON.stringify({pid: process.pid, port: 0, endpoint: testEnv.endpoint, startedAt: new Date().toISOString(), command: []}))
-  return AwsSession.open({standIn: await sandboxStandIn()})
-}
+import {sandboxSession} from '../../support/sandbox-session.js'
 
 /** The seeded PostgreSQL servers by name (opsctl-demo-postgres-1 …), as instance ids. */
 async function seededServers(session: AwsSession): Promise<Record<string, string>> {

@@ -13,6 +13,9 @@ import {datakeyUsageLimits} from './datakey-usage-limits.js'
 import {ebsDefaultEncryption} from './ebs-default-encryption.js'
 import {ebsSnapshotEncrypted} from './ebs-snapshot-encrypted.js'
 import {ebsVolumeEncrypted} from './ebs-volume-encrypted.js'
+import {iamRootMfa} from './iam-root-mfa.js'
+import {iamRootNoAccessKeys} from './iam-root-no-access-keys.js'
+import {iamRootUnused} from './iam-root-unused.js'
 import {kmsNotPendingDeletion} from './kms-not-pending-deletion.js'
 import {kmsRotation} from './kms-rotation.js'
 import {kmsRotationPeriod} from './kms-rotation-period.js'
@@ -46,6 +49,9 @@ export const checks: readonly Check[] = [
   rdsMasterPasswordManaged,
   rdsSnapshotEncrypted,
   rdsSnapshotPrivate,
+  iamRootMfa,
+  iamRootNoAccessKeys,
+  iamRootUnused,
   kmsRotation,
   kmsRotationPeriod,
   kmsNotPendingDeletion,

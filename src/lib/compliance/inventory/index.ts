@@ -11,6 +11,7 @@ import {
   collectConfigRules,
 } from './config.js'
 import {collectEbs, type EbsInventory} from './ebs.js'
+import {collectIam, type IamInventory} from './iam.js'
 import {collectKms, type KmsInventory} from './kms.js'
 import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
@@ -36,6 +37,7 @@ export interface RegionInventory {
   dataKeys: DataKeysInventory
   secrets: SecretsInventory
   alarms: AlarmsInventory
+  iam: IamInventory
 }
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
@@ -52,6 +54,7 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
   dataKeys: collectDataKeys,
   secrets: collectSecrets,
   alarms: collectAlarms,
+  iam: collectIam,
 }
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
