@@ -354,7 +354,8 @@ async function seedConfig(session: AwsSession, report: SeedReport, account: stri
 /**
  * A compliance estate in two regions where every check passes somewhere and fails somewhere (except
  * cloudtrail-multi-region and cloudtrail-security-trail, account-wide, which fail: no multi-region trail; and the
- * IAM root checks, judged once on the one root user: the sandbox's root has no MFA, no access keys and no recent use).
+ * IAM root checks, judged once on the one root user: the sandbox's root, which its stand-in adds to moto's credential
+ * report, has MFA but an active access key and recent use, see ../iam-credential-report.ts).
  */
 export const complianceSeeder: Seeder = {
   name: 'compliance',
