@@ -88,7 +88,7 @@ const cases: Case[] = [
     async arrange() {
       await seedDemoEstate(await testSession())
     },
-    args: ['compliance', 'check', '--regions', 'us-east-1', '--services', 'rds,kms,cloudtrail,ebs,s3', '--json'],
+    args: ['compliance', 'check', '--regions', 'us-east-1', '--services', 'rds,ec2,kms,secretsmanager,cloudwatch,cloudtrail,ebs,s3', '--json'],
     exitCode: 3,
     async observe(result) {
       // Resource ids (KMS keys, EBS volumes) are new after every reset of moto: compare verdicts per check.
