@@ -12,6 +12,9 @@ import {datakeyUsageLimits} from './datakey-usage-limits.js'
 import {ebsDefaultEncryption} from './ebs-default-encryption.js'
 import {ebsSnapshotEncrypted} from './ebs-snapshot-encrypted.js'
 import {ebsVolumeEncrypted} from './ebs-volume-encrypted.js'
+import {ec2DbPortNotPublic} from './ec2-db-port-not-public.js'
+import {ec2DbPrivate} from './ec2-db-private.js'
+import {ec2SshRdpNotPublic} from './ec2-ssh-rdp-not-public.js'
 import {kmsNotPendingDeletion} from './kms-not-pending-deletion.js'
 import {kmsRotation} from './kms-rotation.js'
 import {kmsRotationPeriod} from './kms-rotation-period.js'
@@ -22,6 +25,7 @@ import {rdsMinorUpgrade} from './rds-minor-upgrade.js'
 import {rdsMultiAz} from './rds-multi-az.js'
 import {rdsNotPublic} from './rds-not-public.js'
 import {rdsPitr} from './rds-pitr.js'
+import {rdsPrivateSubnets} from './rds-private-subnets.js'
 import {rdsSnapshotEncrypted} from './rds-snapshot-encrypted.js'
 import {rdsSnapshotPrivate} from './rds-snapshot-private.js'
 import {rdsStorageEncrypted} from './rds-storage-encrypted.js'
@@ -39,9 +43,13 @@ export const checks: readonly Check[] = [
   rdsPitr,
   rdsDeletionProtection,
   rdsNotPublic,
+  rdsPrivateSubnets,
   rdsMinorUpgrade,
   rdsSnapshotEncrypted,
   rdsSnapshotPrivate,
+  ec2DbPortNotPublic,
+  ec2SshRdpNotPublic,
+  ec2DbPrivate,
   kmsRotation,
   kmsRotationPeriod,
   kmsNotPendingDeletion,

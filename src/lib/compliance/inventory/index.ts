@@ -11,6 +11,7 @@ import {
 } from './config.js'
 import {collectEbs, type EbsInventory} from './ebs.js'
 import {collectKms, type KmsInventory} from './kms.js'
+import {collectNetwork, type NetworkInventory} from './network.js'
 import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
 import {collectSsm, type SsmInventory} from './ssm.js'
@@ -32,6 +33,7 @@ export interface RegionInventory {
   s3: S3Inventory
   tenants: TenantsInventory
   dataKeys: DataKeysInventory
+  network: NetworkInventory
 }
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
@@ -46,6 +48,7 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
   s3: collectS3,
   tenants: collectTenants,
   dataKeys: collectDataKeys,
+  network: collectNetwork,
 }
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
