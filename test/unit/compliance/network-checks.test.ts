@@ -288,7 +288,11 @@ describe('compliance check ec2-db-private', () => {
       server('i-main-table', 'mysql', {SubnetId: 'subnet-implicit'}),
       server('i-ipv6-private', 'postgres', {Ipv6Address: '2001:db8::5', SubnetId: 'subnet-private-b'}),
       server('i-ipv6-public', 'postgres', {Ipv6Address: '2001:db8::6', SubnetId: 'subnet-v6'}),
-      server('i-exposed', 'mysql', {SubnetId: 'subnet-implicit', PublicIpAddress: '203.0.113.9', NetworkInterfaces: [{Association: {PublicIp: '203.0.113.9'}}]}),
+      server('i-exposed', 'mysql', {
+        SubnetId: 'subnet-implicit',
+        PublicIpAddress: '203.0.113.9',
+        NetworkInterfaces: [{Association: {PublicIp: '203.0.113.9'}}],
+      }),
     ],
   })
 
