@@ -22,7 +22,7 @@ describe('opsctl compliance (e2e)', () => {
     expect(listed.code, listed.stderr).to.equal(0)
     const envelope = parseJson(listed)
     expectMatchesSchema(envelope, 'compliance-list')
-    expect(envelope.result.checks).to.have.length(30)
+    expect(envelope.result.checks).to.have.length(34)
     expect(envelope.result.checks.find((c: {id: string}) => c.id === 'rds-storage-encrypted')).to.include({
       configRule: 'RDS_STORAGE_ENCRYPTED',
       prowlerId: 'rds_instance_storage_encrypted',

@@ -1,7 +1,7 @@
 import type {DBCluster, DBInstance} from '@aws-sdk/client-rds'
 
 import type {RegionInventory} from '../inventory/index.js'
-import {enginePort, openToInternet, serverGroupIds, serverPort, serverResource} from '../inventory/network.js'
+import {enginePort, openToInternet, securityGroupsOf, serverGroupIds, serverPort, serverResource} from '../inventory/network.js'
 import {clusterResource, instanceResource, isClusterMember} from '../inventory/rds.js'
 import type {Check, CheckedResource, Verdict} from '../types.js'
 
@@ -44,7 +44,7 @@ function listeningDatabases({rds, network}: RegionInventory): Required<Listening
 }
 
 function verdict(db: Required<ListeningDatabase>, inventory: RegionInventory): Verdict {
-  const groups = inventory.network.securityGroups.filter((g) => db.groupIds.includes(g.GroupId!))
+  const groups = securityGroupsOf(inventory.network.securityGroups, db.groupIds)
   const openings = groups.flatMap((g) => openToInternet(g, db.port).map((rule) => `security group ${g.GroupId} allows ${rule}`))
   return {
     resource: db.resource,

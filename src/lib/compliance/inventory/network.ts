@@ -67,17 +67,45 @@ const describeRule = (rule: IpPermission) => {
   return `${ports} from ${internetSources(rule).join(' and ')}`
 }
 
+const groupIndexes = new WeakMap<SecurityGroup[], Map<string, SecurityGroup>>()
+
+/** The security groups of these ids that the inventory holds (one deleted since its database was described is gone). */
+export function securityGroupsOf(securityGroups: SecurityGroup[], ids: string[]): SecurityGroup[] {
+  let byId = groupIndexes.get(securityGroups)
+  if (!byId) {
+    byId = new Map(securityGroups.map((g) => [g.GroupId!, g]))
+    groupIndexes.set(securityGroups, byId)
+  }
+  return ids.flatMap((id) => byId.get(id) ?? [])
+}
+
 /** How a group opens the port to the internet, one phrase per inbound rule that does ("tcp 5432 from 0.0.0.0/0"). */
 export function openToInternet(group: SecurityGroup, port: number): string[] {
   return (group.IpPermissions ?? []).filter((rule) => coversPort(rule, port) && internetSources(rule).length > 0).map(describeRule)
 }
 
+/** Each subnet's own route table and each VPC's main one, indexed once per inventory so that a scan stays linear. */
+const routeIndexes = new WeakMap<RouteTable[], {bySubnet: Map<string, RouteTable>; mainByVpc: Map<string, RouteTable>}>()
+
+function routeIndex(routeTables: RouteTable[]) {
+  let index = routeIndexes.get(routeTables)
+  if (!index) {
+    index = {bySubnet: new Map(), mainByVpc: new Map()}
+    for (const table of routeTables) {
+      for (const a of table.Associations ?? []) {
+        if (a.Main) index.mainByVpc.set(table.VpcId!, table)
+        else if (a.SubnetId && a.AssociationState?.State !== 'disassociated') index.bySubnet.set(a.SubnetId, table)
+      }
+    }
+    routeIndexes.set(routeTables, index)
+  }
+  return index
+}
+
 /** The route table a subnet uses: its explicit association, else the main route table of its VPC. */
 export function routeTableOf(routeTables: RouteTable[], subnetId: string, vpcId: string | undefined): RouteTable | undefined {
-  return (
-    routeTables.find((t) => t.Associations?.some((a) => a.SubnetId === subnetId && a.AssociationState?.State !== 'disassociated')) ??
-    routeTables.find((t) => t.VpcId === vpcId && t.Associations?.some((a) => a.Main))
-  )
+  const {bySubnet, mainByVpc} = routeIndex(routeTables)
+  return bySubnet.get(subnetId) ?? (vpcId ? mainByVpc.get(vpcId) : undefined)
 }
 
 /** A route to an internet gateway that is not a blackhole (its gateway detached or deleted), whatever its destination. */
