@@ -1,12 +1,25 @@
-import type {Instance, IpPermission, RouteTable, SecurityGroup} from '@aws-sdk/client-ec2'
+import {
+  DescribeInstancesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  type Instance,
+  type IpPermission,
+  type RouteTable,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2'
 import type {DBCluster, DBInstance} from '@aws-sdk/client-rds'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
+
+import {AwsSession} from '../../../src/lib/aws/session.js'
 
 import {ec2DbPortNotPublic} from '../../../src/lib/compliance/checks/ec2-db-port-not-public.js'
 import {ec2DbPrivate} from '../../../src/lib/compliance/checks/ec2-db-private.js'
 import {ec2SshRdpNotPublic} from '../../../src/lib/compliance/checks/ec2-ssh-rdp-not-public.js'
 import {rdsPrivateSubnets} from '../../../src/lib/compliance/checks/rds-private-subnets.js'
 import type {RegionInventory} from '../../../src/lib/compliance/inventory/index.js'
+import {collectNetwork} from '../../../src/lib/compliance/inventory/network.js'
 import type {Check, CheckContext} from '../../../src/lib/compliance/types.js'
 
 const context: CheckContext = {
@@ -313,5 +326,56 @@ describe('compliance check ec2-db-private', () => {
       'Database server i-exposed has the public IP 203.0.113.9 and sits in subnet subnet-implicit, which routes to igw-1 for 0.0.0.0/0 (route table rtb-main).',
     )
     expect(reasonOf(ec2DbPrivate, inv, 'i-private')).to.equal('Database server i-private has no public IP and sits in private subnet subnet-private-a.')
+  })
+})
+
+describe('network inventory collector', () => {
+  let ec2: AwsClientStub<EC2Client>
+  before(() => {
+    ec2 = mockClient(EC2Client)
+  })
+  after(() => ec2.restore())
+
+  // moto answers a thousand groups in one page, so the paging and the filters are checked here.
+  it('follows every page of the three lists, at their largest page size, and asks only for live database servers', async () => {
+    ec2
+      .on(DescribeSecurityGroupsCommand)
+      .resolves({SecurityGroups: [group('sg-2')]})
+      .on(DescribeSecurityGroupsCommand, {NextToken: undefined})
+      .resolves({SecurityGroups: [group('sg-1')], NextToken: 'groups-2'})
+      .on(DescribeRouteTablesCommand)
+      .resolves({RouteTables: routeTables})
+      .on(DescribeInstancesCommand)
+      .resolves({Reservations: [{Instances: [server('i-2', 'mysql')]}]})
+      .on(DescribeInstancesCommand, {NextToken: undefined})
+      .resolves({Reservations: [{Instances: [server('i-1', 'postgres')]}, {Instances: []}], NextToken: 'servers-2'})
+    const session = await AwsSession.open({region: 'us-east-1'})
+    const network = await collectNetwork({
+      session,
+      home: session,
+      region: 'us-east-1',
+      accountRegion: 'us-east-1',
+      withTags: false,
+      once: (_key, fetch) => fetch(),
+    })
+    expect(network.securityGroups.map((g) => g.GroupId)).to.deep.equal(['sg-1', 'sg-2'])
+    expect(network.databaseServers.map((i) => i.InstanceId)).to.deep.equal(['i-1', 'i-2'])
+    expect(network.routeTables).to.have.length(routeTables.length)
+    // (The SDK's paginators pass one input object along, so the calls are counted and their last input read.)
+    const inputs = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).map((c) => c.args[0].input as Record<string, unknown>)
+    expect(inputs(DescribeSecurityGroupsCommand)).to.have.length(2)
+    expect(inputs(DescribeSecurityGroupsCommand)[1]).to.deep.equal({MaxResults: 1000, NextToken: 'groups-2'})
+    expect(inputs(DescribeRouteTablesCommand)).to.have.length(1)
+    expect(inputs(DescribeRouteTablesCommand)[0]).to.include({MaxResults: 100})
+    expect(inputs(DescribeInstancesCommand)).to.have.length(2)
+    expect(inputs(DescribeInstancesCommand)[1]).to.deep.equal({
+      MaxResults: 1000,
+      NextToken: 'servers-2',
+      Filters: [
+        {Name: 'tag:Role', Values: ['postgres', 'mysql', 'sqlserver', 'oracle']},
+        {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']},
+      ],
+    })
+    expect(ec2.calls()).to.have.length(5)
   })
 })
