@@ -1,18 +1,11 @@
 import {
-  AllocateAddressCommand,
-  AssociateRouteTableCommand,
-  AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
-  CreateInternetGatewayCommand,
-  CreateNatGatewayCommand,
   CreateRouteCommand,
-  CreateRouteTableCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
-  CreateVpcCommand,
+  DescribeInternetGatewaysCommand,
   DescribeRouteTablesCommand,
   EC2Client,
-  type IpPermission,
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
@@ -24,70 +17,45 @@ import {type AwsCall, withinCallScope} from '../../../src/lib/aws/call-log.js'
 import {runComplianceScan, selectChecks} from '../../../src/lib/compliance/scan.js'
 import type {ComplianceResult} from '../../../src/lib/compliance/types.js'
 import {amazonLinuxImage} from '../../../src/lib/sandbox/seed/ec2.js'
+import {ensureSandboxNetwork} from '../../../src/lib/sandbox/seed/network.js'
+import type {SeedReport} from '../../../src/lib/sandbox/seed/seeder.js'
 import {testSession} from '../../support/aws.js'
 
 const ACCOUNT = '123456789012'
 const REGIONS = ['us-east-1', 'eu-west-1']
 const NETWORK_CHECKS = ['rds-private-subnets', 'ec2-db-port-not-public', 'ec2-ssh-rdp-not-public', 'ec2-db-private']
 
-const tcp = (port: number, from: {cidr?: string; cidrV6?: string; group?: string}): IpPermission => ({
-  IpProtocol: 'tcp',
-  FromPort: port,
-  ToPort: port,
-  ...(from.cidr ? {IpRanges: [{CidrIp: from.cidr}]} : {}),
-  ...(from.cidrV6 ? {Ipv6Ranges: [{CidrIpv6: from.cidrV6}]} : {}),
-  ...(from.group ? {UserIdGroupPairs: [{GroupId: from.group}]} : {}),
-})
+const seedReport: SeedReport = {ensure: async (_type, _id, find, create) => (await find()) ?? create()}
 
 /**
- * A VPC as the platform draws it, with its mistakes: the main route table sends 0.0.0.0/0 to the internet gateway (so
- * a subnet without its own table is public), the public subnet has its own route to it, and the private subnets go out
- * through a NAT gateway.
+ * The demo's VPC (a public subnet with its own route to the internet gateway, private ones through a NAT gateway, the
+ * database, bastion and exposed groups) with two more mistakes: the main route table sends 0.0.0.0/0 to the internet
+ * gateway, so a subnet without a table of its own is public, and a group opens a port range holding 3389 to ::/0.
  */
 async function buildVpc(ec2: EC2Client) {
-  const {Vpc} = await ec2.send(new CreateVpcCommand({CidrBlock: '10.0.0.0/16'}))
-  const vpcId = Vpc!.VpcId!
-  const {InternetGateway} = await ec2.send(new CreateInternetGatewayCommand({}))
-  const igw = InternetGateway!.InternetGatewayId!
-  await ec2.send(new AttachInternetGatewayCommand({InternetGatewayId: igw, VpcId: vpcId}))
-  const subnet = async (cidr: string, zone: string) =>
-    (await ec2.send(new CreateSubnetCommand({VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: `us-east-1${zone}`}))).Subnet!.SubnetId!
-  const subnets = {
-    public: await subnet('10.0.0.0/24', 'a'),
-    implicit: await subnet('10.0.1.0/24', 'b'),
-    privateA: await subnet('10.0.10.0/24', 'a'),
-    privateB: await subnet('10.0.11.0/24', 'b'),
+  const network = await ensureSandboxNetwork(await testSession(), seedReport)
+  const inVpc = [{Name: 'vpc-id', Values: [network.vpcId]}]
+  const tables = (await ec2.send(new DescribeRouteTablesCommand({Filters: inVpc}))).RouteTables!
+  const tableOf = (match: (a: {Main?: boolean; SubnetId?: string}) => boolean) => tables.find((t) => t.Associations?.some(match))!.RouteTableId!
+  const igw = (await ec2.send(new DescribeInternetGatewaysCommand({Filters: [{Name: 'attachment.vpc-id', Values: [network.vpcId]}]}))).InternetGateways![0]
+    .InternetGatewayId!
+  const main = tableOf((a) => a.Main === true)
+  await ec2.send(new CreateRouteCommand({RouteTableId: main, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw}))
+  const implicit = (await ec2.send(new CreateSubnetCommand({VpcId: network.vpcId, CidrBlock: '10.42.1.0/24', AvailabilityZone: 'us-east-1b'}))).Subnet!
+    .SubnetId!
+  const {GroupId: rdp} = await ec2.send(new CreateSecurityGroupCommand({GroupName: 'rdp', Description: 'rdp', VpcId: network.vpcId}))
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: rdp,
+      IpPermissions: [{IpProtocol: 'tcp', FromPort: 3300, ToPort: 3400, Ipv6Ranges: [{CidrIpv6: '::/0'}]}],
+    }),
+  )
+  return {
+    igw,
+    subnets: {public: network.publicSubnet, implicit, privateA: network.privateSubnets[0], privateB: network.privateSubnets[1]},
+    tables: {main, public: tableOf((a) => a.SubnetId === network.publicSubnet)},
+    groups: {...network.groups, rdp: rdp!},
   }
-  const {AllocationId} = await ec2.send(new AllocateAddressCommand({Domain: 'vpc'}))
-  const nat = (await ec2.send(new CreateNatGatewayCommand({SubnetId: subnets.public, AllocationId}))).NatGateway!.NatGatewayId!
-  const mainTable = (await ec2.send(new DescribeRouteTablesCommand({Filters: [{Name: 'vpc-id', Values: [vpcId]}]}))).RouteTables![0].RouteTableId!
-  await ec2.send(new CreateRouteCommand({RouteTableId: mainTable, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw}))
-  const table = async (route: {GatewayId?: string; NatGatewayId?: string}, associated: string[]) => {
-    const RouteTableId = (await ec2.send(new CreateRouteTableCommand({VpcId: vpcId}))).RouteTable!.RouteTableId!
-    await ec2.send(new CreateRouteCommand({RouteTableId, DestinationCidrBlock: '0.0.0.0/0', ...route}))
-    for (const SubnetId of associated) await ec2.send(new AssociateRouteTableCommand({RouteTableId, SubnetId}))
-    return RouteTableId
-  }
-  const tables = {
-    main: mainTable,
-    public: await table({GatewayId: igw}, [subnets.public]),
-    private: await table({NatGatewayId: nat}, [subnets.privateA, subnets.privateB]),
-  }
-  const group = async (name: string, ...rules: IpPermission[]) => {
-    const {GroupId} = await ec2.send(new CreateSecurityGroupCommand({GroupName: name, Description: name, VpcId: vpcId}))
-    if (rules.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({GroupId, IpPermissions: rules}))
-    return GroupId!
-  }
-  const app = await group('app', tcp(443, {cidr: '0.0.0.0/0'}))
-  const bastion = await group('bastion', tcp(22, {cidr: '198.51.100.0/24'}))
-  const groups = {
-    app,
-    bastion,
-    database: await group('database', tcp(5432, {group: app}), tcp(3306, {group: app}), tcp(22, {group: bastion})),
-    exposed: await group('exposed', tcp(5432, {cidr: '0.0.0.0/0'}), tcp(3306, {cidrV6: '::/0'}), tcp(22, {cidr: '0.0.0.0/0'})),
-    rdp: await group('rdp', {IpProtocol: 'tcp', FromPort: 3300, ToPort: 3400, Ipv6Ranges: [{CidrIpv6: '::/0'}]}),
-  }
-  return {vpcId, igw, nat, subnets, tables, groups}
 }
 type Vpc = Awaited<ReturnType<typeof buildVpc>>
 
@@ -226,6 +194,9 @@ describe('network isolation checks against a VPC with public and private subnets
       Object.values(judged).filter((s) => s === 'FAIL'),
       'the default groups pass',
     ).to.have.length(2)
+    expect(reasonOf(result, 'ec2-ssh-rdp-not-public', vpc.groups.exposed)).to.equal(
+      `Security group ${vpc.groups.exposed} (opsctl-demo-exposed) opens SSH or RDP to the internet: tcp 22 from 0.0.0.0/0; tcp 3389 from ::/0.`,
+    )
     expect(reasonOf(result, 'ec2-ssh-rdp-not-public', vpc.groups.rdp)).to.equal(
       `Security group ${vpc.groups.rdp} (rdp) opens SSH or RDP to the internet: tcp 3300-3400 from ::/0.`,
     )
