@@ -39,8 +39,8 @@ export async function collectNetwork({session}: CollectorContext): Promise<Netwo
 export const securityGroupResource = (g: SecurityGroup) => ({type: 'AWS::EC2::SecurityGroup', id: g.GroupId!, tags: tagMap(g.Tags)})
 export const serverResource = (i: Instance) => ({type: 'AWS::EC2::Instance', id: i.InstanceId!, tags: tagMap(i.Tags)})
 
-/** The port of a database server by its Role tag. */
-export const serverPort = (i: Instance): number => DATABASE_PORTS[tagMap(i.Tags).Role]
+/** The port of a database server by its Role tag (undefined for a Role the collector does not ask for). */
+export const serverPort = (i: Instance): number | undefined => DATABASE_PORTS[tagMap(i.Tags).Role]
 
 /** A server's security groups: the instance's and those of each of its network interfaces. */
 export const serverGroupIds = (i: Instance): string[] => [
