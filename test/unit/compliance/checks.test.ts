@@ -54,7 +54,7 @@ describe('compliance checks (rules at the edges)', () => {
   it('is registered once per id, each with a title, risk and an AWS CLI remediation', () => {
     expect(new Set(checks.map((c) => c.id)).size)
       .to.equal(checks.length)
-      .and.to.equal(36)
+      .and.to.equal(40)
     for (const c of checks) expect(c.remediation.cli, c.id).to.match(/^aws /)
   })
 

@@ -13,6 +13,9 @@ import {datakeyUsageLimits} from './datakey-usage-limits.js'
 import {ebsDefaultEncryption} from './ebs-default-encryption.js'
 import {ebsSnapshotEncrypted} from './ebs-snapshot-encrypted.js'
 import {ebsVolumeEncrypted} from './ebs-volume-encrypted.js'
+import {ec2DbPortNotPublic} from './ec2-db-port-not-public.js'
+import {ec2DbPrivate} from './ec2-db-private.js'
+import {ec2SshRdpNotPublic} from './ec2-ssh-rdp-not-public.js'
 import {iamRootMfa} from './iam-root-mfa.js'
 import {iamRootNoAccessKeys} from './iam-root-no-access-keys.js'
 import {iamRootUnused} from './iam-root-unused.js'
@@ -27,6 +30,7 @@ import {rdsMinorUpgrade} from './rds-minor-upgrade.js'
 import {rdsMultiAz} from './rds-multi-az.js'
 import {rdsNotPublic} from './rds-not-public.js'
 import {rdsPitr} from './rds-pitr.js'
+import {rdsPrivateSubnets} from './rds-private-subnets.js'
 import {rdsSnapshotEncrypted} from './rds-snapshot-encrypted.js'
 import {rdsSnapshotPrivate} from './rds-snapshot-private.js'
 import {rdsStorageEncrypted} from './rds-storage-encrypted.js'
@@ -45,10 +49,14 @@ export const checks: readonly Check[] = [
   rdsPitr,
   rdsDeletionProtection,
   rdsNotPublic,
+  rdsPrivateSubnets,
   rdsMinorUpgrade,
   rdsMasterPasswordManaged,
   rdsSnapshotEncrypted,
   rdsSnapshotPrivate,
+  ec2DbPortNotPublic,
+  ec2SshRdpNotPublic,
+  ec2DbPrivate,
   iamRootMfa,
   iamRootNoAccessKeys,
   iamRootUnused,

@@ -13,6 +13,7 @@ import {
 import {collectEbs, type EbsInventory} from './ebs.js'
 import {collectIam, type IamInventory} from './iam.js'
 import {collectKms, type KmsInventory} from './kms.js'
+import {collectNetwork, type NetworkInventory} from './network.js'
 import {collectRds, type RdsInventory} from './rds.js'
 import {collectS3, type S3Inventory} from './s3.js'
 import {collectSecrets, type SecretsInventory} from './secrets.js'
@@ -38,6 +39,7 @@ export interface RegionInventory {
   secrets: SecretsInventory
   alarms: AlarmsInventory
   iam: IamInventory
+  network: NetworkInventory
 }
 
 const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Promise<RegionInventory[K]>} = {
@@ -55,6 +57,7 @@ const collectors: {[K in keyof RegionInventory]: (ctx: CollectorContext) => Prom
   secrets: collectSecrets,
   alarms: collectAlarms,
   iam: collectIam,
+  network: collectNetwork,
 }
 
 export type InventoryOutcome = {[K in keyof RegionInventory]?: {value: RegionInventory[K]} | {error: Error}}
