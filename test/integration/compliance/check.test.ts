@@ -7,7 +7,7 @@ import {
   StopLoggingCommand,
 } from '@aws-sdk/client-cloudtrail'
 import {ConfigServiceClient, DescribeComplianceByConfigRuleCommand, DescribeDeliveryChannelStatusCommand} from '@aws-sdk/client-config-service'
-import {DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {DescribeKeyCommand, KMSClient, ListKeysCommand} from '@aws-sdk/client-kms'
 import {ListResourceComplianceSummariesCommand, SSMClient} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
@@ -19,8 +19,10 @@ import {parseMutelist} from '../../../src/lib/compliance/mutelist.js'
 import {runComplianceScan, selectChecks} from '../../../src/lib/compliance/scan.js'
 import type {ComplianceResult} from '../../../src/lib/compliance/types.js'
 import {COMPLIANCE_KEYS, complianceBuckets, complianceSeeder} from '../../../src/lib/sandbox/seed/compliance.js'
+import {COMPLIANCE_DB_SERVERS, COMPLIANCE_SECRETS, COMPLIANCE_SUBNET_GROUPS} from '../../../src/lib/sandbox/seed/compliance-controls.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
 import {testSession} from '../../support/aws.js'
+import {sandboxSession} from '../../support/sandbox-session.js'
 
 const ACCOUNT = '123456789012'
 const REGIONS = ['us-east-1', 'eu-west-1']
@@ -96,6 +98,14 @@ async function taggedId(kind: 'volume' | 'snapshot', name: string): Promise<stri
     : (await ec2.send(new DescribeSnapshotsCommand({OwnerIds: ['self'], Filters}))).Snapshots![0].SnapshotId!
 }
 
+/** The id of the security group or the EC2 instance the seed named so. */
+async function namedId(kind: 'security-group' | 'instance', name: string): Promise<string> {
+  const ec2 = new EC2Client({})
+  return kind === 'security-group'
+    ? (await ec2.send(new DescribeSecurityGroupsCommand({Filters: [{Name: 'group-name', Values: [name]}]}))).SecurityGroups![0].GroupId!
+    : (await ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'tag:Name', Values: [name]}]}))).Reservations![0].Instances![0].InstanceId!
+}
+
 const verdicts = (result: ComplianceResult) => new Map(result.findings.map((f) => [`${f.checkId} ${f.region} ${f.resourceId}`, f.status]))
 
 describe('compliance check against the seeded estate (moto)', () => {
@@ -110,8 +120,9 @@ describe('compliance check against the seeded estate (moto)', () => {
   })
   afterEach(() => stubs.restore())
 
+  // The sandbox's session: its stand-in gives moto's IAM credential report the root user AWS lists.
   const scan = async (options: Partial<Parameters<typeof runComplianceScan>[1]> = {}) =>
-    runComplianceScan(await testSession(), {
+    runComplianceScan(await sandboxSession(), {
       checks: selectChecks({}),
       regions: REGIONS,
       accountId: ACCOUNT,
@@ -124,6 +135,7 @@ describe('compliance check against the seeded estate (moto)', () => {
     const result = await scan()
     const buckets = complianceBuckets(ACCOUNT)
     const [rotating, unrotated, retired, signing] = await Promise.all(Object.values(COMPLIANCE_KEYS).map(keyId))
+    const [privateServer, exposedServer] = await Promise.all([COMPLIANCE_DB_SERVERS.private, COMPLIANCE_DB_SERVERS.exposed].map((n) => namedId('instance', n)))
     const expected: Record<string, string> = {
       'rds-storage-encrypted us-east-1 compliance-good': 'PASS',
       'rds-storage-encrypted us-east-1 compliance-legacy': 'FAIL',
@@ -188,6 +200,27 @@ describe('compliance check against the seeded estate (moto)', () => {
       [`s3-kms us-east-1 ${buckets.kms}`]: 'PASS',
       [`s3-kms us-east-1 ${buckets.sseS3}`]: 'FAIL',
       [`s3-kms eu-west-1 ${buckets.plain}`]: 'FAIL',
+      [`rds-private-subnets us-east-1 ${COMPLIANCE_SUBNET_GROUPS.private}`]: 'PASS',
+      [`rds-private-subnets us-east-1 ${COMPLIANCE_SUBNET_GROUPS.public}`]: 'FAIL',
+      'ec2-db-port-not-public us-east-1 compliance-good': 'PASS',
+      'ec2-db-port-not-public us-east-1 compliance-aurora-good': 'PASS',
+      'ec2-db-port-not-public us-east-1 compliance-legacy': 'FAIL',
+      [`ec2-db-port-not-public us-east-1 ${privateServer}`]: 'PASS',
+      [`ec2-db-port-not-public us-east-1 ${exposedServer}`]: 'FAIL',
+      [`ec2-ssh-rdp-not-public us-east-1 ${await namedId('security-group', 'opsctl-demo-bastion')}`]: 'PASS',
+      [`ec2-ssh-rdp-not-public us-east-1 ${await namedId('security-group', 'opsctl-demo-exposed')}`]: 'FAIL',
+      [`ec2-db-private us-east-1 ${privateServer}`]: 'PASS',
+      [`ec2-db-private us-east-1 ${exposedServer}`]: 'FAIL',
+      'iam-root-mfa us-east-1 123456789012': 'PASS',
+      'iam-root-no-access-keys us-east-1 123456789012': 'FAIL',
+      'iam-root-unused us-east-1 123456789012': 'FAIL',
+      'rds-master-password-managed us-east-1 compliance-good': 'PASS',
+      'rds-master-password-managed us-east-1 compliance-legacy': 'FAIL',
+      [`secretsmanager-rotation us-east-1 ${COMPLIANCE_SECRETS.rotating}`]: 'PASS',
+      [`secretsmanager-rotation us-east-1 ${COMPLIANCE_SECRETS.static}`]: 'FAIL',
+      'cloudwatch-rds-cpu-alarm us-east-1 compliance-good': 'PASS',
+      'cloudwatch-rds-cpu-alarm us-east-1 compliance-aurora-good': 'PASS',
+      'cloudwatch-rds-cpu-alarm us-east-1 compliance-aws-key': 'FAIL',
     }
     const actual = verdicts(result)
     expect(Object.fromEntries(Object.keys(expected).map((key) => [key, actual.get(key)]))).to.deep.equal(expected)
@@ -196,6 +229,12 @@ describe('compliance check against the seeded estate (moto)', () => {
     expect(actual.has(`kms-rotation us-east-1 ${retired}`)).to.equal(false)
     // Aurora members are judged through their cluster, never on their own, for Multi-AZ.
     expect([...actual.keys()].filter((k) => k.startsWith('rds-multi-az us-east-1 compliance-aurora-good-'))).to.deep.equal([])
+    // The root user is judged once, in the scan's own region; the secrets RDS manages rotate (the seed turned it on).
+    expect([...actual.keys()].filter((k) => k.startsWith('iam-root-') && !k.includes(' us-east-1 '))).to.deep.equal([])
+    const rdsSecrets = result.findings.filter((f) => f.checkId === 'secretsmanager-rotation' && f.resourceId.startsWith('rds!'))
+    expect(rdsSecrets.map((f) => f.status))
+      .to.have.length.greaterThan(0)
+      .and.to.satisfy((all: string[]) => all.every((s) => s === 'PASS'))
     // A Config rule without a verdict yet has no finding.
     expect(actual.has('config-rules-compliant us-east-1 s3-default-encryption-kms')).to.equal(false)
     expect(result.findings.filter((f) => f.status === 'ERROR')).to.deep.equal([])
@@ -246,6 +285,12 @@ describe('compliance check against the seeded estate (moto)', () => {
       'GetEbsEncryptionByDefault',
       'DescribeVolumes',
       'ListBuckets',
+      'DescribeSecurityGroups',
+      'DescribeRouteTables',
+      'DescribeInstances',
+      'ListSecrets',
+      'DescribeAlarms',
+      'ListSubscriptions',
     ]) {
       expect(times(operation), operation).to.equal(REGIONS.length)
     }
@@ -256,6 +301,8 @@ describe('compliance check against the seeded estate (moto)', () => {
     expect(times('GetTrailStatus')).to.equal(2)
     expect(times('GetBucketEncryption')).to.equal(3)
     expect(times('DescribeDBSnapshotAttributes')).to.equal(2)
+    expect(times('GetCredentialReport'), 'the root user is read once per scan').to.equal(1)
+    expect(times('DescribeDBSubnetGroups'), 'DB instances carry their subnet group').to.equal(0)
     expect(times('ListResourceTags'), 'tags are fetched only for a mutelist that matches on tags').to.equal(0)
   })
 
