@@ -25,12 +25,12 @@ describe('opsctl compliance check on a terminal (e2e, real pseudo-terminal)', ()
     await seedDemoEstate(await testSession(), [complianceSeeder])
   })
 
-  // rds-cmk reads the kms inventory too.
+  // rds-cmk reads the kms inventory too, rds-private-subnets the network's (route tables).
   it('shows which services of each region are being read, then the findings grouped by check and the verdict', async () => {
     const {code, text} = await finished(SCAN, COLOUR_TERMINAL)
     expect(code, text).to.equal(3)
-    expect(text).to.match(/^us-east-1 {2}reading rds, kms, ebs$/m)
-    expect(text).to.match(/^eu-west-1 {2}reading rds, kms, ebs$/m)
+    expect(text).to.match(/^us-east-1 {2}reading rds, kms, network, ebs$/m)
+    expect(text).to.match(/^eu-west-1 {2}reading rds, kms, network, ebs$/m)
     expect(text).to.match(/^CRITICAL {2}rds-not-public {2}RDS DB instances are not publicly accessible {2}\(1 fail, \d+ pass\)$/m)
     expect(text).to.contain('FAILED: ')
   })
