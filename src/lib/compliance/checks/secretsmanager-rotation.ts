@@ -1,10 +1,10 @@
 import type {RotationRulesType, SecretListEntry} from '@aws-sdk/client-secrets-manager'
 
+import {DAY_MS} from '../../time/clock.js'
 import type {RdsInventory} from '../inventory/rds.js'
 import {DATABASE_SECRET_TAG, secretResource} from '../inventory/secrets.js'
 import type {Check, Verdict} from '../types.js'
 
-const DAY_MS = 86_400_000
 /** Secrets Manager rotates within a window on the day it is due (up to 24 hours long): a rotation a day late is not overdue yet. */
 const GRACE_DAYS = 1
 

@@ -2,6 +2,7 @@ import type {GetEventSelectorsCommandOutput, GetTrailStatusCommandOutput, Trail}
 
 import {mapWithLimit} from '../../aws/paginate.js'
 import {tagMap} from '../../aws/tags.js'
+import {DAY_MS} from '../../time/clock.js'
 import {type CollectorContext, SERVICE_CONCURRENCY} from './collector.js'
 
 export interface CloudTrailTrail {
@@ -70,8 +71,6 @@ export function logsAllManagementEvents(t: CloudTrailTrail): boolean {
     return category?.Equals?.includes('Management') === true && !fields.some((f) => f.Field === 'readOnly' || f.Field === 'eventSource')
   })
 }
-
-const DAY_MS = 24 * 3600 * 1000
 
 /** Undefined when the trail delivers; otherwise why not, as a clause. */
 export function deliveryProblem(t: CloudTrailTrail, now: Date): string | undefined {
