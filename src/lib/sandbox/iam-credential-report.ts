@@ -11,7 +11,8 @@ const isoSeconds = (at: Date) => `${at.toISOString().slice(0, 19)}+00:00`
  * iam-root-no-access-keys and iam-root-unused failing.
  */
 export function sandboxRootRow(accountId: string, now: Date): Record<string, string> {
-  const daysAgo = (days: number) => isoSeconds(new Date(now.getTime() - days * DAY_MS))
+  // An hour more, so that a scan that started a moment before the report was read still counts whole days.
+  const daysAgo = (days: number) => isoSeconds(new Date(now.getTime() - days * DAY_MS - 3_600_000))
   return {
     user: '<root_account>',
     arn: `arn:aws:iam::${accountId}:root`,
