@@ -19,7 +19,7 @@ import {ec2DbPrivate} from '../../../src/lib/compliance/checks/ec2-db-private.js
 import {ec2SshRdpNotPublic} from '../../../src/lib/compliance/checks/ec2-ssh-rdp-not-public.js'
 import {rdsPrivateSubnets} from '../../../src/lib/compliance/checks/rds-private-subnets.js'
 import type {RegionInventory} from '../../../src/lib/compliance/inventory/index.js'
-import {collectNetwork} from '../../../src/lib/compliance/inventory/network.js'
+import {collectNetwork, networkInventory} from '../../../src/lib/compliance/inventory/network.js'
 import type {Check, CheckContext} from '../../../src/lib/compliance/types.js'
 
 const context: CheckContext = {
@@ -40,7 +40,7 @@ const inventory = (over: {
 }) =>
   ({
     rds: {instances: over.instances ?? [], clusters: over.clusters ?? [], snapshots: [], clusterSnapshots: [], restoreAccess: new Map()},
-    network: {securityGroups: over.securityGroups ?? [], routeTables: over.routeTables ?? [], databaseServers: over.databaseServers ?? []},
+    network: networkInventory(over.securityGroups ?? [], over.routeTables ?? [], over.databaseServers ?? []),
   }) as unknown as RegionInventory
 
 const judge = (check: Check, inv: RegionInventory) => check.evaluate(inv, context)
@@ -360,7 +360,13 @@ describe('network inventory collector', () => {
     })
     expect(network.securityGroups.map((g) => g.GroupId)).to.deep.equal(['sg-1', 'sg-2'])
     expect(network.databaseServers.map((i) => i.InstanceId)).to.deep.equal(['i-1', 'i-2'])
-    expect(network.routeTables).to.have.length(routeTables.length)
+    // Route tables indexed by the subnets associated with them (a disassociated one left out) and the VPCs they are main in.
+    expect([...network.routeTables.bySubnet.keys()]).to.have.members(['subnet-private-a', 'subnet-private-b', 'subnet-blackhole', 'subnet-v6'])
+    expect([...network.routeTables.mainByVpc].map(([vpc, t]) => [vpc, t.RouteTableId])).to.deep.equal([
+      ['vpc-1', 'rtb-main'],
+      ['vpc-2', 'rtb-main-2'],
+    ])
+    expect(network.securityGroupById.get('sg-2')?.GroupId).to.equal('sg-2')
     // (The SDK's paginators pass one input object along, so the calls are counted and their last input read.)
     const inputs = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).map((c) => c.args[0].input as Record<string, unknown>)
     expect(inputs(DescribeSecurityGroupsCommand)).to.have.length(2)

@@ -44,7 +44,7 @@ function listeningDatabases({rds, network}: RegionInventory): Required<Listening
 }
 
 function verdict(db: Required<ListeningDatabase>, inventory: RegionInventory): Verdict {
-  const groups = securityGroupsOf(inventory.network.securityGroups, db.groupIds)
+  const groups = securityGroupsOf(inventory.network, db.groupIds)
   const openings = groups.flatMap((g) => openToInternet(g, db.port).map((rule) => `security group ${g.GroupId} allows ${rule}`))
   return {
     resource: db.resource,

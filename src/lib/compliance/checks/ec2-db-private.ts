@@ -27,7 +27,7 @@ export const ec2DbPrivate: Check = {
   evaluate: ({network}) =>
     network.databaseServers.map((i) => {
       const addresses = publicAddresses(i)
-      const route = i.SubnetId ? internetRouteOf(network.routeTables, i.SubnetId, i.VpcId) : undefined
+      const route = i.SubnetId ? internetRouteOf(network, i.SubnetId, i.VpcId) : undefined
       const problems = [
         ...(addresses.length > 0 ? [`has the public IP ${addresses.join(', ')}`] : []),
         ...(route ? [`sits in subnet ${i.SubnetId}, which routes to ${route}`] : []),

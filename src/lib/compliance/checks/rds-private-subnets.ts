@@ -24,7 +24,7 @@ function subnetGroupsInUse({rds}: RegionInventory): Map<string, {group: DBSubnet
 function verdict(group: DBSubnetGroup, users: string[], {network}: RegionInventory): Verdict {
   const name = `DB subnet group ${group.DBSubnetGroupName} (used by ${users.join(', ')})`
   const publicSubnets = (group.Subnets ?? []).flatMap((s) => {
-    const route = internetRouteOf(network.routeTables, s.SubnetIdentifier!, group.VpcId)
+    const route = internetRouteOf(network, s.SubnetIdentifier!, group.VpcId)
     return route ? [`${s.SubnetIdentifier} routes to ${route}`] : []
   })
   return {

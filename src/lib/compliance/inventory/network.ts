@@ -6,9 +6,25 @@ import type {CollectorContext} from './collector.js'
 
 export interface NetworkInventory {
   securityGroups: SecurityGroup[]
-  routeTables: RouteTable[]
+  securityGroupById: ReadonlyMap<string, SecurityGroup>
+  /** Each subnet's explicitly associated route table and each VPC's main one, indexed once so that a scan stays linear. */
+  routeTables: {bySubnet: ReadonlyMap<string, RouteTable>; mainByVpc: ReadonlyMap<string, RouteTable>}
   /** Self-managed database servers: EC2 instances tagged with a database Role, terminated ones left out. */
   databaseServers: Instance[]
+}
+
+/** The network inventory of what the describe calls returned, with its indexes. */
+export function networkInventory(securityGroups: SecurityGroup[], routeTables: RouteTable[], databaseServers: Instance[]): NetworkInventory {
+  const bySubnet = new Map<string, RouteTable>()
+  const mainByVpc = new Map<string, RouteTable>()
+  for (const table of routeTables) {
+    for (const a of table.Associations ?? []) {
+      if (a.Main) mainByVpc.set(table.VpcId!, table)
+      else if (a.SubnetId && a.AssociationState?.State !== 'disassociated') bySubnet.set(a.SubnetId, table)
+    }
+  }
+  const securityGroupById = new Map(securityGroups.map((g) => [g.GroupId!, g]))
+  return {securityGroups, securityGroupById, routeTables: {bySubnet, mainByVpc}, databaseServers}
 }
 
 /** The port a self-managed database server listens on, by its Role tag. */
@@ -33,7 +49,11 @@ export async function collectNetwork({session}: CollectorContext): Promise<Netwo
     collectPages(paginateDescribeRouteTables({client}, {MaxResults: 100}), (p) => p.RouteTables),
     collectPages(paginateDescribeInstances({client}, {Filters, MaxResults: 1000}), (p) => p.Reservations),
   ])
-  return {securityGroups, routeTables, databaseServers: reservations.flatMap((r) => r.Instances ?? [])}
+  return networkInventory(
+    securityGroups,
+    routeTables,
+    reservations.flatMap((r) => r.Instances ?? []),
+  )
 }
 
 export const securityGroupResource = (g: SecurityGroup) => ({type: 'AWS::EC2::SecurityGroup', id: g.GroupId!, tags: tagMap(g.Tags)})
@@ -67,53 +87,24 @@ const describeRule = (rule: IpPermission) => {
   return `${ports} from ${internetSources(rule).join(' and ')}`
 }
 
-const groupIndexes = new WeakMap<SecurityGroup[], Map<string, SecurityGroup>>()
-
 /** The security groups of these ids that the inventory holds (one deleted since its database was described is gone). */
-export function securityGroupsOf(securityGroups: SecurityGroup[], ids: string[]): SecurityGroup[] {
-  let byId = groupIndexes.get(securityGroups)
-  if (!byId) {
-    byId = new Map(securityGroups.map((g) => [g.GroupId!, g]))
-    groupIndexes.set(securityGroups, byId)
-  }
-  return ids.flatMap((id) => byId.get(id) ?? [])
-}
+export const securityGroupsOf = ({securityGroupById}: NetworkInventory, ids: string[]): SecurityGroup[] => ids.flatMap((id) => securityGroupById.get(id) ?? [])
 
 /** How a group opens the port to the internet, one phrase per inbound rule that does ("tcp 5432 from 0.0.0.0/0"). */
 export function openToInternet(group: SecurityGroup, port: number): string[] {
   return (group.IpPermissions ?? []).filter((rule) => coversPort(rule, port) && internetSources(rule).length > 0).map(describeRule)
 }
 
-/** Each subnet's own route table and each VPC's main one, indexed once per inventory so that a scan stays linear. */
-const routeIndexes = new WeakMap<RouteTable[], {bySubnet: Map<string, RouteTable>; mainByVpc: Map<string, RouteTable>}>()
-
-function routeIndex(routeTables: RouteTable[]) {
-  let index = routeIndexes.get(routeTables)
-  if (!index) {
-    index = {bySubnet: new Map(), mainByVpc: new Map()}
-    for (const table of routeTables) {
-      for (const a of table.Associations ?? []) {
-        if (a.Main) index.mainByVpc.set(table.VpcId!, table)
-        else if (a.SubnetId && a.AssociationState?.State !== 'disassociated') index.bySubnet.set(a.SubnetId, table)
-      }
-    }
-    routeIndexes.set(routeTables, index)
-  }
-  return index
-}
-
 /** The route table a subnet uses: its explicit association, else the main route table of its VPC. */
-export function routeTableOf(routeTables: RouteTable[], subnetId: string, vpcId: string | undefined): RouteTable | undefined {
-  const {bySubnet, mainByVpc} = routeIndex(routeTables)
-  return bySubnet.get(subnetId) ?? (vpcId ? mainByVpc.get(vpcId) : undefined)
-}
+const routeTableOf = ({routeTables}: NetworkInventory, subnetId: string, vpcId: string | undefined): RouteTable | undefined =>
+  routeTables.bySubnet.get(subnetId) ?? (vpcId ? routeTables.mainByVpc.get(vpcId) : undefined)
 
 /** A route to an internet gateway that is not a blackhole (its gateway detached or deleted), whatever its destination. */
 const isInternetRoute = (r: Route) => Boolean(r.GatewayId?.startsWith('igw-')) && r.State !== 'blackhole'
 
 /** The internet gateway a subnet routes to ("igw-… for 0.0.0.0/0"), or undefined for a private subnet. */
-export function internetRouteOf(routeTables: RouteTable[], subnetId: string, vpcId: string | undefined): string | undefined {
-  const table = routeTableOf(routeTables, subnetId, vpcId)
+export function internetRouteOf(network: NetworkInventory, subnetId: string, vpcId: string | undefined): string | undefined {
+  const table = routeTableOf(network, subnetId, vpcId)
   const route = table?.Routes?.find(isInternetRoute)
   if (!route) return undefined
   const destination = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock ?? route.DestinationPrefixListId
