@@ -6,6 +6,7 @@ import type {AwsSession} from '../aws/session.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {SNAPSHOT_RESTORE_WORKFLOW} from '../engine/workflow-names.js'
 import {UsageError} from '../errors/errors.js'
+import {DAY_MS} from '../time/clock.js'
 import {checkKmsKeyStep, copySnapshotStep, deleteCopyStep, type RekeyContext, waitCopyAvailableStep} from './rekey.js'
 import {
   checkSourceStep,
@@ -64,7 +65,7 @@ async function restorableWindow(ctx: RestoreContext, source: DBInstance, io: Ste
   }
   const active = await activeAutomatedBackup(ctx.rds, ctx.sourceId, io.signal)
   return {
-    earliest: active?.RestoreWindow?.EarliestTime ?? new Date(io.clock.now() - retentionDays * 86_400_000),
+    earliest: active?.RestoreWindow?.EarliestTime ?? new Date(io.clock.now() - retentionDays * DAY_MS),
     latest: source.LatestRestorableTime,
   }
 }

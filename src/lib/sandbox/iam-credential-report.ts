@@ -1,7 +1,7 @@
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 
 import type {AwsSession} from '../aws/session.js'
-import {DAY_MS} from '../time/clock.js'
+import {DAY_MS, HOUR_MS} from '../time/clock.js'
 
 const isoSeconds = (at: Date) => `${at.toISOString().slice(0, 19)}+00:00`
 
@@ -12,7 +12,7 @@ const isoSeconds = (at: Date) => `${at.toISOString().slice(0, 19)}+00:00`
  */
 export function sandboxRootRow(accountId: string, now: Date): Record<string, string> {
   // An hour more, so that a scan that started a moment before the report was read still counts whole days.
-  const daysAgo = (days: number) => isoSeconds(new Date(now.getTime() - days * DAY_MS - 3_600_000))
+  const daysAgo = (days: number) => isoSeconds(new Date(now.getTime() - days * DAY_MS - HOUR_MS))
   return {
     user: '<root_account>',
     arn: `arn:aws:iam::${accountId}:root`,

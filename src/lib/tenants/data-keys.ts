@@ -1,4 +1,5 @@
 import {UsageError} from '../errors/errors.js'
+import {DAY_MS, HOUR_MS} from '../time/clock.js'
 
 /*
  * A tenant's envelope data keys and their usage limits. The current key of a tenant's product always lives at
@@ -97,8 +98,8 @@ export function whyDue(key: DataKeyRecord, passed: PassedLimit[], limits: UsageL
 }
 
 const units: [string, number][] = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
+  ['d', DAY_MS],
+  ['h', HOUR_MS],
   ['m', 60_000],
   ['s', 1000],
 ]

@@ -4,6 +4,7 @@ import {deleteParametersUnder} from '../aws/ssm.js'
 import type {Step, StepIO, Workflow} from '../engine/types.js'
 import {TENANT_LIFECYCLE_WORKFLOWS} from '../engine/workflow-names.js'
 import {RefusedWriteError, UsageError} from '../errors/errors.js'
+import {DAY_MS} from '../time/clock.js'
 import type {ProductState, ProductStateName, TenantContext} from './context.js'
 import {assertEventBus, deliverEventsStep, type TenantsContext} from './delivery.js'
 import {requireLiveTenant} from './lifecycle.js'
@@ -17,8 +18,6 @@ import {changedBy, dataKeyKey, type EventType, placementKey, seatGivenBack, shar
  * `opsctl tenant restore` brings it back as it was. `opsctl tenant purge` then deletes what is past its grace period;
  * deleting the wrapped data keys is the crypto-shredding of the tenant's data.
  */
-
-export const DAY_MS = 24 * 60 * 60 * 1000
 
 export interface TenantRequest {
   tenantId: string

@@ -7,8 +7,9 @@ export interface Clock {
   schedule(ms: number, fire: () => void): () => void
 }
 
-/** A day in milliseconds. */
-export const DAY_MS = 86_400_000
+/** An hour and a day in milliseconds. */
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 24 * HOUR_MS
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms. Longer waits are chained. */
 const longestTimerMs = 2 ** 31 - 1

@@ -2,14 +2,12 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
-
+import {DAY_MS} from '../../../src/lib/time/clock.js'
 import {type CliResult, opsctl, parseJson} from '../../support/cli.js'
 import {countOperations, createWrappingKey, dataKeyEstate, dataKeyItems, provisionTwoTenants, seedDataKeys} from '../../support/data-keys.js'
 import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {expectMatchesSchema} from '../../support/schema.js'
 import {initTenantStore} from '../../support/tenants.js'
-
-const DAY_MS = 86_400_000
 
 /** Whatever a command printed holds none of the tenants' wrapped data keys (and no plaintext exists to print). */
 async function expectNoKeyMaterial(...results: CliResult[]) {

@@ -12,13 +12,12 @@ import {type DataKeyRotateOutcome, dataKeyRotateWorkflow} from '../../../src/lib
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
 import {DEMO_DATAKEY_USAGE, tenantsSeeder} from '../../../src/lib/sandbox/seed/tenants.js'
 import {decryptOnlyCopy, parseMaxAge, type UsageLimits} from '../../../src/lib/tenants/data-keys.js'
-import {DAY_MS, destroyWorkflow, purgeWorkflow} from '../../../src/lib/tenants/destroy.js'
-import {VirtualClock} from '../../../src/lib/time/clock.js'
+import {destroyWorkflow, purgeWorkflow} from '../../../src/lib/tenants/destroy.js'
+import {DAY_MS, HOUR_MS, VirtualClock} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 import {countOperations, createWrappingKey, dataKeyEstate, dataKeyItems, decryptsTo, provisionTwoTenants, seedDataKeys} from '../../support/data-keys.js'
 import {HOME_REGION, openTestStore} from '../../support/tenants.js'
 
-const HOUR_MS = 3_600_000
 const policy: UsageLimits = {maxOperations: 5_000_000, maxAgeMs: parseMaxAge('24h')}
 
 /** Runs the rotation through the engine, as its command does, at a time `at` (default: now). */

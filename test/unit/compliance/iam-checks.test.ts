@@ -4,8 +4,8 @@ import {checks} from '../../../src/lib/compliance/checks/index.js'
 import type {RootUser} from '../../../src/lib/compliance/inventory/iam.js'
 import type {RegionInventory} from '../../../src/lib/compliance/inventory/index.js'
 import type {CheckContext} from '../../../src/lib/compliance/types.js'
+import {DAY_MS} from '../../../src/lib/time/clock.js'
 
-const DAY_MS = 86_400_000
 const now = new Date('2026-11-23T12:00:00Z')
 const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30, maxRotationDays: 365, cpuThreshold: 60}
 const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS)

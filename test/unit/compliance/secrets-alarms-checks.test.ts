@@ -10,10 +10,11 @@ import {collectAlarms} from '../../../src/lib/compliance/inventory/alarms.js'
 import type {CollectorContext} from '../../../src/lib/compliance/inventory/collector.js'
 import type {RegionInventory} from '../../../src/lib/compliance/inventory/index.js'
 import type {CheckContext} from '../../../src/lib/compliance/types.js'
+import {DAY_MS} from '../../../src/lib/time/clock.js'
 import {testSession} from '../../support/aws.js'
 
 const now = new Date('2026-11-23T12:00:00Z')
-const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000)
+const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS)
 const context: CheckContext = {region: 'us-east-1', accountId: '123456789012', now, minRetentionDays: 30, maxRotationDays: 365, cpuThreshold: 60}
 const verdicts = (id: string, inventory: Partial<RegionInventory>, over: Partial<CheckContext> = {}) =>
   checks
@@ -129,7 +130,7 @@ describe('secretsmanager-rotation', () => {
         NextRotationDate: next,
       })
     const result = run([
-      cron('cron-due-soon', new Date(now.getTime() + 86_400_000)),
+      cron('cron-due-soon', new Date(now.getTime() + DAY_MS)),
       cron('cron-missed', daysAgo(10)),
       secret('rate-overdue', {...tagged('r'), RotationEnabled: true, RotationRules: {ScheduleExpression: 'rate(10 days)'}, LastRotatedDate: daysAgo(12)}),
     ])

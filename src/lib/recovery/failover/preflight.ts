@@ -5,12 +5,13 @@ import {clusterWriter, describeDbCluster, describeDbInstance, findDbInstance, sn
 import {madeByRun} from '../../aws/tags.js'
 import type {Step, StepIO, StepOf} from '../../engine/types.js'
 import {NotFoundError, UsageError} from '../../errors/errors.js'
+import {DAY_MS} from '../../time/clock.js'
 import {type FailoverDrillContext, type FailoverDrillOptions, replicaIdFor} from './context.js'
 
 type DrillStep<O extends object> = Step<FailoverDrillContext, O>
 
 /** A snapshot older than this draws a warning: the platform takes one every day. */
-const recentSnapshotMs = 24 * 60 * 60 * 1000
+const recentSnapshotMs = DAY_MS
 
 /**
  * The resource `lookup` finds; when there is none, but `lookupOtherKind` finds a resource of the other kind

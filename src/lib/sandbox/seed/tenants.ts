@@ -17,6 +17,7 @@ import {type ProvisionRequest, provisionWorkflow} from '../../tenants/provision.
 import {SHARD_CAPACITY_TAG, SHARD_PRODUCT_TAG} from '../../tenants/shards.js'
 import {DEFAULT_TENANT_TABLE, dataKeyKey, TenantStore} from '../../tenants/store.js'
 import {tableInitWorkflow} from '../../tenants/table.js'
+import {HOUR_MS} from '../../time/clock.js'
 import {findKeyByAlias} from './kms.js'
 import type {Seeder} from './seeder.js'
 
@@ -125,7 +126,7 @@ async function seedDataKeyUsage(session: AwsSession, store: TenantStore, report:
     },
     async () => {
       const doc = await documentClient(session.client(DynamoDBClient))
-      const createdAt = new Date(Date.now() - usage.ageHours * 3_600_000).toISOString()
+      const createdAt = new Date(Date.now() - usage.ageHours * HOUR_MS).toISOString()
       await doc.send(
         new UpdateCommand({
           TableName: store.table,
