@@ -5,7 +5,7 @@ import {BaseCommand} from '../../lib/cli/base-command.js'
 import {maxAgeFlag, maxOperationsFlag} from '../../lib/cli/datakey-flags.js'
 import {percentFlag, reportFileFlag} from '../../lib/cli/flags.js'
 import {settleScan} from '../../lib/cli/settle-scan.js'
-import {outputFormats, scanView} from '../../lib/compliance/output/index.js'
+import {outputFormats, scanView, showsTable} from '../../lib/compliance/output/index.js'
 import {terminalProgress} from '../../lib/compliance/output/progress.js'
 import {terminalView} from '../../lib/compliance/output/table.js'
 import {DEFAULT_CPU_THRESHOLD, scanAccount} from '../../lib/compliance/scan.js'
@@ -95,6 +95,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
       {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
     )
     this.say(scanView(result, {...report, allFindings: flags['all-findings']}))
-    return settleScan(result, {...report, say: (text) => this.say(text), warn: (message) => this.warn(message)})
+    const verdictShown = !this.jsonEnabled() && showsTable(report)
+    return settleScan(result, {...report, verdictShown, say: (text) => this.say(text), warn: (message) => this.warn(message)})
   }
 }

@@ -117,6 +117,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson(envelope)
       return
     }
+    // Piped or redirected, stdout may not be where a person looks: there the message goes to stderr all the same.
+    if (error instanceof OpsctlError && error.shownOnStdout && process.stdout.isTTY) return
     this.logToStderr(`${color.red('Error:')} ${described.message}`)
     if (this.argv.includes('--verbose') || process.env.DEBUG) this.logToStderr(error.stack ?? '')
   }

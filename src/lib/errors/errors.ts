@@ -7,6 +7,8 @@ import {ExitCode} from './exit-codes.js'
 export class OpsctlError extends Error {
   /** What the command produced before it failed (a run record, findings); --json shows it. */
   result?: unknown
+  /** The message is already on stdout (a scan's verdict line ends its table): a terminal need not show it twice. */
+  shownOnStdout = false
 
   constructor(
     message: string,

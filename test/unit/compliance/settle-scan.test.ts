@@ -50,12 +50,13 @@ const incomplete = () =>
   ])
 
 /** settleScan with what it said and warned kept, and what it threw (or returned). */
-async function settle(result: ComplianceResult, options: {format?: OutputFormat; output?: string} = {}) {
+async function settle(result: ComplianceResult, options: {format?: OutputFormat; output?: string; verdictShown?: boolean} = {}) {
   const said: string[] = []
   const warned: string[] = []
   const outcome = await settleScan(result, {
     format: options.format ?? 'table',
     output: options.output,
+    verdictShown: options.verdictShown ?? false,
     say: (text) => said.push(text),
     warn: (message) => warned.push(message),
   }).then(
@@ -104,6 +105,13 @@ describe('settleScan: the end of a compliance scan', () => {
     expect(error).to.include({exitCode: ExitCode.WorkflowFailed, code: 'ScanIncomplete'})
     expect(error!.message).to.match(/^INCOMPLETE: 1 check\(s\) could not read all they need/)
     expect(error!.result).to.equal(result)
+  })
+
+  it('marks the error as shown on stdout when the verdict line was printed with the table, so a terminal shows it once', async () => {
+    for (const result of [scan('failed'), incomplete()]) {
+      expect((await settle(result, {verdictShown: true})).error).to.include({shownOnStdout: true})
+      expect((await settle(result, {verdictShown: false})).error).to.include({shownOnStdout: false})
+    }
   })
 
   it('writes the chosen format to --output with secrets masked and no terminal control characters, and says where', async () => {

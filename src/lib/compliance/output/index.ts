@@ -19,11 +19,14 @@ export const renderers = {
 export type OutputFormat = keyof typeof renderers
 export const outputFormats = Object.keys(renderers) as OutputFormat[]
 
+/** Whether a person sees the terminal table (which ends with the verdict line): the chosen format goes to a file, or is the table. */
+export const showsTable = (options: {format: OutputFormat; output?: string}): boolean => options.format === 'table' || Boolean(options.output)
+
 /**
  * What a person sees of a scan: the terminal table (the first findings of each check unless `allFindings`),
  * or the chosen format itself when it goes to stdout rather than to a file.
  */
 export function scanView(result: ComplianceResult, options: {format: OutputFormat; output?: string; allFindings?: boolean}): string {
-  if (options.format !== 'table' && !options.output) return renderers[options.format](result).trimEnd()
+  if (!showsTable(options)) return renderers[options.format](result).trimEnd()
   return renderTable(result, options.allFindings ? {width: terminalView.width} : terminalView)
 }
