@@ -92,7 +92,7 @@ The mutelist is YAML: a "mutelist:" list of entries with a required reason and a
         dataKeyLimits: {maxOperations: flags['datakey-max-operations'], maxAgeMs: flags['datakey-max-age']},
         cpuThreshold: flags['cpu-threshold'],
       },
-      {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), withProgress: terminalProgress({json: this.jsonEnabled()})},
+      {openSession: () => this.openAwsSession(), warn: (message) => this.warn(message), ...terminalProgress({json: this.jsonEnabled()})},
     )
     this.say(scanView(result, {...report, allFindings: flags['all-findings']}))
     const verdictShown = !this.jsonEnabled() && showsTable(report)

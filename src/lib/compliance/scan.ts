@@ -105,6 +105,8 @@ export interface ScanIO {
   openSession(): Promise<AwsSession>
   /** Told what the scan could not learn and carries on without. */
   warn(message: string): void
+  /** Runs what comes before the scan (finding the account and regions) while saying what it is; without it, quietly. */
+  preparing?<T>(what: string, work: () => Promise<T>): Promise<T>
   /** Runs the scan while showing its progress (a person at a terminal); without it, the scan runs quietly. */
   withProgress?<T>(regions: string[], scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>): Promise<T>
 }
@@ -124,8 +126,11 @@ export async function scanAccount(request: ScanRequest, io: ScanIO): Promise<Com
       )
     : undefined
   const session = await io.openSession()
-  const regions = request.allRegions ? await enabledRegions(session) : (regionList ?? [session.region])
-  const accountId = await lookupAccountId(session)
+  const preparing = <T>(what: string, work: () => Promise<T>) => (io.preparing ? io.preparing(what, work) : work())
+  const regions = request.allRegions
+    ? await preparing('finding the enabled regions with ec2:DescribeRegions', () => enabledRegions(session))
+    : (regionList ?? [session.region])
+  const accountId = await preparing('finding the account with sts:GetCallerIdentity', () => lookupAccountId(session))
   if (!accountId) io.warn('Could not read the account id with sts:GetCallerIdentity; mutelist entries by account will not match.')
   const scan = (onProgress?: (progress: InventoryProgress) => void) =>
     runComplianceScan(session, {

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 import {complianceSeeder} from '../../../src/lib/sandbox/seed/compliance.js'
 import {seedDemoEstate} from '../../../src/lib/sandbox/seed/index.js'
 import {testSession} from '../../support/aws.js'
+import {faultProxyInFrontOfMoto} from '../../support/fault-suite.js'
 import {onTerminal} from '../../support/terminal.js'
 
 const SCAN = ['compliance', 'check', '--services', 'rds,ebs', '--regions', 'us-east-1,eu-west-1']
@@ -44,6 +45,28 @@ describe('opsctl compliance check on a terminal (e2e, real pseudo-terminal)', ()
     expect(plain.code, plain.text).to.equal(3)
     expect(plain.text).to.contain('  FAIL   us-east-1  DB instance compliance-legacy is publicly accessible.')
     expect(plain.screen).not.to.match(SGR)
+  })
+
+  describe('before the regions are read', () => {
+    const faults = faultProxyInFrontOfMoto()
+
+    it('says what it waits for while STS does not answer, then clears that line and scans', async function () {
+      this.timeout(60_000)
+      faults.proxy.inject({service: 'sts', operation: 'GetCallerIdentity'}, 'hang')
+      const hung = faults.proxy.nextRequest({service: 'sts', operation: 'GetCallerIdentity'})
+      const terminal = onTerminal([...SCAN, '--max-attempts', '1'], {env: {AWS_ENDPOINT_URL: faults.proxy.endpoint}})
+      await terminal.waitFor('finding the account with sts:GetCallerIdentity')
+      await hung
+      expect(stripVTControlCharacters(terminal.screen), 'no region is read before the account is known').not.to.match(/reading/)
+      // Its connection is cut: the call is sent again, STS answers this time, and the scan goes on.
+      faults.proxy.release()
+      const code = await terminal.exited
+      const text = stripVTControlCharacters(terminal.screen).replace(/\r/g, '')
+      expect(code, text).to.equal(3)
+      expect(text).to.contain('(account 123456789012, ')
+      expect(terminal.screen, 'the line is erased once STS has answered').to.contain('finding the account with sts:GetCallerIdentity\r\n\r\u001B[1A\u001B[J')
+      expect(text).to.match(/^us-east-1 {2}reading rds, kms, network, ebs$/m)
+    })
   })
 
   it('prints the JSON alone with --json: no progress, no table', async () => {

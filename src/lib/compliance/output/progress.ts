@@ -2,6 +2,7 @@ import {stripVTControlCharacters} from 'node:util'
 
 import {color} from '../../report/colors.js'
 import type {InventoryProgress} from '../inventory/index.js'
+import type {ScanIO} from '../scan.js'
 
 type InventoryState = InventoryProgress['state']
 /** Each region's inventories in the order their reads began, with how each is going. */
@@ -73,9 +74,25 @@ export async function withScanProgress<T>(
   }
 }
 
+/**
+ * One line while the scan learns what it needs before its regions can be read ("finding the account with
+ * sts:GetCallerIdentity"), so that a slow or hanging endpoint does not leave a blank terminal; cleared once done.
+ */
+export async function withStatusLine<T>(terminal: NodeJS.WriteStream, text: string, work: () => Promise<T>): Promise<T> {
+  terminal.write(`${color.gray(text)}\n`)
+  try {
+    return await work()
+  } finally {
+    terminal.write('\r\u001B[1A\u001B[J')
+  }
+}
+
 /** A person at a terminal sees the scan's progress on stderr; --json, CI and pipes get none. */
-export function terminalProgress(options: {json: boolean}) {
+export function terminalProgress(options: {json: boolean}): Pick<ScanIO, 'preparing' | 'withProgress'> {
   const onTerminal = !options.json && process.stdout.isTTY && process.stderr.isTTY && !process.env.CI
-  if (!onTerminal) return undefined
-  return <T>(regions: string[], scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>) => withScanProgress(regions, process.stderr, scan)
+  if (!onTerminal) return {}
+  return {
+    preparing: (what, work) => withStatusLine(process.stderr, what, work),
+    withProgress: (regions, scan) => withScanProgress(regions, process.stderr, scan),
+  }
 }
