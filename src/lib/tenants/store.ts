@@ -490,6 +490,27 @@ export class TenantStore {
   }
 
   /** Every tenant context (a scan of the context items: listing them all reads them all). */
+  /** Every tenant's context and every data key, in one scan of the table: what a compliance scan judges of the store. */
+  async contextsAndDataKeys(): Promise<{tenants: TenantContext[]; dataKeys: DataKeyRecord[]}> {
+    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
+    const tenants: TenantContext[] = []
+    const dataKeys: DataKeyRecord[] = []
+    for await (const page of paginateScan(
+      {client: this.doc},
+      {
+        TableName: this.table,
+        FilterExpression: 'sk = :context OR begins_with(sk, :dataKey)',
+        ExpressionAttributeValues: {':context': 'CONTEXT', ':dataKey': DATAKEY_PREFIX},
+      },
+    )) {
+      for (const item of page.Items ?? []) {
+        if (item.sk === 'CONTEXT') tenants.push(item as TenantContext)
+        else dataKeys.push(asDataKeyRecord(item as DataKeyRecord))
+      }
+    }
+    return {tenants: tenants.sort((a, b) => a.tenantId.localeCompare(b.tenantId)), dataKeys}
+  }
+
   async allTenants(signal?: AbortSignal): Promise<TenantContext[]> {
     const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
     const tenants: TenantContext[] = []

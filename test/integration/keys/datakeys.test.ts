@@ -1,6 +1,7 @@
 import {EventBridgeClient} from '@aws-sdk/client-eventbridge'
 import {expect} from 'chai'
 
+import {type AwsCall, withinCallScope} from '../../../src/lib/aws/call-log.js'
 import {runComplianceScan, selectChecks} from '../../../src/lib/compliance/scan.js'
 import {newRunId} from '../../../src/lib/engine/journal.js'
 import {silentReporter} from '../../../src/lib/engine/reporter.js'
@@ -232,6 +233,27 @@ describe('tenant data keys: listing and rotation by usage limits (against moto)'
       'us-east-1 acme/jira FAIL',
       'us-east-1 globex/jira PASS',
     ])
+  })
+
+  it('reads the tenant store once for both of its checks, whatever the number of regions scanned', async () => {
+    await countOperations('acme', 'jira', 5_000_000)
+    const calls: AwsCall[] = []
+    const result = await withinCallScope({calls}, async () =>
+      runComplianceScan(await testSession(), {
+        checks: selectChecks({checkIds: ['datakey-usage-limits', 'tenant-residency']}),
+        regions: [HOME_REGION, 'eu-west-1'],
+        accountId: '123456789012',
+        failOn: 'informational',
+        minRetentionDays: 30,
+      }),
+    )
+    expect(result.findings.filter((f) => f.checkId === 'datakey-usage-limits').map((f) => `${f.resourceId} ${f.status}`)).to.have.members([
+      'acme/confluence PASS',
+      'acme/jira FAIL',
+      'globex/jira PASS',
+    ])
+    expect(result.findings.filter((f) => f.checkId === 'tenant-residency')).to.not.be.empty
+    expect(calls.filter((c) => c.operation === 'Scan').map((c) => c.service)).to.deep.equal(['DynamoDB'])
   })
 
   it('purges every data key of a destroyed tenant, the decrypt-only ones with the current ones', async () => {

@@ -4,19 +4,21 @@ import type {DataKeyRecord} from '../../tenants/data-keys.js'
 import {DEFAULT_TENANT_TABLE, TenantStore} from '../../tenants/store.js'
 import type {CollectorContext} from './collector.js'
 
-/** Where the tenant store is: OPSCTL_TENANT_TABLE, in the scan's home region. */
-async function openStore(ctx: CollectorContext) {
-  const location = {table: process.env.OPSCTL_TENANT_TABLE || DEFAULT_TENANT_TABLE, region: ctx.home.region}
-  return {location, store: await TenantStore.open(ctx.home, location)}
+/**
+ * The tenant store's contexts and data keys, read in one scan for the whole scan, whichever of its checks run (it
+ * lives in the home region, whatever region is scanned). An account without a tenant store has nothing in it.
+ */
+function readStore(ctx: CollectorContext) {
+  return ctx.once('tenantStore', async () => {
+    const location = {table: process.env.OPSCTL_TENANT_TABLE || DEFAULT_TENANT_TABLE, region: ctx.home.region}
+    const store = await TenantStore.open(ctx.home, location)
+    const {tenants, dataKeys} = await store.contextsAndDataKeys().catch((error: Error) => {
+      if (error.name === 'ResourceNotFoundException') return {tenants: [], dataKeys: []}
+      throw error
+    })
+    return {location, tenants, dataKeys}
+  })
 }
-
-/** An account without a tenant store has nothing in it. */
-const noStore =
-  <T>(empty: T) =>
-  (error: Error): T => {
-    if (error.name === 'ResourceNotFoundException') return empty
-    throw error
-  }
 
 export interface TenantsInventory {
   /** Where the tenant store is (OPSCTL_TENANT_TABLE, in the scan's home region). */
@@ -28,14 +30,9 @@ export interface TenantsInventory {
   pinnedByShard: Map<string, TenantContext[]>
 }
 
-/**
- * The tenant store, read once for the whole scan (it lives in the home region, whatever region is scanned).
- * An account without a tenant store has no pinned tenants.
- */
 export function collectTenants(ctx: CollectorContext): Promise<TenantsInventory> {
   return ctx.once('tenants', async () => {
-    const {location, store} = await openStore(ctx)
-    const tenants = await store.allTenants().catch(noStore([]))
+    const {location, tenants} = await readStore(ctx)
     const pinned = tenants.filter((t) => t.residency !== GLOBAL && t.status !== 'destroyed')
     const pinnedByShard = new Map<string, TenantContext[]>()
     for (const tenant of pinned) {
@@ -52,12 +49,9 @@ export interface DataKeysInventory {
   current: DataKeyRecord[]
 }
 
-/** The tenants' current data keys, read once for the whole scan: a scan of the tenant store, page by page. */
 export function collectDataKeys(ctx: CollectorContext): Promise<DataKeysInventory> {
   return ctx.once('dataKeys', async () => {
-    const {store} = await openStore(ctx)
-    const current: DataKeyRecord[] = []
-    await store.scanDataKeys({}, (page) => current.push(...page.filter((key) => key.status === 'current'))).catch(noStore(undefined))
-    return {homeRegion: ctx.home.region, current}
+    const {location, dataKeys} = await readStore(ctx)
+    return {homeRegion: location.region, current: dataKeys.filter((key) => key.status === 'current')}
   })
 }
