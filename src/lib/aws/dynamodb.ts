@@ -1,5 +1,5 @@
 import type {DynamoDBClient, TableDescription} from '@aws-sdk/client-dynamodb'
-import type {DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput} from '@aws-sdk/lib-dynamodb'
+import type {DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput, TransactWriteCommandInput} from '@aws-sdk/lib-dynamodb'
 
 import {OpsctlError} from '../errors/errors.js'
 import {systemClock} from '../time/clock.js'
@@ -55,6 +55,22 @@ export async function queryAll<T>(doc: DynamoDBDocumentClient, input: QueryComma
     items.push(...((page.Items ?? []) as T[]))
   }
   return {items, pages}
+}
+
+/** Every page of a scan, each told to `onPage` as it comes; `pages` counts the calls it took. */
+export async function scanPages<T>(
+  doc: DynamoDBDocumentClient,
+  input: ScanCommandInput,
+  onPage: (items: T[]) => void,
+  abortSignal?: AbortSignal,
+): Promise<{pages: number}> {
+  const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
+  let pages = 0
+  for await (const page of paginateScan({client: doc}, input, {abortSignal})) {
+    pages++
+    onPage((page.Items ?? []) as T[])
+  }
+  return {pages}
 }
 
 export async function getItem<T>(doc: DynamoDBDocumentClient, table: string, key: Record<string, string>, abortSignal?: AbortSignal): Promise<T | undefined> {

@@ -1,7 +1,7 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
-import {ConditionsFailed, documentClient, getItem, getItems, queryAll, type TransactItem, transactWrite} from '../aws/dynamodb.js'
+import {ConditionsFailed, documentClient, getItem, getItems, queryAll, scanPages, type TransactItem, transactWrite} from '../aws/dynamodb.js'
 import type {AwsSession} from '../aws/session.js'
 import {NotFoundError, OpsctlError, RefusedWriteError, UsageError} from '../errors/errors.js'
 import {systemClock} from '../time/clock.js'
@@ -84,6 +84,8 @@ export interface TenantChange {
   events?: {detailType: EventType; product?: string; seats?: number; licenceStatus?: 'active' | 'inactive'}[]
   items?: TransactItem[]
 }
+
+const byTenantId = (a: TenantContext, b: TenantContext) => a.tenantId.localeCompare(b.tenantId)
 
 /** A refusal of what a change decides (before it writes anything) is a refusal of the whole write. */
 function refusedWhole<T>(decide: () => T): T {
@@ -401,18 +403,12 @@ export class TenantStore {
    * after each. Listing them all reads the whole table; a tenant's keys are a query (dataKeysOf).
    */
   async scanDataKeys(filter: {product?: string}, onPage: (page: DataKeyRecord[]) => void, signal?: AbortSignal): Promise<{pages: number}> {
-    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
-    let pages = 0
-    for await (const page of paginateScan(
-      {client: this.doc},
+    return scanPages<DataKeyRecord>(
+      this.doc,
       {TableName: this.table, FilterExpression: 'begins_with(sk, :dataKey)', ExpressionAttributeValues: {':dataKey': DATAKEY_PREFIX}},
-      {abortSignal: signal},
-    )) {
-      pages++
-      const keys = ((page.Items ?? []) as DataKeyRecord[]).filter((item) => !filter.product || isDataKeyOf(item.sk, filter.product))
-      onPage(keys.map(asDataKeyRecord))
-    }
-    return {pages}
+      (items) => onPage(items.filter((item) => !filter.product || isDataKeyOf(item.sk, filter.product)).map(asDataKeyRecord)),
+      signal,
+    )
   }
 
   /** The current data keys of these tenants' products that exist (read 100 a call). */
@@ -489,39 +485,37 @@ export class TenantStore {
     }
   }
 
-  /** Every tenant context (a scan of the context items: listing them all reads them all). */
   /** Every tenant's context and every data key, in one scan of the table: what a compliance scan judges of the store. */
   async contextsAndDataKeys(): Promise<{tenants: TenantContext[]; dataKeys: DataKeyRecord[]}> {
-    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
     const tenants: TenantContext[] = []
     const dataKeys: DataKeyRecord[] = []
-    for await (const page of paginateScan(
-      {client: this.doc},
+    await scanPages<(TenantContext | DataKeyRecord) & {sk: string}>(
+      this.doc,
       {
         TableName: this.table,
         FilterExpression: 'sk = :context OR begins_with(sk, :dataKey)',
         ExpressionAttributeValues: {':context': 'CONTEXT', ':dataKey': DATAKEY_PREFIX},
       },
-    )) {
-      for (const item of page.Items ?? []) {
-        if (item.sk === 'CONTEXT') tenants.push(item as TenantContext)
-        else dataKeys.push(asDataKeyRecord(item as DataKeyRecord))
-      }
-    }
-    return {tenants: tenants.sort((a, b) => a.tenantId.localeCompare(b.tenantId)), dataKeys}
+      (items) => {
+        for (const item of items) {
+          if (item.sk === 'CONTEXT') tenants.push(item as TenantContext)
+          else dataKeys.push(asDataKeyRecord(item as DataKeyRecord))
+        }
+      },
+    )
+    return {tenants: tenants.sort(byTenantId), dataKeys}
   }
 
+  /** Every tenant context (a scan of the context items: listing them all reads them all). */
   async allTenants(signal?: AbortSignal): Promise<TenantContext[]> {
-    const {paginateScan} = await import('@aws-sdk/lib-dynamodb')
     const tenants: TenantContext[] = []
-    for await (const page of paginateScan(
-      {client: this.doc},
+    await scanPages<TenantContext>(
+      this.doc,
       {TableName: this.table, FilterExpression: 'sk = :context', ExpressionAttributeValues: {':context': 'CONTEXT'}},
-      {abortSignal: signal},
-    )) {
-      tenants.push(...((page.Items ?? []) as TenantContext[]))
-    }
-    return tenants.sort((a, b) => a.tenantId.localeCompare(b.tenantId))
+      (items) => tenants.push(...items),
+      signal,
+    )
+    return tenants.sort(byTenantId)
   }
 
   private versioned(context: TenantChange['context'], version: number): TenantContext {
