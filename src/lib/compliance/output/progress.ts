@@ -41,6 +41,15 @@ export function progressLines(progress: RegionProgress, terminal: {columns: numb
   return [...reading.map(line), `${done} of ${progress.size} regions read, ${progress.size - done - reading.length} waiting`]
 }
 
+/** Draws lines on a terminal in place of those it drew last; drawing none clears them. */
+function liveLines(terminal: NodeJS.WriteStream): (lines: string[]) => void {
+  let drawn = 0
+  return (lines) => {
+    terminal.write(`\r${drawn > 0 ? `\u001B[${drawn}A` : ''}\u001B[J${lines.map((l) => `${l}\n`).join('')}`)
+    drawn = lines.length
+  }
+}
+
 /**
  * Runs a scan while a terminal shows its progress, then clears the lines so that the report follows on a clean
  * screen. The lines are redrawn in place, without hiding the cursor, so Ctrl-C leaves the terminal as it was.
@@ -51,11 +60,7 @@ export async function withScanProgress<T>(
   scan: (onProgress: (progress: InventoryProgress) => void) => Promise<T>,
 ): Promise<T> {
   const progress: RegionProgress = new Map(regions.map((r) => [r, new Map()]))
-  let drawn = 0
-  const draw = (lines: string[]) => {
-    terminal.write(`\r${drawn > 0 ? `\u001B[${drawn}A` : ''}\u001B[J${lines.map((l) => `${l}\n`).join('')}`)
-    drawn = lines.length
-  }
+  const draw = liveLines(terminal)
   const redraw = () => draw(progressLines(progress, {columns: terminal.columns || 100, rows: terminal.rows || 24}))
   redraw()
   // Reads start and end in bursts: one redraw for each burst.
@@ -79,11 +84,12 @@ export async function withScanProgress<T>(
  * sts:GetCallerIdentity"), so that a slow or hanging endpoint does not leave a blank terminal; cleared once done.
  */
 export async function withStatusLine<T>(terminal: NodeJS.WriteStream, text: string, work: () => Promise<T>): Promise<T> {
-  terminal.write(`${color.gray(text)}\n`)
+  const draw = liveLines(terminal)
+  draw([color.gray(text)])
   try {
     return await work()
   } finally {
-    terminal.write('\r\u001B[1A\u001B[J')
+    draw([])
   }
 }
 
